@@ -1,0 +1,80 @@
+"""The embedded reference platform as a target: started in a child process (the suite never imports
+it), on a free loopback port, and stopped at the end of the run."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+from conformance import __version__
+
+
+class EmbeddedStartError(RuntimeError):
+    pass
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class EmbeddedReference:
+    """Context manager: ``with EmbeddedReference() as ref: ref.base_url``."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None, log: Path | None = None) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self.base_url = f"http://{host}:{self.port}"
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> EmbeddedReference:
+        out = open(self.log, "wb") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "reference", "--host", self.host, "--port", str(self.port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise EmbeddedStartError(
+                    f"the embedded reference platform exited with code {self.process.returncode}"
+                    + (f"; see {self.log}" if self.log else "")
+                )
+            try:
+                requests.get(self.base_url + "/ngsi-ld/v1/types", timeout=1)
+                return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise EmbeddedStartError(
+            f"the embedded reference platform did not answer on {self.base_url} within 30 s"
+        )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def profile_toml(self) -> str:
+        template = (Path(__file__).parent / "data" / "embedded-reference.toml").read_text(encoding="utf-8")
+        return template.replace("{base_url}", self.base_url).replace("{version}", __version__)

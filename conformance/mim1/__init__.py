@@ -1,0 +1,1 @@
+"""MIM1 scenarios: ETSI NGSI-LD (ETSI GS CIM 009)."""

@@ -1,0 +1,1 @@
+"""MIM2 scenarios: Smart Data Models exchanged over MIM1."""

@@ -1,0 +1,1 @@
+"""MIM3 scenarios: TM Forum Open APIs."""

@@ -1,0 +1,1 @@
+"""NGSI-LD (MIM1) helpers for scenarios: the API client and payload builders."""

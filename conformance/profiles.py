@@ -1,0 +1,262 @@
+"""Target profiles: what a product under test declares, read from a TOML file and validated.
+
+A profile names the product, where each MIM is served, how to authenticate, which optional
+capabilities the product declares (its Implementation Conformance Statement) and where the
+product can reach the suite's notification receiver. See profiles/targets/example.toml.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from conformance.capabilities import CAPABILITIES, unknown
+
+MIMS: tuple[str, ...] = ("mim1", "mim2", "mim3")
+AUTH_TYPES: tuple[str, ...] = ("none", "bearer", "oauth2")
+
+
+class ProfileError(ValueError):
+    """A profile is invalid. The message names the file, the key and what is expected."""
+
+    def __init__(self, source: str, key: str, expected: str) -> None:
+        super().__init__(f"{source}: key '{key}': {expected}")
+        self.source = source
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Auth:
+    type: str = "none"
+    token_env: str | None = None
+    token_url: str | None = None
+    client_id: str | None = None
+    client_secret_env: str | None = None
+    scope: str | None = None
+
+    def secrets(self) -> list[str]:
+        """Secret values this auth configuration can put on the wire (read from the environment)."""
+        values = []
+        for env in (self.token_env, self.client_secret_env):
+            if env and os.environ.get(env):
+                values.append(os.environ[env])
+        return values
+
+
+@dataclass(frozen=True)
+class Notifications:
+    bind_host: str = "127.0.0.1"
+    bind_port: int = 0
+    callback_url: str | None = None
+    window_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class TargetProfile:
+    name: str
+    vendor: str
+    version: str
+    base_urls: dict[str, str]
+    auth: Auth = field(default_factory=Auth)
+    tenant: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    capabilities: tuple[str, ...] = ()
+    notifications: Notifications = field(default_factory=Notifications)
+    timeout_seconds: float = 10.0
+    deadline_seconds: float = 1800.0
+    source: str = "<built-in>"
+
+    def base_url(self, mim: str) -> str | None:
+        return self.base_urls.get(mim)
+
+    def declares(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+    def identity(self) -> dict[str, Any]:
+        """What the certificate says about the target: never a secret, never a header value."""
+        return {
+            "name": self.name,
+            "vendor": self.vendor,
+            "version": self.version,
+            "base_urls": dict(self.base_urls),
+            "tenant": self.tenant,
+            "auth": self.auth.type,
+            "profile": self.source,
+        }
+
+
+def _url(source: str, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ProfileError(source, key, f"expected a URL string, got {type(value).__name__}")
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ProfileError(source, key, f"expected an http:// or https:// URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _str(source: str, key: str, value: Any, *, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise ProfileError(source, key, "is required and missing")
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ProfileError(source, key, f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def _number(source: str, key: str, value: Any, default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ProfileError(source, key, f"expected a positive number, got {value!r}")
+    return float(value)
+
+
+def _table(source: str, key: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ProfileError(source, key, f"expected a table, got {type(value).__name__}")
+    return value
+
+
+def _check_keys(source: str, prefix: str, table: dict[str, Any], allowed: set[str]) -> None:
+    for key in table:
+        if key not in allowed:
+            where = f"{prefix}.{key}" if prefix else key
+            raise ProfileError(source, where, f"unknown key; allowed here: {', '.join(sorted(allowed))}")
+
+
+def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
+    """Validate a profile's parsed TOML content."""
+    _check_keys(
+        source,
+        "",
+        data,
+        {"product", "mim1", "mim2", "mim3", "auth", "headers", "capabilities", "notifications", "run"},
+    )
+    product = _table(source, "product", data.get("product"))
+    _check_keys(source, "product", product, {"name", "vendor", "version"})
+    name = _str(source, "product.name", product.get("name"), required=True)
+    vendor = _str(source, "product.vendor", product.get("vendor")) or "unknown"
+    version = _str(source, "product.version", product.get("version")) or "unknown"
+
+    base_urls: dict[str, str] = {}
+    tenant: str | None = None
+    for mim in MIMS:
+        table = _table(source, mim, data.get(mim))
+        _check_keys(source, mim, table, {"base_url", "tenant"} if mim == "mim1" else {"base_url"})
+        if "base_url" in table:
+            base_urls[mim] = _url(source, f"{mim}.base_url", table["base_url"])
+        if mim == "mim1":
+            tenant = _str(source, "mim1.tenant", table.get("tenant"))
+    if "mim2" not in base_urls and "mim1" in base_urls:
+        base_urls["mim2"] = base_urls["mim1"]  # MIM2 data models are exchanged over MIM1
+    if not base_urls:
+        raise ProfileError(source, "mim1.base_url", "at least one MIM base_url is required")
+
+    auth_t = _table(source, "auth", data.get("auth"))
+    _check_keys(
+        source, "auth", auth_t, {"type", "token_env", "token_url", "client_id", "client_secret_env", "scope"}
+    )
+    auth_type = auth_t.get("type", "none")
+    if auth_type not in AUTH_TYPES:
+        raise ProfileError(source, "auth.type", f"expected one of {', '.join(AUTH_TYPES)}, got {auth_type!r}")
+    auth = Auth(
+        type=auth_type,
+        token_env=_str(source, "auth.token_env", auth_t.get("token_env"), required=auth_type == "bearer"),
+        token_url=(
+            _url(source, "auth.token_url", auth_t.get("token_url"))
+            if auth_type == "oauth2" or "token_url" in auth_t
+            else None
+        ),
+        client_id=_str(source, "auth.client_id", auth_t.get("client_id"), required=auth_type == "oauth2"),
+        client_secret_env=_str(
+            source, "auth.client_secret_env", auth_t.get("client_secret_env"), required=auth_type == "oauth2"
+        ),
+        scope=_str(source, "auth.scope", auth_t.get("scope")),
+    )
+
+    headers = _table(source, "headers", data.get("headers"))
+    for key, value in headers.items():
+        if not isinstance(value, str):
+            raise ProfileError(source, f"headers.{key}", f"expected a string, got {value!r}")
+        if key.lower() in ("authorization", "ngsild-tenant"):
+            raise ProfileError(source, f"headers.{key}", "set this through [auth] or mim1.tenant instead")
+
+    caps_t = _table(source, "capabilities", data.get("capabilities"))
+    _check_keys(source, "capabilities", caps_t, {"declared"})
+    declared = caps_t.get("declared", [])
+    if not isinstance(declared, list) or not all(isinstance(c, str) for c in declared):
+        raise ProfileError(source, "capabilities.declared", "expected a list of capability names")
+    bad = unknown(declared)
+    if bad:
+        raise ProfileError(
+            source,
+            "capabilities.declared",
+            f"unknown capability {bad[0]!r}; known: {', '.join(sorted(CAPABILITIES))}",
+        )
+
+    ntf_t = _table(source, "notifications", data.get("notifications"))
+    _check_keys(source, "notifications", ntf_t, {"bind", "callback_url", "window_seconds"})
+    bind = ntf_t.get("bind", "127.0.0.1:0")
+    host, _, port = str(bind).rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise ProfileError(source, "notifications.bind", f"expected HOST:PORT, got {bind!r}")
+    notifications = Notifications(
+        bind_host=host,
+        bind_port=int(port),
+        callback_url=(
+            _url(source, "notifications.callback_url", ntf_t["callback_url"])
+            if "callback_url" in ntf_t
+            else None
+        ),
+        window_seconds=_number(source, "notifications.window_seconds", ntf_t.get("window_seconds"), 5.0),
+    )
+
+    run_t = _table(source, "run", data.get("run"))
+    _check_keys(source, "run", run_t, {"timeout_seconds", "deadline_seconds"})
+    return TargetProfile(
+        name=name or "",
+        vendor=vendor,
+        version=version,
+        base_urls=base_urls,
+        auth=auth,
+        tenant=tenant,
+        headers=dict(headers),
+        capabilities=tuple(declared),
+        notifications=notifications,
+        timeout_seconds=_number(source, "run.timeout_seconds", run_t.get("timeout_seconds"), 10.0),
+        deadline_seconds=_number(source, "run.deadline_seconds", run_t.get("deadline_seconds"), 1800.0),
+        source=source,
+    )
+
+
+def load_profile(path: str | Path) -> TargetProfile:
+    """Read and validate a profile file."""
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise ProfileError(source, "(file)", "no such profile file; see profiles/targets/example.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(source, "(syntax)", f"not valid TOML: {exc}") from None
+    return parse_profile(data, source)
+
+
+def from_url(url: str, *, capabilities: tuple[str, ...] = ()) -> TargetProfile:
+    """The profile behind ``--target-url``: an NGSI-LD base URL with defaults."""
+    base = _url("--target-url", "mim1.base_url", url)
+    return TargetProfile(
+        name=base,
+        vendor="unknown",
+        version="unknown",
+        base_urls={"mim1": base, "mim2": base},
+        capabilities=capabilities,
+        source="--target-url",
+    )

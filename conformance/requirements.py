@@ -1,0 +1,169 @@
+"""Requirements: declared once, at the scenario that checks them; the catalogue is built from code.
+
+A scenario declares what it checks with the ``requirement`` decorator::
+
+    @requirement("MIM1-ENT-001", clause="5.6.1", level="MUST",
+                 title="Create Entity answers 201 Created with a Location header")
+    def test_create_answers_201(...): ...
+
+The MIM and the spec follow from the id's prefix unless given. The catalogue
+(``mimcheck requirements``) lists every requirement with the pytest node ids of its cases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import pytest
+
+from conformance.capabilities import CAPABILITIES
+
+Level = Literal["MUST", "SHOULD", "MAY"]
+LEVELS: tuple[str, ...] = ("MUST", "SHOULD", "MAY")
+
+SPEC_NGSILD = "ETSI GS CIM 009 V1.8.1"
+SPEC_NGSILD_19 = "ETSI GS CIM 009 V1.9.1"
+SPEC_SDM = "Smart Data Models"
+SPEC_TMF620 = "TMF620 Product Catalog Management v4.0.0"
+
+DEFAULT_SPEC: dict[str, str] = {"mim1": SPEC_NGSILD, "mim2": SPEC_SDM, "mim3": SPEC_TMF620}
+
+SPEC_LINKS: dict[str, str] = {
+    SPEC_NGSILD: "https://www.etsi.org/deliver/etsi_gs/CIM/001_099/009/01.08.01_60/gs_CIM009v010801p.pdf",
+    SPEC_NGSILD_19: "https://www.etsi.org/deliver/etsi_gs/CIM/001_099/009/01.09.01_60/gs_CIM009v010901p.pdf",
+    SPEC_SDM: "https://smartdatamodels.org/",
+    SPEC_TMF620: "https://www.tmforum.org/oda/open-apis/directory/product-catalog-management-api-TMF620/v4.0",
+}
+
+# Areas group requirements in reports (Allure feature). The id's middle segment names the area.
+AREAS: dict[str, str] = {
+    "ENT": "Entities",
+    "ATTR": "Attributes",
+    "QRY": "Query",
+    "GEO": "Geo-query",
+    "BATCH": "Batch operations",
+    "CTX": "JSON-LD @context",
+    "TEN": "Multi-tenancy",
+    "DISC": "Discovery",
+    "ERR": "Errors",
+    "SUB": "Subscriptions",
+    "NTF": "Notifications",
+    "CSR": "Context source registrations",
+    "TEMP": "Temporal API",
+    "SDM": "Smart Data Models",
+    "CAT": "Product catalog (TMF620)",
+    "ORD": "Product ordering (TMF622)",
+    "PTY": "Party (TMF632)",
+    "CUS": "Customer (TMF629)",
+    "INV": "Inventories (TMF637/638/639)",
+    "SOR": "Service ordering (TMF641)",
+}
+
+ID_PATTERN = re.compile(r"^MIM([123])-([A-Z]+)-(\d{3})$")
+
+
+class RequirementError(ValueError):
+    """A requirement declaration is malformed; raised at import time of the scenario module."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    mim: str
+    spec: str
+    clause: str
+    level: str
+    capability: str | None
+    title: str
+
+    @property
+    def area(self) -> str:
+        match = ID_PATTERN.match(self.id)
+        assert match is not None
+        return AREAS[match.group(2)]
+
+    @property
+    def spec_link(self) -> str:
+        return SPEC_LINKS.get(self.spec, "")
+
+
+def declare(
+    id: str,
+    *,
+    clause: str,
+    level: Level,
+    title: str,
+    capability: str | None = None,
+    spec: str | None = None,
+) -> Requirement:
+    """Validate one declaration and return it."""
+    match = ID_PATTERN.match(id)
+    if match is None:
+        raise RequirementError(f"requirement id {id!r} must look like MIM1-ENT-001")
+    mim = f"mim{match.group(1)}"
+    if match.group(2) not in AREAS:
+        raise RequirementError(f"requirement {id}: unknown area {match.group(2)!r}; add it to AREAS")
+    if level not in LEVELS:
+        raise RequirementError(f"requirement {id}: level must be one of {LEVELS}, not {level!r}")
+    if capability is not None and capability not in CAPABILITIES:
+        raise RequirementError(f"requirement {id}: unknown capability {capability!r}")
+    if not clause or not title:
+        raise RequirementError(f"requirement {id}: clause and title are required")
+    return Requirement(
+        id=id,
+        mim=mim,
+        spec=spec or DEFAULT_SPEC[mim],
+        clause=clause,
+        level=level,
+        capability=capability,
+        title=title,
+    )
+
+
+def requirement(id: str, **meta: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: the scenario below checks this requirement (declared here and nowhere else)."""
+    req = declare(id, **meta)
+    return pytest.mark.requirement(req)
+
+
+def of_item(item: pytest.Item) -> Requirement | None:
+    """The requirement a collected test case checks, if any."""
+    marker = item.get_closest_marker("requirement")
+    if marker is None or not marker.args or not isinstance(marker.args[0], Requirement):
+        return None
+    return marker.args[0]
+
+
+@dataclass
+class CatalogueEntry:
+    requirement: Requirement
+    tests: list[str] = field(default_factory=list)
+    declared_at: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self.requirement)
+        data["area"] = self.requirement.area
+        data["tests"] = list(self.tests)
+        return data
+
+
+def build_catalogue(items: Iterable[pytest.Item]) -> list[CatalogueEntry]:
+    """Group collected test cases by requirement; a requirement declared at two places is an error."""
+    entries: dict[str, CatalogueEntry] = {}
+    for item in items:
+        req = of_item(item)
+        if req is None:
+            continue
+        where = f"{item.module.__name__}.{getattr(item, 'originalname', item.name)}"
+        entry = entries.get(req.id)
+        if entry is None:
+            entry = entries[req.id] = CatalogueEntry(requirement=req, declared_at=where)
+        elif entry.declared_at != where:
+            raise RequirementError(
+                f"requirement {req.id} is declared twice: at {entry.declared_at} and at {where}"
+            )
+        entry.tests.append(item.nodeid)
+    return sorted(entries.values(), key=lambda e: e.requirement.id)

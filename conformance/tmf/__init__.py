@@ -1,0 +1,1 @@
+"""TM Forum Open API (MIM3) helpers for scenarios."""

@@ -1,0 +1,186 @@
+"""The kill matrix: run the suite against the reference behind the fault proxy, one fault at a time.
+
+    python tests/faults/matrix.py [--ci] [--jobs 2] [--out reports/kill-matrix] [--fault NAME ...]
+
+For each fault: which requirements FAILed, whether the expected ones did (else it is a survivor),
+and which others FAILed too (collateral). Also: the unmodified reference (baseline) must give no
+FAIL and no INCONCLUSIVE, and every requirement should be killed by some fault. Writes
+matrix.json and matrix.md into the output folder; exits 1 when the matrix is not clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from catalogue import Fault, load_faults  # noqa: E402
+from proxy import FaultProxy  # noqa: E402
+
+from conformance.cli import collect_catalogue  # noqa: E402
+from conformance.embedded import EmbeddedReference  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class FaultResult:
+    name: str
+    imitates: str
+    expected: list[str]
+    failed: list[str]
+    inconclusive: list[str]
+    exit_code: int
+    seconds: float
+    proxy_hits: int
+    survivor: bool = False
+    collateral: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def profile_toml(base_url: str) -> str:
+    template = (ROOT / "conformance" / "data" / "embedded-reference.toml").read_text(encoding="utf-8")
+    return template.replace("{base_url}", base_url).replace("{version}", "fault-proxy")
+
+
+def run_suite(base_url: str, mims: tuple[str, ...], select: str | None, work: Path) -> tuple[int, dict]:
+    work.mkdir(parents=True, exist_ok=True)
+    profile = work / "target.toml"
+    profile.write_text(profile_toml(base_url), encoding="utf-8")
+    out = work / "run"
+    cmd = [sys.executable, "-m", "conformance.cli", "run", "--target", str(profile), "--out", str(out)]
+    cmd += ["--mim", ",".join(mims)]
+    if select:
+        cmd += ["-k", select]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
+    (work / "output.txt").write_text(proc.stdout + proc.stderr, encoding="utf-8")
+    cert_path = out / "certificate.json"
+    cert = json.loads(cert_path.read_text(encoding="utf-8")) if cert_path.is_file() else {}
+    return proc.returncode, cert
+
+
+def _ids(cert: dict, verdict: str) -> list[str]:
+    return sorted(r["id"] for r in cert.get("requirements", []) if r["verdict"] == verdict)
+
+
+def run_fault(fault: Fault, upstream: str, work: Path) -> FaultResult:
+    start = time.monotonic()
+    with FaultProxy(upstream, list(fault.rules)) as proxy:
+        code, cert = run_suite(proxy.base_url, fault.mims, fault.select, work / fault.name)
+        hits = proxy.hits
+    failed = _ids(cert, "FAIL")
+    result = FaultResult(
+        name=fault.name,
+        imitates=fault.imitates,
+        expected=sorted(fault.expect_fail),
+        failed=failed,
+        inconclusive=_ids(cert, "INCONCLUSIVE"),
+        exit_code=code,
+        seconds=round(time.monotonic() - start, 2),
+        proxy_hits=hits,
+    )
+    result.survivor = not fault.expect_fail <= set(failed)
+    result.collateral = sorted(set(failed) - fault.expect_fail)
+    if not cert:
+        result.error = f"no certificate (exit {code}); see {work / fault.name / 'output.txt'}"
+    return result
+
+
+def run_baseline(upstream: str, work: Path) -> tuple[int, dict]:
+    return run_suite(upstream, ("mim1", "mim2", "mim3"), None, work / "_baseline")
+
+
+def render_markdown(report: dict) -> str:
+    lines = [
+        "# Kill matrix",
+        "",
+        f"{report['faults']} faults, {report['seconds']} s. Baseline: "
+        f"{report['baseline']['fail']} FAIL, {report['baseline']['inconclusive']} INCONCLUSIVE.",
+        "",
+    ]
+    lines += ["| fault | expected | failed | verdict |", "|---|---|---|---|"]
+    for r in report["results"]:
+        verdict = "SURVIVOR" if r["survivor"] else ("killed, collateral" if r["collateral"] else "killed")
+        lines.append(
+            f"| {r['name']} | {', '.join(r['expected'])} | {', '.join(r['failed']) or '-'} | {verdict} |"
+        )
+    lines += [
+        "",
+        f"Survivors: {', '.join(report['survivors']) or 'none'}",
+        f"Requirements with no fault: {', '.join(report['requirements_without_fault']) or 'none'}",
+        f"Requirements never killed: {', '.join(report['requirements_never_killed']) or 'none'}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--ci", action="store_true", help="only the faults marked ci = true")
+    parser.add_argument("--fault", action="append", help="only this fault (repeatable)")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", default=str(ROOT / "reports" / "kill-matrix"))
+    ns = parser.parse_args(argv)
+    faults = load_faults()
+    if ns.ci:
+        faults = [f for f in faults if f.ci]
+    if ns.fault:
+        faults = [f for f in faults if f.name in set(ns.fault)]
+    out = Path(ns.out)
+    out.mkdir(parents=True, exist_ok=True)
+    catalogue = {r["id"] for r in collect_catalogue(["mim1", "mim2", "mim3"])}
+    started = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix="kill-matrix-") as tmp,
+        EmbeddedReference(log=Path(tmp) / "reference.log") as ref,
+    ):
+        work = Path(tmp)
+        _, baseline = run_baseline(ref.base_url, work)
+        with ThreadPoolExecutor(max_workers=max(1, ns.jobs)) as pool:
+            results = list(pool.map(lambda f: run_fault(f, ref.base_url, work), faults))
+    expected_all = set().union(*(f.expect_fail for f in faults)) if faults else set()
+    killed = set().union(*(set(r.failed) & set(r.expected) for r in results)) if results else set()
+    report = {
+        "faults": len(faults),
+        "seconds": round(time.monotonic() - started, 1),
+        "baseline": {
+            "fail": len(_ids(baseline, "FAIL")),
+            "inconclusive": len(_ids(baseline, "INCONCLUSIVE")),
+            "failed": _ids(baseline, "FAIL"),
+            "inconclusive_ids": _ids(baseline, "INCONCLUSIVE"),
+            "cases": baseline.get("cases", 0),
+        },
+        "results": [asdict(r) for r in results],
+        "survivors": [r.name for r in results if r.survivor],
+        "unknown_requirements": sorted(expected_all - catalogue),
+        "requirements_without_fault": sorted(catalogue - expected_all),
+        "requirements_never_killed": sorted(catalogue - killed),
+    }
+    (out / "matrix.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    (out / "matrix.md").write_text(render_markdown(report), encoding="utf-8")
+    print(render_markdown(report))
+    clean = (
+        not report["survivors"]
+        and not report["unknown_requirements"]
+        and report["baseline"]["fail"] == 0
+        and report["baseline"]["inconclusive"] == 0
+        and (ns.ci or ns.fault or not report["requirements_without_fault"])
+    )
+    return 0 if clean else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Each scenario can FAIL: faults from the catalogue, injected by the proxy, make exactly the
+expected requirements FAIL; the unmodified reference behind the same proxy makes none FAIL.
+
+CI runs the faults marked ``ci = true`` here; `tox -e kill-matrix` runs the whole catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from catalogue import load_faults
+from matrix import run_fault, run_suite
+from proxy import FaultProxy
+
+from conformance.embedded import EmbeddedReference
+
+CI_FAULTS = [pytest.param(f, id=f.name) for f in load_faults() if f.ci]
+
+
+def test_catalogue_is_well_formed() -> None:
+    faults = load_faults()
+    assert faults
+    for fault in faults:
+        assert fault.expect_fail and fault.rules and fault.imitates
+
+
+def test_unmodified_reference_behind_the_proxy_passes(reference: EmbeddedReference, tmp_path: Path) -> None:
+    with FaultProxy(reference.base_url, []) as proxy:
+        code, cert = run_suite(proxy.base_url, ("mim1", "mim2", "mim3"), None, tmp_path)
+    assert code == 0, cert
+    assert cert["verdict"] == "PASS"
+
+
+@pytest.mark.parametrize("fault", CI_FAULTS)
+def test_fault_makes_expected_requirements_fail(fault, reference: EmbeddedReference, tmp_path: Path) -> None:
+    result = run_fault(fault, reference.base_url, tmp_path)
+    assert result.error is None, result.error
+    assert result.proxy_hits > 0, f"fault {fault.name} never matched a request: the rule is wrong"
+    assert not result.survivor, f"{fault.name}: expected {result.expected} to FAIL, FAILed: {result.failed}"
+    assert result.exit_code == 1
+    assert not result.collateral, f"{fault.name}: collateral failures {result.collateral}"

@@ -1,0 +1,142 @@
+"""Self-test: `mimcheck run` certifies the embedded reference platform as conformant, writes every
+artefact, and lets no secret into any of them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.embedded import EmbeddedReference
+
+CANARY = "canary-7f3a9c-do-not-leak"
+
+
+def mimcheck(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "conformance.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+
+
+@pytest.fixture(scope="module")
+def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    out = tmp_path_factory.mktemp("run") / "out"
+    return mimcheck("run", "--out", str(out)), out
+
+
+def test_run_on_embedded_reference_is_conformant(
+    embedded_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    proc, out = embedded_run
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Verdict: CONFORMANT" in proc.stdout
+    assert "test cases collected" in proc.stdout  # progress was shown
+    cert = json.loads((out / "certificate.json").read_text(encoding="utf-8"))
+    assert cert["verdict"] == "PASS"
+    assert set(cert["mims"]) == {"mim1", "mim2", "mim3"}
+    for mim in cert["mims"].values():
+        assert mim["verdict"] == "PASS" and mim["fail"] == 0 and mim["inconclusive"] == 0
+    for key in (
+        "suite",
+        "target",
+        "declared_capabilities",
+        "spec_versions",
+        "started",
+        "finished",
+        "evidence_digest",
+    ):
+        assert key in cert
+    assert len(cert["evidence_digest"]["value"]) == 64
+    for req in cert["requirements"]:
+        assert req["verdict"] == "PASS", req
+        assert req["tests"] and len(req["evidence"]) == len(req["tests"])
+        for path in req["evidence"]:
+            doc = json.loads((out / path).read_text(encoding="utf-8"))
+            assert doc["verdict"] == "PASS"
+            assert doc["exchanges"], f"{path} holds no HTTP exchange"
+    html = (out / "certificate.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "CONFORMANT" not in html or "PASS" in html
+    assert (out / "junit.xml").is_file()
+    results = list((out / "allure-results").glob("*-result.json"))
+    assert results
+    labels = json.loads(results[0].read_text(encoding="utf-8"))["labels"]
+    names = {label["name"] for label in labels}
+    assert {"epic", "feature", "story", "severity"} <= names
+    assert (out / "allure-results" / "environment.properties").is_file()
+
+
+def test_catalogue_and_certificate_agree(embedded_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = embedded_run
+    catalogue = json.loads(mimcheck("requirements", "--format", "json").stdout)
+    cert = json.loads((out / "certificate.json").read_text(encoding="utf-8"))
+    assert {r["id"] for r in catalogue} == {r["id"] for r in cert["requirements"]}
+
+
+def test_a_canary_secret_appears_in_no_artefact(tmp_path: Path, reference: EmbeddedReference) -> None:
+    profile = tmp_path / "target.toml"
+    profile.write_text(
+        f"""
+[product]
+name = "reference with auth"
+[mim1]
+base_url = "{reference.base_url}"
+[mim3]
+base_url = "{reference.base_url}/tmf-api"
+[auth]
+type = "bearer"
+token_env = "MIMCHECK_TEST_TOKEN"
+[headers]
+X-Api-Key = "{CANARY}-header"
+[capabilities]
+declared = ["tmf620", "sdm-parking"]
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    proc = mimcheck("run", "--target", str(profile), "--out", str(out), env={"MIMCHECK_TEST_TOKEN": CANARY})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert CANARY not in proc.stdout + proc.stderr
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert len(files) > 5
+    for path in files:
+        assert CANARY.encode() not in path.read_bytes(), f"secret leaked into {path}"
+    # The evidence shows that authentication was sent, masked.
+    evidence = next((out / "evidence").glob("*.json")).read_text(encoding="utf-8")
+    assert "***REDACTED***" in evidence
+
+
+def test_unreachable_target_is_inconclusive_with_one_line(tmp_path: Path) -> None:
+    from conformance.embedded import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    proc = mimcheck("run", "--target-url", url, "--out", str(tmp_path / "out"))
+    assert proc.returncode == 3
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and url in lines[0] and "unreachable" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["run", "--target", "/nonexistent/profile.toml"], "no such profile file"),
+        (["run", "--mim", "mim9"], "mim9"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_usage_exits_2(tmp_path: Path, args: list[str], needle: str) -> None:
+    proc = mimcheck(*args, "--out", str(tmp_path / "o")) if args[0] == "run" else mimcheck(*args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert needle in proc.stderr
