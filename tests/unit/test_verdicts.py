@@ -6,7 +6,7 @@ from conformance.certificate import build_certificate, render_html
 from conformance.profiles import from_url
 from conformance.verdicts import Verdict, combine, exit_code
 
-P, F, N, I = Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE, Verdict.INCONCLUSIVE
+P, F, N, INC = Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE, Verdict.INCONCLUSIVE
 
 
 @pytest.mark.parametrize(
@@ -14,12 +14,12 @@ P, F, N, I = Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE, Verdict.INCONCL
     [
         ([P, P], P),
         ([P, F], F),
-        ([F, I], F),
-        ([P, I], I),
+        ([F, INC], F),
+        ([P, INC], INC),
         ([N, N], N),
         ([P, N], P),
-        ([N, I], I),
-        ([], I),
+        ([N, INC], INC),
+        ([], INC),
     ],
 )
 def test_combine(cases: list[Verdict], expected: Verdict) -> None:
@@ -28,8 +28,8 @@ def test_combine(cases: list[Verdict], expected: Verdict) -> None:
 
 def test_exit_codes() -> None:
     assert exit_code([P, N]) == 0
-    assert exit_code([P, F, I]) == 1
-    assert exit_code([P, I]) == 3
+    assert exit_code([P, F, INC]) == 1
+    assert exit_code([P, INC]) == 3
 
 
 def _result(req_id: str, mim: str, verdict: str, n: int = 0) -> dict:
