@@ -1,0 +1,78 @@
+"""Command line entry point: ``python -m reference [--host H] [--port P] [--db PATH]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import socket
+import sys
+from collections.abc import Generator
+
+import uvicorn
+
+from .app import create_app
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m reference",
+                                     description="OASC MIM reference platform (NGSI-LD + TMF620)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=1026, help="TCP port (default 1026; 0 picks a free port)")
+    parser.add_argument("--db", default=None, help="SQLite database file (default: a fresh in-memory database)")
+    return parser.parse_args(argv)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn server that exits with status 0 on SIGTERM/SIGINT (uvicorn re-raises the signal)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        loop = asyncio.get_running_loop()
+        handled = (signal.SIGINT, signal.SIGTERM)
+        for sig in handled:
+            loop.add_signal_handler(sig, self._request_exit, sig)
+        try:
+            yield
+        finally:
+            for sig in handled:
+                loop.remove_signal_handler(sig)
+
+    def _request_exit(self, sig: int) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        self.should_exit = True
+
+
+async def serve(host: str, port: int, db: str | None) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    bound_port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(db), log_level="warning", access_log=False, lifespan="off")
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if server.started:
+        shown = f"[{host}]" if family == socket.AF_INET6 else host
+        sys.stdout.write(f"reference platform listening on http://{shown}:{bound_port}\n")
+        sys.stdout.flush()
+    await task
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        asyncio.run(serve(args.host, args.port, args.db))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The NGSI-LD broker state shared by all request handlers: storage, @context resolver, hosted contexts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+
+from ..storage import Storage
+from .context import ContextResolver
+from .errors import NgsiLdError
+
+ENTITY = "entity"
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 20
+
+ChangeListener = Callable[[str, dict[str, Any] | None, dict[str, Any] | None], None]
+
+
+@dataclass
+class HostedContext:
+    id: str
+    kind: str  # Hosted | Cached | ImplicitlyCreated
+    context: Any
+    created_at: str
+
+
+@dataclass
+class Broker:
+    storage: Storage
+    resolver: ContextResolver = field(default_factory=ContextResolver)
+    hosted: dict[str, HostedContext] = field(default_factory=dict)
+    listeners: list[ChangeListener] = field(default_factory=list)
+
+    def require_tenant(self, tenant: str) -> None:
+        if not self.storage.tenant_exists(tenant):
+            raise NgsiLdError("NonexistentTenant", f"tenant {tenant!r} does not exist")
+
+    def notify_change(self, tenant: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        for listener in self.listeners:
+            listener(tenant, before, after)
+
+    def host_context(self, context: Any, kind: str, created_at: str) -> HostedContext:
+        for hosted in self.hosted.values():
+            if hosted.context == context and hosted.kind == kind:
+                return hosted
+        hosted = HostedContext(id=uuid.uuid4().hex, kind=kind, context=context, created_at=created_at)
+        self.hosted[hosted.id] = hosted
+        return hosted
+
+    def hosted_url(self, request: Request, hosted: HostedContext) -> str:
+        return str(request.base_url).rstrip("/") + "/ngsi-ld/v1/jsonldContexts/" + hosted.id

@@ -1,0 +1,173 @@
+"""Type and attribute discovery (clause 5.7.5 - 5.7.10) and @context management (clause 5.13)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .broker import ENTITY, Broker
+from .context import CORE_CONTEXT_URL
+from .entities import tenant_headers
+from .errors import NgsiLdError, bad_request, not_found
+from .http import JSON, JSONLD, json_response, negotiate, read_json, request_context, tenant_of
+from .model import now_timestamp
+
+
+def _details(request: Request) -> bool:
+    raw = request.query_params.get("details", "false").lower()
+    if raw not in ("true", "false"):
+        raise bad_request("details shall be true or false")
+    return raw == "true"
+
+
+def _entities(broker: Broker, tenant: str) -> list[dict[str, Any]]:
+    broker.require_tenant(tenant)
+    return broker.storage.list(ENTITY, tenant)
+
+
+async def list_types(request: Request, broker: Broker) -> Response:
+    accept = negotiate(request, [JSON, JSONLD])
+    ctx = await request_context(request, broker.resolver)
+    tenant = tenant_of(request)
+    entities = _entities(broker, tenant)
+    attrs_by_type: dict[str, list[str]] = {}
+    for entity in entities:
+        for type_iri in entity["types"]:
+            names = attrs_by_type.setdefault(type_iri, [])
+            for attr in entity["attrs"]:
+                if attr not in names:
+                    names.append(attr)
+    if _details(request):
+        body: Any = [
+            {"id": iri, "type": "EntityType", "typeName": ctx.compact(iri),
+             "attributeNames": [ctx.compact(a) for a in attrs]}
+            for iri, attrs in attrs_by_type.items()
+        ]
+    else:
+        body = {"id": f"urn:ngsi-ld:EntityTypeList:{uuid.uuid4()}", "type": "EntityTypeList",
+                "typeList": [ctx.compact(iri) for iri in attrs_by_type]}
+    return json_response(body, ctx, accept, headers=tenant_headers(tenant))
+
+
+async def type_details(request: Request, broker: Broker, type_name: str) -> Response:
+    accept = negotiate(request, [JSON, JSONLD])
+    ctx = await request_context(request, broker.resolver)
+    tenant = tenant_of(request)
+    iri = ctx.expand(type_name)
+    matching = [e for e in _entities(broker, tenant) if iri in e["types"]]
+    if not matching:
+        raise not_found(f"no entity of type {type_name} exists")
+    details: dict[str, set[str]] = {}
+    for entity in matching:
+        for attr, instances in entity["attrs"].items():
+            details.setdefault(attr, set()).update(i["type"] for i in instances)
+    body = {
+        "id": iri, "type": "EntityTypeInfo", "typeName": ctx.compact(iri), "entityCount": len(matching),
+        "attributeDetails": [
+            {"id": attr, "type": "Attribute", "attributeName": ctx.compact(attr), "attributeTypes": sorted(types)}
+            for attr, types in details.items()
+        ],
+    }
+    return json_response(body, ctx, accept, headers=tenant_headers(tenant))
+
+
+def _attribute_info(entities: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    info: dict[str, dict[str, Any]] = {}
+    for entity in entities:
+        for attr, instances in entity["attrs"].items():
+            item = info.setdefault(attr, {"count": 0, "types": set(), "typeNames": []})
+            item["count"] += len(instances)
+            item["types"].update(i["type"] for i in instances)
+            for type_iri in entity["types"]:
+                if type_iri not in item["typeNames"]:
+                    item["typeNames"].append(type_iri)
+    return info
+
+
+def _attribute_body(iri: str, item: dict[str, Any], ctx: Any) -> dict[str, Any]:
+    return {
+        "id": iri, "type": "Attribute", "attributeName": ctx.compact(iri), "attributeCount": item["count"],
+        "attributeTypes": sorted(item["types"]), "typeNames": [ctx.compact(t) for t in item["typeNames"]],
+    }
+
+
+async def list_attributes(request: Request, broker: Broker) -> Response:
+    accept = negotiate(request, [JSON, JSONLD])
+    ctx = await request_context(request, broker.resolver)
+    tenant = tenant_of(request)
+    info = _attribute_info(_entities(broker, tenant))
+    if _details(request):
+        body: Any = [_attribute_body(iri, item, ctx) for iri, item in info.items()]
+    else:
+        body = {"id": f"urn:ngsi-ld:AttributeList:{uuid.uuid4()}", "type": "AttributeList",
+                "attributeList": [ctx.compact(iri) for iri in info]}
+    return json_response(body, ctx, accept, headers=tenant_headers(tenant))
+
+
+async def attribute_details(request: Request, broker: Broker, attr_name: str) -> Response:
+    accept = negotiate(request, [JSON, JSONLD])
+    ctx = await request_context(request, broker.resolver)
+    tenant = tenant_of(request)
+    iri = ctx.expand(attr_name)
+    info = _attribute_info(_entities(broker, tenant))
+    if iri not in info:
+        raise not_found(f"no entity has attribute {attr_name}")
+    return json_response(_attribute_body(iri, info[iri], ctx), ctx, accept, headers=tenant_headers(tenant))
+
+
+# ----------------------------------------------------------------- @context management
+
+
+def _local_url(request: Request, context_id: str) -> str:
+    return str(request.base_url).rstrip("/") + "/ngsi-ld/v1/jsonldContexts/" + context_id
+
+
+async def list_contexts(request: Request, broker: Broker) -> Response:
+    details = _details(request)
+    kind_filter = request.query_params.get("kind")
+    if kind_filter is not None and kind_filter not in ("Hosted", "Cached", "ImplicitlyCreated"):
+        raise bad_request("kind shall be Hosted, Cached or ImplicitlyCreated")
+    entries: list[dict[str, Any]] = [
+        {"URL": _local_url(request, h.id), "localId": h.id, "kind": h.kind, "createdAt": h.created_at}
+        for h in broker.hosted.values()
+    ]
+    entries += [{"URL": url, "localId": url, "kind": "Cached"} for url in broker.resolver.cached_urls()]
+    entries.insert(0, {"URL": CORE_CONTEXT_URL, "localId": "ngsi-ld-core-context-v1.8", "kind": "Cached"})
+    if kind_filter is not None:
+        entries = [e for e in entries if e["kind"] == kind_filter]
+    body: Any = entries if details else [e["URL"] for e in entries]
+    return Response(json.dumps(body), media_type="application/json")
+
+
+async def add_context(request: Request, broker: Broker) -> Response:
+    payload = await read_json(request)
+    if not isinstance(payload, dict) or "@context" not in payload:
+        raise bad_request("the payload shall be a JSON object with an @context member")
+    broker.resolver.resolve(payload["@context"]) if not broker.resolver.needs_fetch(payload["@context"]) else None
+    hosted = broker.host_context(payload["@context"], "Hosted", now_timestamp())
+    return Response(status_code=201, headers={"Location": "/ngsi-ld/v1/jsonldContexts/" + hosted.id})
+
+
+async def serve_context(request: Request, broker: Broker, context_id: str) -> Response:
+    if context_id in ("ngsi-ld-core-context-v1.8", CORE_CONTEXT_URL):
+        return Response(json.dumps(broker.resolver.core_document), media_type=JSONLD)
+    hosted = broker.hosted.get(context_id)
+    if hosted is None:
+        raise not_found(f"no @context with local id {context_id}")
+    if _details(request):
+        body = {"URL": _local_url(request, hosted.id), "localId": hosted.id, "kind": hosted.kind,
+                "createdAt": hosted.created_at}
+        return Response(json.dumps(body), media_type="application/json")
+    return Response(json.dumps({"@context": hosted.context}), media_type=JSONLD)
+
+
+async def delete_context(request: Request, broker: Broker, context_id: str) -> Response:
+    if context_id in ("ngsi-ld-core-context-v1.8", CORE_CONTEXT_URL):
+        raise NgsiLdError("BadRequestData", "the core @context cannot be deleted")
+    if broker.hosted.pop(context_id, None) is None:
+        raise not_found(f"no @context with local id {context_id}")
+    return Response(status_code=204)

@@ -1,0 +1,545 @@
+"""Entity and attribute operations (ETSI GS CIM 009 clauses 5.6.1 - 5.6.6, 5.6.17 - 5.6.19, 5.7.1)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .broker import ENTITY, Broker
+from .context import ActiveContext
+from .errors import NgsiLdError, bad_request, not_found
+from .geojson import entity_feature
+from .http import (
+    GEOJSON,
+    JSON,
+    JSONLD,
+    entity_location,
+    json_response,
+    negotiate,
+    read_body,
+    request_context,
+    resolve_context,
+    tenant_of,
+)
+from .model import (
+    NULL_URI,
+    RESERVED_ENTITY_MEMBERS,
+    check_entity_id,
+    check_name,
+    expand_types,
+    find_instance,
+    now_timestamp,
+    parse_attribute,
+    parse_entity,
+    parse_entity_attributes,
+    parse_instance,
+    parse_scope,
+)
+from .query import parse_attrs_param, parse_type_expression
+from .render import RenderOptions, parse_options, render_entity
+
+
+def tenant_headers(tenant: str) -> dict[str, str]:
+    return {"NGSILD-Tenant": tenant} if tenant else {}
+
+
+def no_content(tenant: str) -> Response:
+    return Response(status_code=204, headers=tenant_headers(tenant))
+
+
+def load_entity(broker: Broker, tenant: str, entity_id: str, type_filter: str | None = None,
+                ctx: ActiveContext | None = None) -> dict[str, Any]:
+    check_entity_id(entity_id)
+    entity = broker.storage.get(ENTITY, tenant, entity_id)
+    if entity is None:
+        raise not_found(f"entity {entity_id} does not exist")
+    if type_filter is not None and ctx is not None:
+        if not parse_type_expression(type_filter, ctx)(entity):
+            raise not_found(f"entity {entity_id} does not match type {type_filter}")
+    return entity
+
+
+def save_entity(broker: Broker, tenant: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+    broker.storage.update(ENTITY, tenant, after["id"], after)
+    broker.notify_change(tenant, before, after)
+
+
+async def _body_and_context(request: Request, broker: Broker, allow_merge_patch: bool = False
+                            ) -> tuple[Any, ActiveContext]:
+    body = await read_body(request, allow_merge_patch=allow_merge_patch)
+    ctx = await resolve_context(broker.resolver, body.context_value)
+    return body.payload, ctx
+
+
+# ------------------------------------------------------------------------------ create
+
+
+def insert_entity(broker: Broker, tenant: str, payload: Any, ctx: ActiveContext) -> dict[str, Any]:
+    entity = parse_entity(payload, ctx, now_timestamp())
+    broker.storage.ensure_tenant(tenant)
+    if not broker.storage.insert(ENTITY, tenant, entity["id"], entity):
+        raise NgsiLdError("AlreadyExists", f"entity {entity['id']} already exists")
+    broker.notify_change(tenant, None, entity)
+    return entity
+
+
+async def create_entity(request: Request, broker: Broker) -> Response:
+    payload, ctx = await _body_and_context(request, broker)
+    tenant = tenant_of(request)
+    entity = insert_entity(broker, tenant, payload, ctx)
+    headers = {"Location": entity_location(entity["id"]), **tenant_headers(tenant)}
+    return Response(status_code=201, headers=headers)
+
+
+# ---------------------------------------------------------------------------- retrieve
+
+
+def render_options_from(request: Request, ctx: ActiveContext) -> RenderOptions:
+    params = request.query_params
+    representation, sys_attrs = parse_options(params.get("options"), params.get("format"))
+    opts = RenderOptions(format=representation, sys_attrs=sys_attrs)
+    attrs = parse_attrs_param(params.get("attrs"), ctx)
+    pick = params.get("pick")
+    omit = params.get("omit")
+    if pick is not None and omit is not None:
+        raise bad_request("pick and omit shall not be used together")
+    if pick is not None:
+        opts.pick = _member_names(pick, ctx)
+        picked_attrs = [ctx.expand(n) for n in pick.split(",") if n.strip() and n.strip() not in ("id", "type", "scope")]
+        attrs = (attrs or []) + picked_attrs if attrs is not None else None
+    if omit is not None:
+        opts.omit = _member_names(omit, ctx)
+    opts.attrs = set(attrs) if attrs is not None else None
+    lang = params.get("lang")
+    if lang is not None:
+        if not lang.strip():
+            raise bad_request("empty lang parameter")
+        opts.lang = lang
+    dataset = params.getlist("datasetId")
+    if dataset:
+        ids: set[str | None] = set()
+        for raw in dataset:
+            for item in raw.split(","):
+                item = item.strip()
+                ids.add(None if item == "@none" else item)
+        opts.dataset_ids = ids
+    return opts
+
+
+def _member_names(raw: str, ctx: ActiveContext) -> set[str]:
+    names: set[str] = set()
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        names.add(item if item in ("id", "type", "scope") else ctx.compact(ctx.expand(item)))
+    if not names:
+        raise bad_request("empty pick/omit parameter")
+    return names
+
+
+async def retrieve_entity(request: Request, broker: Broker, entity_id: str) -> Response:
+    accept = negotiate(request, [JSON, JSONLD, GEOJSON])
+    ctx = await request_context(request, broker.resolver)
+    tenant = tenant_of(request)
+    broker.require_tenant(tenant)
+    opts = render_options_from(request, ctx)
+    entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    if opts.attrs is not None and not (opts.attrs & set(entity["attrs"])):
+        raise not_found(f"entity {entity_id} has none of the requested attributes")
+    body = render_entity(entity, ctx, opts)
+    if accept == GEOJSON:
+        geometry_property = request.query_params.get("geometryProperty", "location")
+        body = entity_feature(entity, body, ctx, geometry_property, opts)
+    return json_response(body, ctx, accept, headers=tenant_headers(tenant))
+
+
+# ------------------------------------------------------------------------------ delete
+
+
+async def delete_entity(request: Request, broker: Broker, entity_id: str) -> Response:
+    ctx = await request_context(request, broker.resolver)
+    tenant = tenant_of(request)
+    broker.require_tenant(tenant)
+    entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    broker.storage.delete(ENTITY, tenant, entity_id)
+    broker.notify_change(tenant, entity, None)
+    return no_content(tenant)
+
+
+# ------------------------------------------------------------------- attribute helpers
+
+
+def _merge_types(entity: dict[str, Any], payload: dict[str, Any], ctx: ActiveContext) -> None:
+    raw_type = payload.get("type", payload.get("@type"))
+    if raw_type is None:
+        return
+    for iri in expand_types(raw_type, ctx):
+        if iri not in entity["types"]:
+            entity["types"].append(iri)
+
+
+def _check_fragment_id(payload: dict[str, Any], entity_id: str) -> None:
+    raw_id = payload.get("id", payload.get("@id"))
+    if raw_id is not None and raw_id != entity_id:
+        raise bad_request(f"the payload id {raw_id!r} does not match the entity id {entity_id!r}")
+
+
+def _fragment(payload: Any) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise bad_request("the payload shall be a JSON object (an entity fragment)")
+    return payload
+
+
+def put_instance(instances: list[dict[str, Any]], new: dict[str, Any]) -> None:
+    """Replace the instance with the same datasetId (keeping its createdAt) or add it."""
+    index = find_instance(instances, new.get("datasetId"))
+    if index is None:
+        instances.append(new)
+    else:
+        new["createdAt"] = instances[index].get("createdAt", new["createdAt"])
+        instances[index] = new
+
+
+def append_attributes(entity: dict[str, Any], attrs: dict[str, list[dict[str, Any]]], no_overwrite: bool,
+                      ctx: ActiveContext) -> tuple[list[str], list[dict[str, str]]]:
+    updated: list[str] = []
+    not_updated: list[dict[str, str]] = []
+    for iri, instances in attrs.items():
+        existing = entity["attrs"].setdefault(iri, [])
+        name = ctx.compact(iri)
+        changed = False
+        for inst in instances:
+            index = find_instance(existing, inst.get("datasetId"))
+            if index is not None and no_overwrite:
+                continue
+            put_instance(existing, inst)
+            changed = True
+        if changed:
+            updated.append(name)
+        else:
+            not_updated.append({"attributeName": name, "reason": "attribute exists and noOverwrite was requested"})
+        if not existing:
+            del entity["attrs"][iri]
+    return updated, not_updated
+
+
+def update_result(updated: list[str], not_updated: list[dict[str, str]], tenant: str) -> Response:
+    if not not_updated:
+        return no_content(tenant)
+    return Response(
+        json.dumps({"updated": updated, "notUpdated": not_updated}),
+        status_code=207,
+        media_type="application/json",
+        headers=tenant_headers(tenant),
+    )
+
+
+def _options_set(request: Request) -> set[str]:
+    return {o.strip() for o in request.query_params.get("options", "").split(",") if o.strip()}
+
+
+# ---------------------------------------------------------------- append (5.6.3)
+
+
+async def append_entity_attrs(request: Request, broker: Broker, entity_id: str) -> Response:
+    payload, ctx = await _body_and_context(request, broker)
+    payload = _fragment(payload)
+    tenant = tenant_of(request)
+    broker.require_tenant(tenant)
+    options = _options_set(request)
+    if options - {"noOverwrite"}:
+        raise bad_request(f"unsupported options {sorted(options - {'noOverwrite'})}")
+    entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    _check_fragment_id(payload, entity_id)
+    now = now_timestamp()
+    attrs = parse_entity_attributes(payload, ctx, now)
+    if not attrs and payload.get("type") is None and "scope" not in payload:
+        raise bad_request("the entity fragment holds no attribute")
+    before = copy.deepcopy(entity)
+    _merge_types(entity, payload, ctx)
+    if "scope" in payload:
+        entity["scope"] = parse_scope(payload["scope"])
+    updated, not_updated = append_attributes(entity, attrs, "noOverwrite" in options, ctx)
+    entity["modifiedAt"] = now
+    save_entity(broker, tenant, before, entity)
+    return update_result(updated, not_updated, tenant)
+
+
+# ---------------------------------------------------------------- update (5.6.2)
+
+
+def update_attributes(entity: dict[str, Any], attrs: dict[str, list[dict[str, Any]]], ctx: ActiveContext
+                      ) -> tuple[list[str], list[dict[str, str]]]:
+    updated: list[str] = []
+    not_updated: list[dict[str, str]] = []
+    for iri, instances in attrs.items():
+        name = ctx.compact(iri)
+        existing = entity["attrs"].get(iri)
+        if not existing:
+            not_updated.append({"attributeName": name, "reason": "attribute does not exist"})
+            continue
+        missing = False
+        for inst in instances:
+            index = find_instance(existing, inst.get("datasetId"))
+            if index is None:
+                missing = True
+                continue
+            put_instance(existing, inst)
+        if missing:
+            not_updated.append({"attributeName": name, "reason": "attribute instance with that datasetId does not exist"})
+        else:
+            updated.append(name)
+    return updated, not_updated
+
+
+async def update_entity_attrs(request: Request, broker: Broker, entity_id: str) -> Response:
+    payload, ctx = await _body_and_context(request, broker)
+    payload = _fragment(payload)
+    tenant = tenant_of(request)
+    broker.require_tenant(tenant)
+    entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    _check_fragment_id(payload, entity_id)
+    now = now_timestamp()
+    attrs = parse_entity_attributes(payload, ctx, now)
+    if not attrs:
+        raise bad_request("the entity fragment holds no attribute")
+    before = copy.deepcopy(entity)
+    updated, not_updated = update_attributes(entity, attrs, ctx)
+    if updated:
+        entity["modifiedAt"] = now
+        save_entity(broker, tenant, before, entity)
+    return update_result(updated, not_updated, tenant)
+
+
+# ----------------------------------------------------- partial attribute update (5.6.4)
+
+
+def _merge_instance(existing: dict[str, Any], fragment: dict[str, Any], raw: dict[str, Any], now: str) -> None:
+    """Partial update of one attribute instance with an attribute fragment."""
+    if fragment["type"] != existing["type"] and ("type" in raw or "@type" in raw):
+        existing_member = existing["type"]
+        raise bad_request(f"the attribute type {fragment['type']} does not match the existing {existing_member}")
+    for member, value in fragment.items():
+        if member in ("createdAt", "subs", "type"):
+            continue
+        existing[member] = value
+    for iri, sub in fragment.get("subs", {}).items():
+        existing.setdefault("subs", {})[iri] = sub
+    existing["modifiedAt"] = now
+
+
+async def partial_attribute_update(request: Request, broker: Broker, entity_id: str, attr_id: str) -> Response:
+    payload, ctx = await _body_and_context(request, broker)
+    payload = _fragment(payload)
+    tenant = tenant_of(request)
+    broker.require_tenant(tenant)
+    entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    check_name(attr_id, "attribute name")
+    iri = ctx.expand(attr_id)
+    existing = entity["attrs"].get(iri)
+    if not existing:
+        raise not_found(f"attribute {attr_id} does not exist in entity {entity_id}")
+    dataset_id = payload.get("datasetId")
+    index = find_instance(existing, dataset_id)
+    if index is None:
+        raise not_found(f"attribute {attr_id} has no instance with datasetId {dataset_id}")
+    now = now_timestamp()
+    raw = dict(payload)
+    if not ({"type", "@type"} & set(raw)):
+        raw["type"] = existing[index]["type"]
+    if not any(m in raw for m in ("value", "object", "languageMap", "valueList", "objectList", "vocab", "json")):
+        member = _value_member(existing[index]["type"])
+        raw[member] = existing[index][member] if member != "objectList" else existing[index][member]
+        if member == "vocab":
+            raw[member] = _compact_list(existing[index][member], ctx)
+    fragment = parse_instance(attr_id, raw, ctx, now)
+    before = copy.deepcopy(entity)
+    _merge_instance(existing[index], fragment, payload, now)
+    entity["modifiedAt"] = now
+    save_entity(broker, tenant, before, entity)
+    return no_content(tenant)
+
+
+def _compact_list(value: Any, ctx: ActiveContext) -> Any:
+    return [ctx.compact(v) for v in value] if isinstance(value, list) else ctx.compact(value)
+
+
+def _value_member(attr_type: str) -> str:
+    return {
+        "Property": "value", "GeoProperty": "value", "Relationship": "object",
+        "LanguageProperty": "languageMap", "ListProperty": "valueList", "ListRelationship": "objectList",
+        "VocabProperty": "vocab", "JsonProperty": "json",
+    }[attr_type]
+
+
+# ------------------------------------------------------------ replace attribute (5.6.19)
+
+
+async def replace_attribute(request: Request, broker: Broker, entity_id: str, attr_id: str) -> Response:
+    payload, ctx = await _body_and_context(request, broker)
+    tenant = tenant_of(request)
+    broker.require_tenant(tenant)
+    entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    check_name(attr_id, "attribute name")
+    iri = ctx.expand(attr_id)
+    existing = entity["attrs"].get(iri)
+    if not existing:
+        raise not_found(f"attribute {attr_id} does not exist in entity {entity_id}")
+    now = now_timestamp()
+    if isinstance(payload, dict):
+        payload = {k: v for k, v in payload.items() if k != "@context"}
+    instances = parse_attribute(attr_id, payload, ctx, now)
+    before = copy.deepcopy(entity)
+    for inst in instances:
+        if find_instance(existing, inst.get("datasetId")) is None:
+            raise not_found(f"attribute {attr_id} has no instance with datasetId {inst.get('datasetId')}")
+        put_instance(existing, inst)
+    entity["modifiedAt"] = now
+    save_entity(broker, tenant, before, entity)
+    return no_content(tenant)
+
+
+# ------------------------------------------------------------- delete attribute (5.6.5)
+
+
+async def delete_attribute(request: Request, broker: Broker, entity_id: str, attr_id: str) -> Response:
+    ctx = await request_context(request, broker.resolver)
+    tenant = tenant_of(request)
+    broker.require_tenant(tenant)
+    entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    iri = ctx.expand(attr_id)
+    existing = entity["attrs"].get(iri)
+    if not existing:
+        raise not_found(f"attribute {attr_id} does not exist in entity {entity_id}")
+    params = request.query_params
+    delete_all = params.get("deleteAll", "false").lower()
+    if delete_all not in ("true", "false"):
+        raise bad_request("deleteAll shall be true or false")
+    dataset_id = params.get("datasetId")
+    before = copy.deepcopy(entity)
+    if delete_all == "true":
+        del entity["attrs"][iri]
+    else:
+        key = None if dataset_id in (None, "@none") else dataset_id
+        index = find_instance(existing, key)
+        if index is None:
+            raise not_found(f"attribute {attr_id} has no instance with datasetId {dataset_id}")
+        existing.pop(index)
+        if not existing:
+            del entity["attrs"][iri]
+    entity["modifiedAt"] = now_timestamp()
+    save_entity(broker, tenant, before, entity)
+    return no_content(tenant)
+
+
+# -------------------------------------------------------------- replace entity (5.6.18)
+
+
+def replace_entity_content(entity: dict[str, Any], payload: dict[str, Any], ctx: ActiveContext) -> None:
+    now = now_timestamp()
+    replacement = parse_entity(
+        {**payload, "id": entity["id"]}, ctx, now, require_id=True, require_type=False
+    )
+    if "types" in replacement:
+        entity["types"] = replacement["types"]
+    if "scope" in replacement:
+        entity["scope"] = replacement["scope"]
+    else:
+        entity.pop("scope", None)
+    entity["attrs"] = replacement["attrs"]
+    entity["modifiedAt"] = now
+
+
+async def replace_entity(request: Request, broker: Broker, entity_id: str) -> Response:
+    payload, ctx = await _body_and_context(request, broker)
+    payload = _fragment(payload)
+    tenant = tenant_of(request)
+    broker.require_tenant(tenant)
+    entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    _check_fragment_id(payload, entity_id)
+    before = copy.deepcopy(entity)
+    replace_entity_content(entity, payload, ctx)
+    save_entity(broker, tenant, before, entity)
+    return no_content(tenant)
+
+
+# ---------------------------------------------------------------- merge entity (5.6.17)
+
+
+def merge_entity_content(entity: dict[str, Any], payload: dict[str, Any], ctx: ActiveContext,
+                         observed_at: str | None = None) -> None:
+    """JSON Merge Patch semantics on attributes; ``urn:ngsi-ld:null`` (or null) deletes."""
+    now = now_timestamp()
+    _merge_types(entity, payload, ctx)
+    if "scope" in payload:
+        if payload["scope"] in (None, NULL_URI):
+            entity.pop("scope", None)
+        else:
+            entity["scope"] = parse_scope(payload["scope"])
+    for key, raw in payload.items():
+        if key in RESERVED_ENTITY_MEMBERS:
+            continue
+        check_name(key, "attribute name")
+        iri = ctx.expand(key)
+        if raw is None or raw == NULL_URI or (isinstance(raw, dict) and raw.get("value") == NULL_URI):
+            if isinstance(raw, dict) and "datasetId" in raw and iri in entity["attrs"]:
+                index = find_instance(entity["attrs"][iri], raw["datasetId"])
+                if index is not None:
+                    entity["attrs"][iri].pop(index)
+                if not entity["attrs"][iri]:
+                    del entity["attrs"][iri]
+            else:
+                entity["attrs"].pop(iri, None)
+            continue
+        existing = entity["attrs"].get(iri)
+        instances = parse_attribute(key, raw, ctx, now, allow_null=True)
+        if not existing:
+            entity["attrs"][iri] = [_drop_nulls(i) for i in instances]
+            continue
+        raw_items = raw if isinstance(raw, list) and len(raw) == len(instances) else [raw] * len(instances)
+        for inst, raw_item in zip(instances, raw_items, strict=True):
+            index = find_instance(existing, inst.get("datasetId"))
+            if index is None:
+                existing.append(_drop_nulls(inst))
+                continue
+            target = existing[index]
+            if inst["type"] != target["type"] and isinstance(raw_item, dict) and "type" in raw_item:
+                existing[index] = _drop_nulls(inst)
+                continue
+            for member, value in inst.items():
+                if member in ("createdAt", "subs", "type"):
+                    continue
+                target[member] = value
+            if observed_at and "observedAt" in target and not (isinstance(raw_item, dict) and "observedAt" in raw_item):
+                target["observedAt"] = observed_at
+            for sub_iri, sub in inst.get("subs", {}).items():
+                if sub and sub[0].get("value") == NULL_URI:
+                    target.get("subs", {}).pop(sub_iri, None)
+                else:
+                    target.setdefault("subs", {})[sub_iri] = sub
+            target["modifiedAt"] = now
+    entity["modifiedAt"] = now
+
+
+def _drop_nulls(inst: dict[str, Any]) -> dict[str, Any]:
+    inst["subs"] = {k: v for k, v in inst.get("subs", {}).items() if not (v and v[0].get("value") == NULL_URI)}
+    return inst
+
+
+async def merge_entity(request: Request, broker: Broker, entity_id: str) -> Response:
+    payload, ctx = await _body_and_context(request, broker, allow_merge_patch=True)
+    payload = _fragment(payload)
+    tenant = tenant_of(request)
+    broker.require_tenant(tenant)
+    entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    _check_fragment_id(payload, entity_id)
+    observed_at = request.query_params.get("observedAt")
+    before = copy.deepcopy(entity)
+    merge_entity_content(entity, payload, ctx, observed_at)
+    save_entity(broker, tenant, before, entity)
+    return no_content(tenant)

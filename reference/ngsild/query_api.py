@@ -1,0 +1,249 @@
+"""Query Entities (clause 5.7.2, GET /entities) and Query Entities via POST (clause 5.7.2 / 6.23).
+
+Pagination (clause 5.5.9, 6.3.10): ``limit`` defaults to 20 and may not exceed MAX_LIMIT (1000; above it
+403 TooManyResults is answered). ``limit=0`` is only allowed together with ``count=true``. Results are
+ordered by entity creation order (a stable order), so paging with offset yields each entity exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .broker import DEFAULT_LIMIT, ENTITY, MAX_LIMIT, Broker
+from .context import ActiveContext
+from .entities import render_options_from, tenant_headers
+from .errors import NgsiLdError, bad_request
+from .geo import geo_predicate, parse_geoquery
+from .geojson import entity_feature, feature_collection
+from .http import GEOJSON, JSON, JSONLD, json_response, negotiate, read_body, request_context, resolve_context, tenant_of
+from .model import is_uri
+from .query import parse_attrs_param, parse_id_pattern, parse_q, parse_type_expression
+from .render import RenderOptions, render_entity
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+@dataclass
+class EntityFilter:
+    predicates: list[Predicate] = field(default_factory=list)
+    attrs: list[str] | None = None
+
+    def matches(self, entity: dict[str, Any]) -> bool:
+        if self.attrs is not None and not (set(self.attrs) & set(entity["attrs"])):
+            return False
+        return all(p(entity) for p in self.predicates)
+
+
+def scope_predicate(scope_q: str) -> Predicate:
+    """Scope query (clause 4.19): ``/a/b``, ``/a/+`` (one level), ``/a/#`` (descendants), ``;`` and ``,``."""
+    if not scope_q.strip():
+        raise bad_request("empty scopeQ")
+    alternatives = []
+    for alternative in scope_q.split(","):
+        conjunction = []
+        for term in alternative.split(";"):
+            term = term.strip().strip("()")
+            if not term.startswith("/"):
+                raise bad_request(f"invalid scopeQ term {term!r}")
+            conjunction.append(_scope_regex(term))
+        alternatives.append(conjunction)
+
+    def check(entity: dict[str, Any]) -> bool:
+        scopes = entity.get("scope") or []
+        return any(all(any(r.match(s) for s in scopes) for r in conj) for conj in alternatives)
+
+    return check
+
+
+def _scope_regex(term: str) -> re.Pattern[str]:
+    if term == "/#":
+        return re.compile(r"^/.*$")
+    parts = term.strip("/").split("/")
+    pattern = ""
+    for part in parts:
+        if part == "#":
+            pattern += r"(/.*)?"
+        elif part == "+":
+            pattern += r"/[^/]+"
+        else:
+            pattern += "/" + re.escape(part)
+    return re.compile("^" + pattern + "$")
+
+
+def _selector_predicate(ids: list[str] | None, id_pattern: str | None, type_expr: str | None,
+                        ctx: ActiveContext) -> Predicate:
+    checks: list[Predicate] = []
+    if ids:
+        for entity_id in ids:
+            if not is_uri(entity_id):
+                raise bad_request(f"invalid entity id {entity_id!r}")
+        wanted = set(ids)
+        checks.append(lambda e: e["id"] in wanted)
+    elif id_pattern is not None:
+        regex = parse_id_pattern(id_pattern)
+        checks.append(lambda e: regex.search(e["id"]) is not None)
+    if type_expr is not None:
+        checks.append(parse_type_expression(type_expr, ctx))
+    return lambda e: all(c(e) for c in checks)
+
+
+def _parse_int(value: str | None, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if not re.match(r"^\d+$", value.strip()):
+        raise bad_request(f"{name} shall be a non-negative integer")
+    return int(value)
+
+
+@dataclass
+class Page:
+    limit: int
+    offset: int
+    count: bool
+
+
+def parse_page(request: Request) -> Page:
+    params = request.query_params
+    limit = _parse_int(params.get("limit"), "limit", DEFAULT_LIMIT)
+    offset = _parse_int(params.get("offset"), "offset", 0)
+    count_raw = params.get("count", "false").lower()
+    if count_raw not in ("true", "false"):
+        raise bad_request("count shall be true or false")
+    count = count_raw == "true"
+    if limit > MAX_LIMIT:
+        raise NgsiLdError("TooManyResults", f"limit {limit} exceeds the maximum of {MAX_LIMIT}")
+    if limit == 0 and not count:
+        raise bad_request("limit=0 is only allowed together with count=true")
+    return Page(limit=limit, offset=offset, count=count)
+
+
+def _respond(request: Request, broker: Broker, tenant: str, ctx: ActiveContext, flt: EntityFilter,
+             opts: RenderOptions, page: Page, accept: str) -> Response:
+    matched = [e for e in broker.storage.list(ENTITY, tenant) if flt.matches(e)]
+    selected = matched[page.offset: page.offset + page.limit]
+    body: Any = [render_entity(e, ctx, opts) for e in selected]
+    if accept == GEOJSON:
+        geometry_property = request.query_params.get("geometryProperty", "location")
+        body = feature_collection(
+            [entity_feature(e, r, ctx, geometry_property, opts) for e, r in zip(selected, body, strict=True)]
+        )
+    headers = tenant_headers(tenant)
+    if page.count:
+        headers["NGSILD-Results-Count"] = str(len(matched))
+    return json_response(body, ctx, accept, headers=headers)
+
+
+async def query_entities(request: Request, broker: Broker) -> Response:
+    accept = negotiate(request, [JSON, JSONLD, GEOJSON])
+    ctx = await request_context(request, broker.resolver)
+    tenant = tenant_of(request)
+    params = request.query_params
+    ids = [i.strip() for i in params.get("id", "").split(",") if i.strip()] or None
+    id_pattern = params.get("idPattern")
+    type_expr = params.get("type")
+    q = params.get("q")
+    georel = params.get("georel")
+    attrs_raw = params.get("attrs")
+    if not any([ids, id_pattern, type_expr, q, georel, attrs_raw, params.get("scopeQ"),
+                params.get("local", "").lower() == "true"]):
+        raise bad_request("at least one of id, idPattern, type, attrs, q, geo-query or scopeQ is required")
+    page = parse_page(request)
+    opts = render_options_from(request, ctx)
+    flt = EntityFilter()
+    flt.predicates.append(_selector_predicate(ids, id_pattern, type_expr, ctx))
+    flt.attrs = parse_attrs_param(attrs_raw, ctx)
+    if q is not None:
+        flt.predicates.append(parse_q(q, ctx))
+    geoproperty = ctx.expand(params.get("geoproperty", "location"))
+    geoquery = parse_geoquery(georel, params.get("geometry"), params.get("coordinates"), geoproperty)
+    if geoquery is not None:
+        flt.predicates.append(geo_predicate(geoquery))
+    if params.get("scopeQ") is not None:
+        flt.predicates.append(scope_predicate(params["scopeQ"]))
+    if not broker.storage.tenant_exists(tenant):
+        raise NgsiLdError("NonexistentTenant", f"tenant {tenant!r} does not exist")
+    return _respond(request, broker, tenant, ctx, flt, opts, page, accept)
+
+
+def _string_list(value: Any, name: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise bad_request(f"{name} shall be a non-empty array of strings")
+    return value
+
+
+async def query_post(request: Request, broker: Broker) -> Response:
+    accept = negotiate(request, [JSON, JSONLD, GEOJSON])
+    body = await read_body(request)
+    ctx = await resolve_context(broker.resolver, body.context_value)
+    tenant = tenant_of(request)
+    query = body.payload
+    if not isinstance(query, dict):
+        raise bad_request("the payload shall be a Query object")
+    if query.get("type") != "Query":
+        raise bad_request('the Query payload shall have "type": "Query"')
+    page = parse_page(request)
+    opts = render_options_from(request, ctx)
+    flt = EntityFilter()
+    selectors = query.get("entities")
+    if selectors is not None:
+        if not isinstance(selectors, list) or not selectors:
+            raise bad_request("entities shall be a non-empty array of EntitySelector")
+        alternatives: list[Predicate] = []
+        for selector in selectors:
+            if not isinstance(selector, dict):
+                raise bad_request("each EntitySelector shall be an object")
+            sel_id = selector.get("id")
+            if sel_id is not None and not is_uri(sel_id):
+                raise bad_request(f"invalid entity id {sel_id!r}")
+            raw_type = selector.get("type")
+            if raw_type is not None and not isinstance(raw_type, str):
+                if isinstance(raw_type, list) and all(isinstance(t, str) for t in raw_type):
+                    raw_type = ",".join(raw_type)
+                else:
+                    raise bad_request("EntitySelector type shall be a string")
+            alternatives.append(_selector_predicate([sel_id] if sel_id else None, selector.get("idPattern"),
+                                                    raw_type, ctx))
+        flt.predicates.append(lambda e: any(a(e) for a in alternatives))
+    attrs = query.get("attrs")
+    if attrs is not None:
+        flt.attrs = [ctx.expand(a) for a in _string_list(attrs, "attrs")]
+        opts.attrs = set(flt.attrs)
+    for member in ("pick", "omit"):
+        if query.get(member) is not None:
+            names = _string_list(query[member], member)
+            chosen = {n if n in ("id", "type", "scope") else ctx.compact(ctx.expand(n)) for n in names}
+            setattr(opts, member, chosen)
+    if query.get("q") is not None:
+        if not isinstance(query["q"], str):
+            raise bad_request("q shall be a string")
+        flt.predicates.append(parse_q(query["q"], ctx))
+    geo_q = query.get("geoQ")
+    if geo_q is not None:
+        if not isinstance(geo_q, dict):
+            raise bad_request("geoQ shall be an object")
+        geoproperty = ctx.expand(geo_q.get("geoproperty", "location"))
+        coordinates = geo_q.get("coordinates")
+        geoquery = parse_geoquery(geo_q.get("georel"), geo_q.get("geometry"),
+                                  coordinates if coordinates is not None else "", geoproperty)
+        if geoquery is not None:
+            flt.predicates.append(geo_predicate(geoquery))
+    if query.get("scopeQ") is not None:
+        flt.predicates.append(scope_predicate(str(query["scopeQ"])))
+    if query.get("lang") is not None:
+        opts.lang = str(query["lang"])
+    if query.get("datasetId") is not None:
+        opts.dataset_ids = {None if d == "@none" else d for d in _string_list(query["datasetId"], "datasetId")}
+    if not broker.storage.tenant_exists(tenant):
+        raise NgsiLdError("NonexistentTenant", f"tenant {tenant!r} does not exist")
+    return _respond(request, broker, tenant, ctx, flt, opts, page, accept)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value)

@@ -1,0 +1,110 @@
+"""Request dispatch for /ngsi-ld/v1/.
+
+Path segments are split on the *raw* (still percent-encoded) path and decoded one by one, so that an
+entity id holding an encoded "/" (``%2F``) still addresses a single resource.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import unquote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from . import batch, discovery, entities, query_api
+from .broker import Broker
+from .errors import NgsiLdError, problem_response
+
+Handler = Callable[..., Awaitable[Response]]
+PREFIX = "/ngsi-ld/v1/"
+log = logging.getLogger("reference.ngsild")
+
+# (method, path pattern) -> handler. "{name}" segments are captured and passed as keyword arguments.
+ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
+    ("POST", ("entities",), entities.create_entity),
+    ("GET", ("entities",), query_api.query_entities),
+    ("GET", ("entities", "{entity_id}"), entities.retrieve_entity),
+    ("DELETE", ("entities", "{entity_id}"), entities.delete_entity),
+    ("PUT", ("entities", "{entity_id}"), entities.replace_entity),
+    ("PATCH", ("entities", "{entity_id}"), entities.merge_entity),
+    ("POST", ("entities", "{entity_id}", "attrs"), entities.append_entity_attrs),
+    ("PATCH", ("entities", "{entity_id}", "attrs"), entities.update_entity_attrs),
+    ("PATCH", ("entities", "{entity_id}", "attrs", "{attr_id}"), entities.partial_attribute_update),
+    ("PUT", ("entities", "{entity_id}", "attrs", "{attr_id}"), entities.replace_attribute),
+    ("DELETE", ("entities", "{entity_id}", "attrs", "{attr_id}"), entities.delete_attribute),
+    ("POST", ("entityOperations", "create"), batch.batch_create),
+    ("POST", ("entityOperations", "upsert"), batch.batch_upsert),
+    ("POST", ("entityOperations", "update"), batch.batch_update),
+    ("POST", ("entityOperations", "delete"), batch.batch_delete),
+    ("POST", ("entityOperations", "merge"), batch.batch_merge),
+    ("POST", ("entityOperations", "query"), query_api.query_post),
+    ("GET", ("types",), discovery.list_types),
+    ("GET", ("types", "{type_name}"), discovery.type_details),
+    ("GET", ("attributes",), discovery.list_attributes),
+    ("GET", ("attributes", "{attr_name}"), discovery.attribute_details),
+    ("GET", ("jsonldContexts",), discovery.list_contexts),
+    ("POST", ("jsonldContexts",), discovery.add_context),
+    ("GET", ("jsonldContexts", "{context_id}"), discovery.serve_context),
+    ("DELETE", ("jsonldContexts", "{context_id}"), discovery.delete_context),
+]
+
+
+def register(method: str, pattern: tuple[str, ...], handler: Handler) -> None:
+    ROUTES.append((method, pattern, handler))
+
+
+def _match(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | None:
+    if len(pattern) != len(segments):
+        return None
+    params: dict[str, str] = {}
+    for expected, actual in zip(pattern, segments, strict=True):
+        if expected.startswith("{"):
+            if not actual:
+                return None
+            params[expected[1:-1]] = actual
+        elif expected != actual:
+            return None
+    return params
+
+
+def make_endpoint(broker: Broker) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        path = raw_path.decode("latin-1").split("?", 1)[0]
+        rest = path[len(PREFIX):] if path.startswith(PREFIX) else ""
+        segments = [unquote(s) for s in rest.split("/")]
+        if segments and segments[-1] == "" and len(segments) > 1:
+            segments = segments[:-1]
+        allowed: list[str] = []
+        try:
+            for method, pattern, handler in ROUTES:
+                params = _match(pattern, segments)
+                if params is None:
+                    continue
+                if method != request.method:
+                    allowed.append(method)
+                    continue
+                return await handler(request, broker, **params)
+            if allowed:
+                error = NgsiLdError("InvalidRequest", f"method {request.method} is not allowed here", status=405,
+                                    title="Method not allowed")
+                return problem_response(error, headers={"Allow": ", ".join(sorted(set(allowed)))})
+            raise NgsiLdError("ResourceNotFound", f"no NGSI-LD resource at {request.url.path}")
+        except NgsiLdError as error:
+            return problem_response(error)
+        except Exception as exc:  # never leak a stack trace; a bug is an InternalError
+            log.exception("internal error")
+            return problem_response(NgsiLdError("InternalError", f"internal error: {type(exc).__name__}: {exc}"))
+
+    return endpoint
+
+
+def all_methods() -> list[str]:
+    return ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def handler_kwargs(params: dict[str, str]) -> dict[str, Any]:
+    return dict(params)

@@ -1,0 +1,115 @@
+"""SQLite storage of the reference platform (stdlib sqlite3).
+
+Every stored thing is a JSON document identified by (kind, tenant, id). ``seq`` is the insertion order
+and gives a stable ordering for pagination. NGSI-LD tenants are recorded explicitly so that operations on
+a tenant that was never created can be told apart (NonexistentTenant).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from typing import Any
+
+DEFAULT_TENANT = ""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS documents (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    id TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    UNIQUE (kind, tenant, id)
+);
+CREATE INDEX IF NOT EXISTS documents_kind_tenant ON documents (kind, tenant, seq);
+"""
+
+
+class Storage:
+    """A small thread-safe document store on one SQLite connection."""
+
+    def __init__(self, db_path: str | None = None) -> None:
+        self.path = db_path or ":memory:"
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        with self._lock:
+            self._conn.executescript(_SCHEMA)
+            if self.path != ":memory:":
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("INSERT OR IGNORE INTO tenants (name) VALUES (?)", (DEFAULT_TENANT,))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # ---------------------------------------------------------------- tenants
+    def tenant_exists(self, tenant: str) -> bool:
+        if tenant == DEFAULT_TENANT:
+            return True
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM tenants WHERE name = ?", (tenant,)).fetchone()
+        return row is not None
+
+    def ensure_tenant(self, tenant: str) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR IGNORE INTO tenants (name) VALUES (?)", (tenant,))
+
+    def tenants(self) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute("SELECT name FROM tenants ORDER BY name").fetchall()
+        return [r[0] for r in rows]
+
+    # -------------------------------------------------------------- documents
+    def get(self, kind: str, tenant: str, doc_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT doc FROM documents WHERE kind = ? AND tenant = ? AND id = ?", (kind, tenant, doc_id)
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def insert(self, kind: str, tenant: str, doc_id: str, doc: dict[str, Any]) -> bool:
+        """Insert a new document; False if one with that id already exists."""
+        text = json.dumps(doc, ensure_ascii=False)
+        with self._lock:
+            try:
+                self._conn.execute(
+                    "INSERT INTO documents (kind, tenant, id, doc) VALUES (?, ?, ?, ?)",
+                    (kind, tenant, doc_id, text),
+                )
+            except sqlite3.IntegrityError:
+                return False
+        return True
+
+    def update(self, kind: str, tenant: str, doc_id: str, doc: dict[str, Any]) -> bool:
+        text = json.dumps(doc, ensure_ascii=False)
+        with self._lock:
+            cursor = self._conn.execute(
+                "UPDATE documents SET doc = ? WHERE kind = ? AND tenant = ? AND id = ?",
+                (text, kind, tenant, doc_id),
+            )
+        return cursor.rowcount > 0
+
+    def delete(self, kind: str, tenant: str, doc_id: str) -> bool:
+        with self._lock:
+            cursor = self._conn.execute(
+                "DELETE FROM documents WHERE kind = ? AND tenant = ? AND id = ?", (kind, tenant, doc_id)
+            )
+        return cursor.rowcount > 0
+
+    def list(self, kind: str, tenant: str) -> list[dict[str, Any]]:
+        """All documents of a kind in a tenant, in insertion order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT doc FROM documents WHERE kind = ? AND tenant = ? ORDER BY seq", (kind, tenant)
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def count(self, kind: str, tenant: str) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COUNT(*) FROM documents WHERE kind = ? AND tenant = ?", (kind, tenant)
+            ).fetchone()
+        return int(row[0])

@@ -1,0 +1,35 @@
+"""`python -m reference` starts, announces its URL on stdout and stops cleanly on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_cli_start_and_stop(tmp_path: Path, sig: signal.Signals) -> None:
+    db = tmp_path / "ref.sqlite3"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reference", "--port", "0", "--db", str(db)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        match = re.fullmatch(r"reference platform listening on http://127\.0\.0\.1:(\d+)\n", line)
+        assert match, line
+        url = f"http://127.0.0.1:{match.group(1)}"
+        resp = requests.post(url + "/ngsi-ld/v1/entities", json={"id": "urn:x:1", "type": "T"}, timeout=5)
+        assert resp.status_code == 201
+        assert requests.get(url + "/ngsi-ld/v1/entities/urn:x:1", timeout=5).status_code == 200
+    finally:
+        proc.send_signal(sig)
+        assert proc.wait(timeout=10) == 0
+    assert db.exists()
