@@ -18,6 +18,7 @@ class Fault:
     expect_fail: frozenset[str]
     mims: tuple[str, ...]
     rules: tuple[Rule, ...]
+    notify_rules: tuple[Rule, ...] = ()  # applied between the target and the suite's receiver
     ci: bool = False
     select: str | None = None  # optional pytest -k expression to run only the scenarios concerned
 
@@ -42,7 +43,8 @@ def load_faults(folder: Path = CATALOGUE_DIR) -> list[Fault]:
                 imitates=entry["imitates"],
                 expect_fail=frozenset(entry["expect_fail"]),
                 mims=tuple(entry.get("mims", ["mim1", "mim2", "mim3"])),
-                rules=tuple(Rule.from_dict(rule) for rule in entry["rule"]),
+                rules=tuple(Rule.from_dict(rule) for rule in entry.get("rule", [])),
+                notify_rules=tuple(Rule.from_dict(rule) for rule in entry.get("notify_rule", [])),
                 ci=bool(entry.get("ci", False)),
                 select=entry.get("select"),
             )

@@ -27,7 +27,7 @@ from catalogue import Fault, load_faults  # noqa: E402
 from proxy import FaultProxy  # noqa: E402
 
 from conformance.cli import collect_catalogue  # noqa: E402
-from conformance.embedded import EmbeddedReference  # noqa: E402
+from conformance.embedded import EmbeddedReference, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,15 +47,26 @@ class FaultResult:
     error: str | None = None
 
 
-def profile_toml(base_url: str) -> str:
+def profile_toml(base_url: str, notifications: tuple[str, str] | None = None) -> str:
+    """The embedded reference's profile, pointed at base_url; optionally with the notification
+    receiver bound at notifications[0] (HOST:PORT) and advertised as notifications[1] (a URL)."""
     template = (ROOT / "conformance" / "data" / "embedded-reference.toml").read_text(encoding="utf-8")
-    return template.replace("{base_url}", base_url).replace("{version}", "fault-proxy")
+    text = template.replace("{base_url}", base_url).replace("{version}", "fault-proxy")
+    if notifications is not None:
+        text += f'\n[notifications]\nbind = "{notifications[0]}"\ncallback_url = "{notifications[1]}"\n'
+    return text
 
 
-def run_suite(base_url: str, mims: tuple[str, ...], select: str | None, work: Path) -> tuple[int, dict]:
+def run_suite(
+    base_url: str,
+    mims: tuple[str, ...],
+    select: str | None,
+    work: Path,
+    notifications: tuple[str, str] | None = None,
+) -> tuple[int, dict]:
     work.mkdir(parents=True, exist_ok=True)
     profile = work / "target.toml"
-    profile.write_text(profile_toml(base_url), encoding="utf-8")
+    profile.write_text(profile_toml(base_url, notifications), encoding="utf-8")
     out = work / "run"
     cmd = [sys.executable, "-m", "conformance.cli", "run", "--target", str(profile), "--out", str(out)]
     cmd += ["--mim", ",".join(mims)]
@@ -77,8 +88,21 @@ def _ids(cert: dict, verdict: str) -> list[str]:
 def run_fault(fault: Fault, upstream: str, work: Path) -> FaultResult:
     start = time.monotonic()
     with FaultProxy(upstream, list(fault.rules)) as proxy:
-        code, cert = run_suite(proxy.base_url, fault.mims, fault.select, work / fault.name)
-        hits = proxy.hits
+        if fault.notify_rules:
+            # The receiver binds a fixed port; the target is told to notify the second proxy instead.
+            port = free_port()
+            with FaultProxy(f"http://127.0.0.1:{port}", list(fault.notify_rules)) as notify_proxy:
+                code, cert = run_suite(
+                    proxy.base_url,
+                    fault.mims,
+                    fault.select,
+                    work / fault.name,
+                    notifications=(f"127.0.0.1:{port}", notify_proxy.base_url),
+                )
+                hits = proxy.hits + notify_proxy.hits
+        else:
+            code, cert = run_suite(proxy.base_url, fault.mims, fault.select, work / fault.name)
+            hits = proxy.hits
     failed = _ids(cert, "FAIL")
     result = FaultResult(
         name=fault.name,

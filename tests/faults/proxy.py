@@ -42,6 +42,9 @@ class Rule:
     json_delete: tuple[str, ...] = ()
     body: str | None = None
     delay_ms: int = 0
+    # delivery actions (for the notification path: target -> proxy -> suite's receiver)
+    drop: bool = False  # do not forward; answer set_status (default 204) to the sender
+    duplicate: bool = False  # forward the request twice
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Rule:
@@ -186,6 +189,12 @@ class FaultProxy:
             if rule.body is not None:
                 content = rule.body.encode()
 
+        self._reply(handler, method, status, out_headers, content)
+
+    @staticmethod
+    def _reply(
+        handler: BaseHTTPRequestHandler, method: str, status: int, out_headers: dict[str, str], content: bytes
+    ) -> None:
         handler.send_response(status)
         for key, value in out_headers.items():
             handler.send_header(key, value)
