@@ -112,14 +112,16 @@ def run_suite(
     *,
     workers: int = 0,
     keyword: str | None = None,
+    only: list[str] | None = None,
     extra: list[str] | None = None,
 ) -> int:
     problem = _preflight(profile, mims)
     if problem:
         _err(problem)
         return EXIT_INCONCLUSIVE
+    targets = [str(PACKAGE_DIR.parent / node) for node in only] if only else scenario_paths(mims)
     args = [
-        *scenario_paths(mims),
+        *targets,
         *pytest_base_args(),
         "--mim-profile",
         str(profile_path),
@@ -161,6 +163,23 @@ def run_suite(
     return _summary(cert, out)
 
 
+def _only(ns: argparse.Namespace) -> list[str] | None:
+    """Node ids given with --only / --only-file ([] when none); None after a usage error."""
+    nodes = list(ns.only or [])
+    if ns.only_file:
+        try:
+            text = Path(ns.only_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            _err(f"--only-file {ns.only_file}: {exc.strerror}")
+            return None
+        nodes += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    for node in nodes:
+        if not node.startswith("conformance/") or "::" not in node:
+            _err(f"--only {node!r}: expected a node id as `mimcheck requirements --format json` lists it")
+            return None
+    return nodes
+
+
 def cmd_run(ns: argparse.Namespace) -> int:
     out = Path(ns.out) if ns.out else _default_out()
     out.mkdir(parents=True, exist_ok=True)
@@ -168,13 +187,18 @@ def cmd_run(ns: argparse.Namespace) -> int:
         _point_latest(out)
     mims: list[str] = ns.mim
     extra = list(ns.pytest_args or [])
+    only = _only(ns)
+    if only is None:
+        return EXIT_USAGE
     if ns.target:
         try:
             profile = load_profile(ns.target)
         except ProfileError as exc:
             _err(str(exc))
             return EXIT_USAGE
-        return run_suite(Path(ns.target), profile, mims, out, workers=ns.workers, keyword=ns.k, extra=extra)
+        return run_suite(
+            Path(ns.target), profile, mims, out, workers=ns.workers, keyword=ns.k, only=only, extra=extra
+        )
     if ns.target_url:
         try:
             profile = from_url(ns.target_url)
@@ -186,7 +210,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
             f'[product]\nname = "{profile.name}"\n\n[mim1]\nbase_url = "{profile.base_urls["mim1"]}"\n',
             encoding="utf-8",
         )
-        return run_suite(path, profile, mims, out, workers=ns.workers, keyword=ns.k, extra=extra)
+        return run_suite(path, profile, mims, out, workers=ns.workers, keyword=ns.k, only=only, extra=extra)
 
     from conformance.embedded import EmbeddedReference, EmbeddedStartError
 
@@ -196,7 +220,9 @@ def cmd_run(ns: argparse.Namespace) -> int:
             path.write_text(ref.profile_toml(), encoding="utf-8")
             profile = load_profile(path)
             print(f"mimcheck: embedded reference platform started on {ref.base_url}", flush=True)
-            return run_suite(path, profile, mims, out, workers=ns.workers, keyword=ns.k, extra=extra)
+            return run_suite(
+                path, profile, mims, out, workers=ns.workers, keyword=ns.k, only=only, extra=extra
+            )
     except EmbeddedStartError as exc:
         _err(str(exc))
         return EXIT_INCONCLUSIVE
@@ -303,6 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", help="run folder (default reports/<timestamp>, reports/latest)")
     run.add_argument("--workers", type=int, default=0, metavar="N", help="parallel workers (pytest-xdist)")
     run.add_argument("-k", metavar="EXPR", help="only scenarios matching this pytest -k expression")
+    run.add_argument("--only", action="append", metavar="NODEID", help="only this test case (repeatable)")
+    run.add_argument(
+        "--only-file", metavar="FILE", help="only the test cases listed in FILE, one node id a line"
+    )
     run.add_argument("pytest_args", nargs="*", help="further pytest arguments, after --")
     run.set_defaults(func=cmd_run)
 

@@ -63,6 +63,7 @@ def run_suite(
     select: str | None,
     work: Path,
     notifications: tuple[str, str] | None = None,
+    only: list[str] | None = None,
 ) -> tuple[int, dict]:
     work.mkdir(parents=True, exist_ok=True)
     profile = work / "target.toml"
@@ -70,6 +71,9 @@ def run_suite(
     out = work / "run"
     cmd = [sys.executable, "-m", "conformance.cli", "run", "--target", str(profile), "--out", str(out)]
     cmd += ["--mim", ",".join(mims)]
+    if only:
+        (work / "only.txt").write_text("\n".join(only) + "\n", encoding="utf-8")
+        cmd += ["--only-file", str(work / "only.txt")]
     if select:
         cmd += ["-k", select]
     proc = subprocess.run(
@@ -85,7 +89,24 @@ def _ids(cert: dict, verdict: str) -> list[str]:
     return sorted(r["id"] for r in cert.get("requirements", []) if r["verdict"] == verdict)
 
 
-def run_fault(fault: Fault, upstream: str, work: Path) -> FaultResult:
+def sentinel_tests(catalogue: list[dict]) -> list[str]:
+    """One test case of the first requirement of every area: runs with every fault, so that
+    collateral failures show outside the scenarios a fault concerns."""
+    first: dict[str, str] = {}
+    for entry in sorted(catalogue, key=lambda e: e["id"]):
+        area = entry["id"].rsplit("-", 1)[0]
+        if area not in first and entry["tests"]:
+            first[area] = entry["tests"][0]
+    return sorted(first.values())
+
+
+def fault_tests(fault: Fault, catalogue: list[dict], sentinel: list[str]) -> list[str]:
+    """The test cases of the requirements a fault concerns, plus the sentinel set."""
+    concerned = [t for e in catalogue if e["id"] in fault.expect_fail for t in e["tests"]]
+    return sorted(set(concerned) | set(sentinel))
+
+
+def run_fault(fault: Fault, upstream: str, work: Path, only: list[str] | None = None) -> FaultResult:
     start = time.monotonic()
     with FaultProxy(upstream, list(fault.rules)) as proxy:
         if fault.notify_rules:
@@ -98,10 +119,11 @@ def run_fault(fault: Fault, upstream: str, work: Path) -> FaultResult:
                     fault.select,
                     work / fault.name,
                     notifications=(f"127.0.0.1:{port}", notify_proxy.base_url),
+                    only=only,
                 )
                 hits = proxy.hits + notify_proxy.hits
         else:
-            code, cert = run_suite(proxy.base_url, fault.mims, fault.select, work / fault.name)
+            code, cert = run_suite(proxy.base_url, fault.mims, fault.select, work / fault.name, only=only)
             hits = proxy.hits
     failed = _ids(cert, "FAIL")
     result = FaultResult(
@@ -121,15 +143,16 @@ def run_fault(fault: Fault, upstream: str, work: Path) -> FaultResult:
     return result
 
 
-def run_baseline(upstream: str, work: Path) -> tuple[int, dict]:
-    return run_suite(upstream, ("mim1", "mim2", "mim3"), None, work / "_baseline")
+def run_baseline(upstream: str, work: Path, n: int = 0) -> tuple[int, dict]:
+    return run_suite(upstream, ("mim1", "mim2", "mim3"), None, work / f"_baseline{n}")
 
 
 def render_markdown(report: dict) -> str:
     lines = [
         "# Kill matrix",
         "",
-        f"{report['faults']} faults, {report['seconds']} s. Baseline: "
+        f"{report['faults']} faults ({report['cases_run'] or 'whole MIMs'} cases run), {report['seconds']} s. "
+        f"Baseline (unmodified reference, {report['baseline']['runs']} run(s), {report['baseline']['cases']} cases): "
         f"{report['baseline']['fail']} FAIL, {report['baseline']['inconclusive']} INCONCLUSIVE.",
         "",
     ]
@@ -157,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault", action="append", help="only this fault (repeatable)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "reports" / "kill-matrix"))
+    parser.add_argument("--baseline-runs", type=int, default=1, help="runs of the unmodified reference")
+    parser.add_argument(
+        "--whole", action="store_true", help="run whole MIMs per fault, not the concerned cases"
+    )
     ns = parser.parse_args(argv)
     faults = load_faults()
     if ns.ci:
@@ -165,16 +192,44 @@ def main(argv: list[str] | None = None) -> int:
         faults = [f for f in faults if f.name in set(ns.fault)]
     out = Path(ns.out)
     out.mkdir(parents=True, exist_ok=True)
-    catalogue = {r["id"] for r in collect_catalogue(["mim1", "mim2", "mim3"])}
+    entries = collect_catalogue(["mim1", "mim2", "mim3"])
+    catalogue = {r["id"] for r in entries}
+    sentinel = sentinel_tests(entries)
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix="kill-matrix-") as tmp,
         EmbeddedReference(log=Path(tmp) / "reference.log") as ref,
     ):
         work = Path(tmp)
-        _, baseline = run_baseline(ref.base_url, work)
         with ThreadPoolExecutor(max_workers=max(1, ns.jobs)) as pool:
-            results = list(pool.map(lambda f: run_fault(f, ref.base_url, work), faults))
+            baselines = [
+                cert
+                for _, cert in pool.map(
+                    lambda n: run_baseline(ref.base_url, work, n), range(ns.baseline_runs)
+                )
+            ]
+            results = list(
+                pool.map(
+                    lambda f: run_fault(
+                        f, ref.base_url, work, None if ns.whole else fault_tests(f, entries, sentinel)
+                    ),
+                    faults,
+                )
+            )
+    baseline = {
+        "requirements": [
+            {"id": rid, "verdict": v}
+            for cert in baselines
+            for rid, v in ((r["id"], r["verdict"]) for r in cert.get("requirements", []))
+            if v != "PASS" and v != "NOT_APPLICABLE"
+        ],
+        "cases": sum(cert.get("cases", 0) for cert in baselines),
+        "runs": len(baselines),
+    }
+    if any(not cert for cert in baselines):
+        baseline["requirements"].append(
+            {"id": "(baseline run without certificate)", "verdict": "INCONCLUSIVE"}
+        )
     expected_all = set().union(*(f.expect_fail for f in faults)) if faults else set()
     killed = set().union(*(set(r.failed) & set(r.expected) for r in results)) if results else set()
     report = {
