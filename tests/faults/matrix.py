@@ -242,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
             "inconclusive_ids": _ids(baseline, "INCONCLUSIVE"),
             "cases": baseline.get("cases", 0),
         },
+        "cases_run": None if ns.whole else sum(len(fault_tests(f, entries, sentinel)) for f in faults),
         "results": [asdict(r) for r in results],
         "survivors": [r.name for r in results if r.survivor],
         "unknown_requirements": sorted(expected_all - catalogue),
