@@ -241,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             "failed": _ids(baseline, "FAIL"),
             "inconclusive_ids": _ids(baseline, "INCONCLUSIVE"),
             "cases": baseline.get("cases", 0),
+            "runs": baseline["runs"],
         },
         "cases_run": None if ns.whole else sum(len(fault_tests(f, entries, sentinel)) for f in faults),
         "results": [asdict(r) for r in results],
