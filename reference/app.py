@@ -9,19 +9,28 @@ from starlette.routing import Route
 
 from .ngsild.broker import Broker
 from .ngsild.routes import all_methods, make_endpoint
+from .ngsild.subscriptions import Notifier
 from .storage import Storage
 from .tmf.catalog import routes as tmf_routes
 
 
 async def _health(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "apis": ["ngsi-ld/v1 (ETSI GS CIM 009 V1.8.1)",
-                                                  "tmf-api/productCatalogManagement/v4 (TMF620 v4)"]})
+    return JSONResponse(
+        {
+            "status": "ok",
+            "apis": [
+                "ngsi-ld/v1 (ETSI GS CIM 009 V1.8.1)",
+                "tmf-api/productCatalogManagement/v4 (TMF620 v4)",
+            ],
+        }
+    )
 
 
 def create_app(db_path: str | None = None) -> Starlette:
     """Build the reference platform. `db_path` None means a fresh in-memory database."""
     storage = Storage(db_path)
     broker = Broker(storage=storage)
+    notifier = Notifier(broker)
     ngsi_endpoint = make_endpoint(broker)
     routes = [
         Route("/", _health, methods=["GET"]),
@@ -31,4 +40,5 @@ def create_app(db_path: str | None = None) -> Starlette:
     app = Starlette(routes=routes)
     app.state.storage = storage
     app.state.broker = broker
+    app.state.notifier = notifier
     return app

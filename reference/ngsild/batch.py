@@ -40,7 +40,9 @@ class BatchResult:
         self.created: list[str] = []
 
     def fail(self, entity_id: Any, error: NgsiLdError) -> None:
-        self.errors.append({"entityId": entity_id if isinstance(entity_id, str) else "", "error": error.problem()})
+        self.errors.append(
+            {"entityId": entity_id if isinstance(entity_id, str) else "", "error": error.problem()}
+        )
 
     def multi_status(self, tenant: str) -> Response:
         return Response(
@@ -58,6 +60,8 @@ async def _read_array(request: Request, broker: Broker) -> tuple[list[Any], list
         raise bad_request("the payload of a batch operation shall be a JSON array")
     if not payload:
         raise bad_request("the payload of a batch operation shall not be an empty array")
+    if not all(isinstance(item, dict) for item in payload):
+        raise bad_request("the payload of a batch operation shall be an array of entity objects")
     contexts: list[ActiveContext] = []
     for item in payload:
         if body.from_body and isinstance(item, dict):
@@ -98,8 +102,12 @@ async def batch_create(request: Request, broker: Broker) -> Response:
     result = _run(payload, contexts, operation)
     if result.errors:
         return result.multi_status(tenant)
-    return Response(json.dumps(result.created), status_code=201, media_type="application/json",
-                    headers=tenant_headers(tenant))
+    return Response(
+        json.dumps(result.created),
+        status_code=201,
+        media_type="application/json",
+        headers=tenant_headers(tenant),
+    )
 
 
 def _options(request: Request, allowed: set[str]) -> set[str]:
@@ -139,8 +147,12 @@ async def batch_upsert(request: Request, broker: Broker) -> Response:
     if result.errors:
         return result.multi_status(tenant)
     if result.created:
-        return Response(json.dumps(result.created), status_code=201, media_type="application/json",
-                        headers=tenant_headers(tenant))
+        return Response(
+            json.dumps(result.created),
+            status_code=201,
+            media_type="application/json",
+            headers=tenant_headers(tenant),
+        )
     return Response(status_code=204, headers=tenant_headers(tenant))
 
 
@@ -163,11 +175,9 @@ async def batch_update(request: Request, broker: Broker) -> Response:
             for iri in parse_entity(item, ctx, now)["types"]:
                 if iri not in entity["types"]:
                     entity["types"].append(iri)
-        _, not_updated = append_attributes(entity, attrs, no_overwrite, ctx)
+        append_attributes(entity, attrs, no_overwrite, ctx)
         entity["modifiedAt"] = now
         save_entity(broker, tenant, before, entity)
-        if not_updated and no_overwrite and len(not_updated) == len(attrs) and attrs:
-            return None
         return None
 
     result = _run(payload, contexts, operation)
@@ -183,6 +193,8 @@ async def batch_delete(request: Request, broker: Broker) -> Response:
         raise bad_request("the payload of batch delete shall be a JSON array of entity ids")
     if not payload:
         raise bad_request("the payload of batch delete shall not be an empty array")
+    if not all(isinstance(item, str) for item in payload):
+        raise bad_request("the payload of batch delete shall be an array of entity ids (strings)")
     tenant = tenant_of(request)
     if not broker.storage.tenant_exists(tenant):
         raise NgsiLdError("NonexistentTenant", f"tenant {tenant!r} does not exist")

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 
 from ..storage import Storage
-from .context import ContextResolver
+from .context import ActiveContext, ContextResolver
 from .errors import NgsiLdError
 
 ENTITY = "entity"
@@ -53,3 +53,9 @@ class Broker:
 
     def hosted_url(self, request: Request, hosted: HostedContext) -> str:
         return str(request.base_url).rstrip("/") + "/ngsi-ld/v1/jsonldContexts/" + hosted.id
+
+    def link_url_for(self, request: Request, context: ActiveContext, created_at: str) -> str | None:
+        """URL of an implicitly created hosted copy of an inline request @context (clause 5.13)."""
+        if context.source is None or isinstance(context.source, str):
+            return None
+        return self.hosted_url(request, self.host_context(context.source, "ImplicitlyCreated", created_at))

@@ -126,7 +126,7 @@ class ActiveContext:
         if candidates:
             return candidates[0]
         if self.vocab and iri.startswith(self.vocab) and len(iri) > len(self.vocab):
-            suffix = iri[len(self.vocab):]
+            suffix = iri[len(self.vocab) :]
             if ":" not in suffix and suffix not in self.terms:
                 return suffix
         best: str | None = None
@@ -135,7 +135,7 @@ class ActiveContext:
             if not prefix_iri or ":" in term or not prefix_iri.endswith(("/", "#", ":")):
                 continue
             if iri.startswith(prefix_iri) and len(iri) > len(prefix_iri):
-                curie = term + ":" + iri[len(prefix_iri):]
+                curie = term + ":" + iri[len(prefix_iri) :]
                 if curie in self.terms:
                     continue
                 if best is None or (len(curie), curie) < (len(best), best):
@@ -234,8 +234,9 @@ def _fetch(url: str) -> Any:
         ) from exc
 
 
-def _apply(active: ActiveContext, value: Any, resolver: ContextResolver, depth: int,
-           remote_seen: tuple[str, ...]) -> None:
+def _apply(
+    active: ActiveContext, value: Any, resolver: ContextResolver, depth: int, remote_seen: tuple[str, ...]
+) -> None:
     if depth > MAX_CONTEXT_DEPTH:
         raise bad_request("@context nesting is too deep")
     items = value if isinstance(value, list) else [value]
@@ -261,8 +262,14 @@ def _apply(active: ActiveContext, value: Any, resolver: ContextResolver, depth: 
             raise bad_request(f"invalid @context entry: {item!r}")
 
 
-def _apply_local(active: ActiveContext, ctx: dict[str, Any], resolver: ContextResolver, depth: int,
-                 remote_seen: tuple[str, ...], protect: bool) -> None:
+def _apply_local(
+    active: ActiveContext,
+    ctx: dict[str, Any],
+    resolver: ContextResolver,
+    depth: int,
+    remote_seen: tuple[str, ...],
+    protect: bool,
+) -> None:
     if "@import" in ctx and isinstance(ctx["@import"], str):
         _apply(active, ctx["@import"], resolver, depth + 1, remote_seen)
     if "@vocab" in ctx:
@@ -304,8 +311,14 @@ def _expand_with(active: ActiveContext, local: dict[str, Any], value: str, defin
     return value
 
 
-def _define(active: ActiveContext, local: dict[str, Any], term: str, defined: set[str], protect: bool,
-            defining: set[str] | None = None) -> None:
+def _define(
+    active: ActiveContext,
+    local: dict[str, Any],
+    term: str,
+    defined: set[str],
+    protect: bool,
+    defining: set[str] | None = None,
+) -> None:
     if term in defined:
         return
     defined.add(term)

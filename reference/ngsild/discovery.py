@@ -43,13 +43,20 @@ async def list_types(request: Request, broker: Broker) -> Response:
                     names.append(attr)
     if _details(request):
         body: Any = [
-            {"id": iri, "type": "EntityType", "typeName": ctx.compact(iri),
-             "attributeNames": [ctx.compact(a) for a in attrs]}
+            {
+                "id": iri,
+                "type": "EntityType",
+                "typeName": ctx.compact(iri),
+                "attributeNames": [ctx.compact(a) for a in attrs],
+            }
             for iri, attrs in attrs_by_type.items()
         ]
     else:
-        body = {"id": f"urn:ngsi-ld:EntityTypeList:{uuid.uuid4()}", "type": "EntityTypeList",
-                "typeList": [ctx.compact(iri) for iri in attrs_by_type]}
+        body = {
+            "id": f"urn:ngsi-ld:EntityTypeList:{uuid.uuid4()}",
+            "type": "EntityTypeList",
+            "typeList": [ctx.compact(iri) for iri in attrs_by_type],
+        }
     return json_response(body, ctx, accept, headers=tenant_headers(tenant))
 
 
@@ -66,9 +73,17 @@ async def type_details(request: Request, broker: Broker, type_name: str) -> Resp
         for attr, instances in entity["attrs"].items():
             details.setdefault(attr, set()).update(i["type"] for i in instances)
     body = {
-        "id": iri, "type": "EntityTypeInfo", "typeName": ctx.compact(iri), "entityCount": len(matching),
+        "id": iri,
+        "type": "EntityTypeInfo",
+        "typeName": ctx.compact(iri),
+        "entityCount": len(matching),
         "attributeDetails": [
-            {"id": attr, "type": "Attribute", "attributeName": ctx.compact(attr), "attributeTypes": sorted(types)}
+            {
+                "id": attr,
+                "type": "Attribute",
+                "attributeName": ctx.compact(attr),
+                "attributeTypes": sorted(types),
+            }
             for attr, types in details.items()
         ],
     }
@@ -90,8 +105,12 @@ def _attribute_info(entities: list[dict[str, Any]]) -> dict[str, dict[str, Any]]
 
 def _attribute_body(iri: str, item: dict[str, Any], ctx: Any) -> dict[str, Any]:
     return {
-        "id": iri, "type": "Attribute", "attributeName": ctx.compact(iri), "attributeCount": item["count"],
-        "attributeTypes": sorted(item["types"]), "typeNames": [ctx.compact(t) for t in item["typeNames"]],
+        "id": iri,
+        "type": "Attribute",
+        "attributeName": ctx.compact(iri),
+        "attributeCount": item["count"],
+        "attributeTypes": sorted(item["types"]),
+        "typeNames": [ctx.compact(t) for t in item["typeNames"]],
     }
 
 
@@ -103,8 +122,11 @@ async def list_attributes(request: Request, broker: Broker) -> Response:
     if _details(request):
         body: Any = [_attribute_body(iri, item, ctx) for iri, item in info.items()]
     else:
-        body = {"id": f"urn:ngsi-ld:AttributeList:{uuid.uuid4()}", "type": "AttributeList",
-                "attributeList": [ctx.compact(iri) for iri in info]}
+        body = {
+            "id": f"urn:ngsi-ld:AttributeList:{uuid.uuid4()}",
+            "type": "AttributeList",
+            "attributeList": [ctx.compact(iri) for iri in info],
+        }
     return json_response(body, ctx, accept, headers=tenant_headers(tenant))
 
 
@@ -147,7 +169,9 @@ async def add_context(request: Request, broker: Broker) -> Response:
     payload = await read_json(request)
     if not isinstance(payload, dict) or "@context" not in payload:
         raise bad_request("the payload shall be a JSON object with an @context member")
-    broker.resolver.resolve(payload["@context"]) if not broker.resolver.needs_fetch(payload["@context"]) else None
+    broker.resolver.resolve(payload["@context"]) if not broker.resolver.needs_fetch(
+        payload["@context"]
+    ) else None
     hosted = broker.host_context(payload["@context"], "Hosted", now_timestamp())
     return Response(status_code=201, headers={"Location": "/ngsi-ld/v1/jsonldContexts/" + hosted.id})
 
@@ -159,8 +183,12 @@ async def serve_context(request: Request, broker: Broker, context_id: str) -> Re
     if hosted is None:
         raise not_found(f"no @context with local id {context_id}")
     if _details(request):
-        body = {"URL": _local_url(request, hosted.id), "localId": hosted.id, "kind": hosted.kind,
-                "createdAt": hosted.created_at}
+        body = {
+            "URL": _local_url(request, hosted.id),
+            "localId": hosted.id,
+            "kind": hosted.kind,
+            "createdAt": hosted.created_at,
+        }
         return Response(json.dumps(body), media_type="application/json")
     return Response(json.dumps({"@context": hosted.context}), media_type=JSONLD)
 

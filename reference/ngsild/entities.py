@@ -51,8 +51,13 @@ def no_content(tenant: str) -> Response:
     return Response(status_code=204, headers=tenant_headers(tenant))
 
 
-def load_entity(broker: Broker, tenant: str, entity_id: str, type_filter: str | None = None,
-                ctx: ActiveContext | None = None) -> dict[str, Any]:
+def load_entity(
+    broker: Broker,
+    tenant: str,
+    entity_id: str,
+    type_filter: str | None = None,
+    ctx: ActiveContext | None = None,
+) -> dict[str, Any]:
     check_entity_id(entity_id)
     entity = broker.storage.get(ENTITY, tenant, entity_id)
     if entity is None:
@@ -68,8 +73,9 @@ def save_entity(broker: Broker, tenant: str, before: dict[str, Any], after: dict
     broker.notify_change(tenant, before, after)
 
 
-async def _body_and_context(request: Request, broker: Broker, allow_merge_patch: bool = False
-                            ) -> tuple[Any, ActiveContext]:
+async def _body_and_context(
+    request: Request, broker: Broker, allow_merge_patch: bool = False
+) -> tuple[Any, ActiveContext]:
     body = await read_body(request, allow_merge_patch=allow_merge_patch)
     ctx = await resolve_context(broker.resolver, body.context_value)
     return body.payload, ctx
@@ -109,7 +115,9 @@ def render_options_from(request: Request, ctx: ActiveContext) -> RenderOptions:
         raise bad_request("pick and omit shall not be used together")
     if pick is not None:
         opts.pick = _member_names(pick, ctx)
-        picked_attrs = [ctx.expand(n) for n in pick.split(",") if n.strip() and n.strip() not in ("id", "type", "scope")]
+        picked_attrs = [
+            ctx.expand(n) for n in pick.split(",") if n.strip() and n.strip() not in ("id", "type", "scope")
+        ]
         attrs = (attrs or []) + picked_attrs if attrs is not None else None
     if omit is not None:
         opts.omit = _member_names(omit, ctx)
@@ -205,8 +213,9 @@ def put_instance(instances: list[dict[str, Any]], new: dict[str, Any]) -> None:
         instances[index] = new
 
 
-def append_attributes(entity: dict[str, Any], attrs: dict[str, list[dict[str, Any]]], no_overwrite: bool,
-                      ctx: ActiveContext) -> tuple[list[str], list[dict[str, str]]]:
+def append_attributes(
+    entity: dict[str, Any], attrs: dict[str, list[dict[str, Any]]], no_overwrite: bool, ctx: ActiveContext
+) -> tuple[list[str], list[dict[str, str]]]:
     updated: list[str] = []
     not_updated: list[dict[str, str]] = []
     for iri, instances in attrs.items():
@@ -222,7 +231,9 @@ def append_attributes(entity: dict[str, Any], attrs: dict[str, list[dict[str, An
         if changed:
             updated.append(name)
         else:
-            not_updated.append({"attributeName": name, "reason": "attribute exists and noOverwrite was requested"})
+            not_updated.append(
+                {"attributeName": name, "reason": "attribute exists and noOverwrite was requested"}
+            )
         if not existing:
             del entity["attrs"][iri]
     return updated, not_updated
@@ -273,8 +284,9 @@ async def append_entity_attrs(request: Request, broker: Broker, entity_id: str) 
 # ---------------------------------------------------------------- update (5.6.2)
 
 
-def update_attributes(entity: dict[str, Any], attrs: dict[str, list[dict[str, Any]]], ctx: ActiveContext
-                      ) -> tuple[list[str], list[dict[str, str]]]:
+def update_attributes(
+    entity: dict[str, Any], attrs: dict[str, list[dict[str, Any]]], ctx: ActiveContext
+) -> tuple[list[str], list[dict[str, str]]]:
     updated: list[str] = []
     not_updated: list[dict[str, str]] = []
     for iri, instances in attrs.items():
@@ -289,9 +301,17 @@ def update_attributes(entity: dict[str, Any], attrs: dict[str, list[dict[str, An
             if index is None:
                 missing = True
                 continue
+            if _is_null_instance([inst]):
+                existing.pop(index)  # clause 5.5.8
+                continue
+            inst["subs"] = {k: v for k, v in inst.get("subs", {}).items() if not _is_null_instance(v)}
             put_instance(existing, inst)
+        if not existing:
+            del entity["attrs"][iri]
         if missing:
-            not_updated.append({"attributeName": name, "reason": "attribute instance with that datasetId does not exist"})
+            not_updated.append(
+                {"attributeName": name, "reason": "attribute instance with that datasetId does not exist"}
+            )
         else:
             updated.append(name)
     return updated, not_updated
@@ -305,7 +325,7 @@ async def update_entity_attrs(request: Request, broker: Broker, entity_id: str) 
     entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
     _check_fragment_id(payload, entity_id)
     now = now_timestamp()
-    attrs = parse_entity_attributes(payload, ctx, now)
+    attrs = parse_entity_attributes(payload, ctx, now, allow_null=True)
     if not attrs:
         raise bad_request("the entity fragment holds no attribute")
     before = copy.deepcopy(entity)
@@ -319,21 +339,36 @@ async def update_entity_attrs(request: Request, broker: Broker, entity_id: str) 
 # ----------------------------------------------------- partial attribute update (5.6.4)
 
 
-def _merge_instance(existing: dict[str, Any], fragment: dict[str, Any], raw: dict[str, Any], now: str) -> None:
+def _merge_instance(
+    existing: dict[str, Any], fragment: dict[str, Any], raw: dict[str, Any], now: str
+) -> None:
     """Partial update of one attribute instance with an attribute fragment."""
     if fragment["type"] != existing["type"] and ("type" in raw or "@type" in raw):
         existing_member = existing["type"]
-        raise bad_request(f"the attribute type {fragment['type']} does not match the existing {existing_member}")
+        raise bad_request(
+            f"the attribute type {fragment['type']} does not match the existing {existing_member}"
+        )
     for member, value in fragment.items():
         if member in ("createdAt", "subs", "type"):
             continue
         existing[member] = value
     for iri, sub in fragment.get("subs", {}).items():
-        existing.setdefault("subs", {})[iri] = sub
+        if _is_null_instance(sub):
+            existing.setdefault("subs", {}).pop(iri, None)  # clause 5.5.8: urn:ngsi-ld:null deletes
+        else:
+            existing.setdefault("subs", {})[iri] = sub
     existing["modifiedAt"] = now
 
 
-async def partial_attribute_update(request: Request, broker: Broker, entity_id: str, attr_id: str) -> Response:
+def _is_null_instance(instances: list[dict[str, Any]]) -> bool:
+    return bool(instances) and any(
+        instances[0].get(member) == NULL_URI for member in ("value", "object", "languageMap", "vocab", "json")
+    )
+
+
+async def partial_attribute_update(
+    request: Request, broker: Broker, entity_id: str, attr_id: str
+) -> Response:
     payload, ctx = await _body_and_context(request, broker)
     payload = _fragment(payload)
     tenant = tenant_of(request)
@@ -352,13 +387,22 @@ async def partial_attribute_update(request: Request, broker: Broker, entity_id: 
     raw = dict(payload)
     if not ({"type", "@type"} & set(raw)):
         raw["type"] = existing[index]["type"]
-    if not any(m in raw for m in ("value", "object", "languageMap", "valueList", "objectList", "vocab", "json")):
+    if not any(
+        m in raw for m in ("value", "object", "languageMap", "valueList", "objectList", "vocab", "json")
+    ):
         member = _value_member(existing[index]["type"])
         raw[member] = existing[index][member] if member != "objectList" else existing[index][member]
         if member == "vocab":
             raw[member] = _compact_list(existing[index][member], ctx)
-    fragment = parse_instance(attr_id, raw, ctx, now)
+    fragment = parse_instance(attr_id, raw, ctx, now, allow_null=True)
     before = copy.deepcopy(entity)
+    if _is_null_instance([fragment]):
+        existing.pop(index)  # clause 5.5.8: an attribute value of urn:ngsi-ld:null deletes the instance
+        if not existing:
+            del entity["attrs"][iri]
+        entity["modifiedAt"] = now
+        save_entity(broker, tenant, before, entity)
+        return no_content(tenant)
     _merge_instance(existing[index], fragment, payload, now)
     entity["modifiedAt"] = now
     save_entity(broker, tenant, before, entity)
@@ -371,9 +415,14 @@ def _compact_list(value: Any, ctx: ActiveContext) -> Any:
 
 def _value_member(attr_type: str) -> str:
     return {
-        "Property": "value", "GeoProperty": "value", "Relationship": "object",
-        "LanguageProperty": "languageMap", "ListProperty": "valueList", "ListRelationship": "objectList",
-        "VocabProperty": "vocab", "JsonProperty": "json",
+        "Property": "value",
+        "GeoProperty": "value",
+        "Relationship": "object",
+        "LanguageProperty": "languageMap",
+        "ListProperty": "valueList",
+        "ListRelationship": "objectList",
+        "VocabProperty": "vocab",
+        "JsonProperty": "json",
     }[attr_type]
 
 
@@ -442,9 +491,7 @@ async def delete_attribute(request: Request, broker: Broker, entity_id: str, att
 
 def replace_entity_content(entity: dict[str, Any], payload: dict[str, Any], ctx: ActiveContext) -> None:
     now = now_timestamp()
-    replacement = parse_entity(
-        {**payload, "id": entity["id"]}, ctx, now, require_id=True, require_type=False
-    )
+    replacement = parse_entity({**payload, "id": entity["id"]}, ctx, now, require_id=True, require_type=False)
     if "types" in replacement:
         entity["types"] = replacement["types"]
     if "scope" in replacement:
@@ -471,8 +518,9 @@ async def replace_entity(request: Request, broker: Broker, entity_id: str) -> Re
 # ---------------------------------------------------------------- merge entity (5.6.17)
 
 
-def merge_entity_content(entity: dict[str, Any], payload: dict[str, Any], ctx: ActiveContext,
-                         observed_at: str | None = None) -> None:
+def merge_entity_content(
+    entity: dict[str, Any], payload: dict[str, Any], ctx: ActiveContext, observed_at: str | None = None
+) -> None:
     """JSON Merge Patch semantics on attributes; ``urn:ngsi-ld:null`` (or null) deletes."""
     now = now_timestamp()
     _merge_types(entity, payload, ctx)
@@ -515,7 +563,11 @@ def merge_entity_content(entity: dict[str, Any], payload: dict[str, Any], ctx: A
                 if member in ("createdAt", "subs", "type"):
                     continue
                 target[member] = value
-            if observed_at and "observedAt" in target and not (isinstance(raw_item, dict) and "observedAt" in raw_item):
+            if (
+                observed_at
+                and "observedAt" in target
+                and not (isinstance(raw_item, dict) and "observedAt" in raw_item)
+            ):
                 target["observedAt"] = observed_at
             for sub_iri, sub in inst.get("subs", {}).items():
                 if sub and sub[0].get("value") == NULL_URI:
@@ -527,7 +579,9 @@ def merge_entity_content(entity: dict[str, Any], payload: dict[str, Any], ctx: A
 
 
 def _drop_nulls(inst: dict[str, Any]) -> dict[str, Any]:
-    inst["subs"] = {k: v for k, v in inst.get("subs", {}).items() if not (v and v[0].get("value") == NULL_URI)}
+    inst["subs"] = {
+        k: v for k, v in inst.get("subs", {}).items() if not (v and v[0].get("value") == NULL_URI)
+    }
     return inst
 
 

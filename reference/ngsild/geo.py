@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform
 
 from .errors import bad_request
-from .model import GEOMETRY_TYPES, validate_geometry
+from .model import GEOMETRY_TYPES, is_geometry, validate_geometry
 
 EARTH_RADIUS_M = 6_371_008.8
 GEORELS = {"near", "within", "contains", "intersects", "equals", "disjoint", "overlaps"}
@@ -38,8 +38,9 @@ class GeoQuery:
     min_distance: float | None = None
 
 
-def parse_geoquery(georel: str | None, geometry: str | None, coordinates: Any, geoproperty_iri: str
-                   ) -> GeoQuery | None:
+def parse_geoquery(
+    georel: str | None, geometry: str | None, coordinates: Any, geoproperty_iri: str
+) -> GeoQuery | None:
     if georel is None and geometry is None and coordinates is None:
         return None
     if not georel or not geometry or coordinates is None or coordinates == "":
@@ -116,7 +117,7 @@ def geo_predicate(query: GeoQuery) -> Callable[[dict[str, Any]], bool]:
             return False
         for inst in instances:
             value = inst.get("value")
-            if inst.get("type") != "GeoProperty" and not (isinstance(value, dict) and value.get("type") in GEOMETRY_TYPES):
+            if inst.get("type") != "GeoProperty" and not is_geometry(value):
                 continue
             try:
                 geom = shape(value)

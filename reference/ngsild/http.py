@@ -36,7 +36,7 @@ def parse_link_header(value: str) -> list[tuple[str, dict[str, str]]]:
         end = value.find(">", start)
         if end < 0:
             raise bad_request("malformed Link header: unterminated <URI>")
-        target = value[start + 1:end].strip()
+        target = value[start + 1 : end].strip()
         pos = end + 1
         params: dict[str, str] = {}
         while True:
@@ -209,6 +209,11 @@ def context_url_for(ctx: ActiveContext, hosted_url: str | None = None) -> str:
     if isinstance(source, str):
         return source
     return hosted_url or CORE_CONTEXT_URL
+
+
+def needs_hosting(ctx: ActiveContext) -> bool:
+    """True when the request context is not a single URL, so a Link header needs a served copy of it."""
+    return ctx.source is not None and not isinstance(ctx.source, str)
 
 
 def body_context_member(ctx: ActiveContext) -> Any:

@@ -38,21 +38,45 @@ VALUE_MEMBERS = {v for v in ATTRIBUTE_TYPES.values()}
 GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"}
 # Members of an attribute that are not sub-attributes.
 RESERVED_ATTRIBUTE_MEMBERS = VALUE_MEMBERS | {
-    "type", "@type", "datasetId", "observedAt", "unitCode", "objectType", "createdAt", "modifiedAt",
-    "deletedAt", "instanceId", "previousValue", "previousObject", "previousLanguageMap",
-    "previousValueList", "previousObjectList", "previousVocab", "previousJson", "entity", "entityList",
-    "lang", "@context",
+    "type",
+    "@type",
+    "datasetId",
+    "observedAt",
+    "unitCode",
+    "objectType",
+    "createdAt",
+    "modifiedAt",
+    "deletedAt",
+    "instanceId",
+    "previousValue",
+    "previousObject",
+    "previousLanguageMap",
+    "previousValueList",
+    "previousObjectList",
+    "previousVocab",
+    "previousJson",
+    "entity",
+    "entityList",
+    "lang",
+    "@context",
 }
-RESERVED_ENTITY_MEMBERS = {"id", "@id", "type", "@type", "scope", "@context", "createdAt", "modifiedAt",
-                           "deletedAt"}
+RESERVED_ENTITY_MEMBERS = {
+    "id",
+    "@id",
+    "type",
+    "@type",
+    "scope",
+    "@context",
+    "createdAt",
+    "modifiedAt",
+    "deletedAt",
+}
 NULL_URI = "urn:ngsi-ld:null"
 
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
 # Clause 4.6.2: characters that shall not appear in names.
 _FORBIDDEN_NAME_CHARS = re.compile(r"[\s<>\"'=;()\x00-\x1f\x7f]")
-_DATETIME_RE = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
-)
+_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
 def now_timestamp() -> str:
@@ -138,6 +162,7 @@ def parse_scope(raw: Any) -> list[str]:
 def is_geometry(value: Any) -> bool:
     return (
         isinstance(value, dict)
+        and isinstance(value.get("type"), str)
         and value.get("type") in GEOMETRY_TYPES
         and isinstance(value.get("coordinates"), list)
     )
@@ -169,21 +194,22 @@ def validate_geometry(value: Any, name: str) -> None:
         "LineString": lambda c: line(c, 2),
         "MultiLineString": lambda c: isinstance(c, list) and all(line(x, 2) for x in c),
         "Polygon": lambda c: isinstance(c, list) and len(c) >= 1 and all(ring(r) for r in c),
-        "MultiPolygon": lambda c: isinstance(c, list)
-        and all(isinstance(p, list) and len(p) >= 1 and all(ring(r) for r in p) for p in c),
+        "MultiPolygon": lambda c: (
+            isinstance(c, list)
+            and all(isinstance(p, list) and len(p) >= 1 and all(ring(r) for r in p) for p in c)
+        ),
     }[gtype](coords)
     if not ok:
         raise bad_request(f"the {gtype} coordinates of GeoProperty {name!r} are not valid")
 
 
 def _looks_like_instance(item: Any) -> bool:
-    return isinstance(item, dict) and (
-        "type" in item or "@type" in item or bool(VALUE_MEMBERS & set(item))
-    )
+    return isinstance(item, dict) and ("type" in item or "@type" in item or bool(VALUE_MEMBERS & set(item)))
 
 
-def parse_attribute(name: str, raw: Any, ctx: ActiveContext, now: str, allow_null: bool = False
-                    ) -> list[dict[str, Any]]:
+def parse_attribute(
+    name: str, raw: Any, ctx: ActiveContext, now: str, allow_null: bool = False
+) -> list[dict[str, Any]]:
     """Parse an attribute (normalized or concise form, one or several instances)."""
     if isinstance(raw, list) and raw and all(_looks_like_instance(i) for i in raw):
         instances = [parse_instance(name, item, ctx, now, allow_null) for item in raw]
@@ -197,8 +223,9 @@ def parse_attribute(name: str, raw: Any, ctx: ActiveContext, now: str, allow_nul
     return [parse_instance(name, raw, ctx, now, allow_null)]
 
 
-def parse_instance(name: str, raw: Any, ctx: ActiveContext, now: str, allow_null: bool = False
-                   ) -> dict[str, Any]:
+def parse_instance(
+    name: str, raw: Any, ctx: ActiveContext, now: str, allow_null: bool = False
+) -> dict[str, Any]:
     if raw is None:
         if allow_null:
             return {"type": "Property", "value": NULL_URI, "createdAt": now, "modifiedAt": now, "subs": {}}
@@ -208,6 +235,8 @@ def parse_instance(name: str, raw: Any, ctx: ActiveContext, now: str, allow_null
         return {"type": "Property", "value": raw, "createdAt": now, "modifiedAt": now, "subs": {}}
     attr_type = raw.get("type", raw.get("@type"))
     value_source = raw
+    if attr_type is not None and not isinstance(attr_type, str):
+        raise bad_request(f"attribute {name!r} has an invalid type {attr_type!r}")
     if attr_type is None:
         attr_type = _infer_type(raw)
         if attr_type is None:
@@ -305,9 +334,13 @@ def _check_value(name: str, attr_type: str, value: Any, ctx: ActiveContext) -> A
         if not isinstance(value, dict) or not value:
             raise bad_request(f"languageMap of LanguageProperty {name!r} shall be a non-empty object")
         for tag, text in value.items():
-            if not isinstance(tag, str) or not (tag == "@none" or re.match(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$", tag)):
+            if not isinstance(tag, str) or not (
+                tag == "@none" or re.match(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$", tag)
+            ):
                 raise bad_request(f"languageMap of {name!r} has an invalid language tag {tag!r}")
-            if not (isinstance(text, str) or (isinstance(text, list) and all(isinstance(t, str) for t in text))):
+            if not (
+                isinstance(text, str) or (isinstance(text, list) and all(isinstance(t, str) for t in text))
+            ):
                 raise bad_request(f"languageMap of {name!r} shall map language tags to strings")
         return value
     if attr_type == "ListProperty":
@@ -321,8 +354,9 @@ def _check_value(name: str, attr_type: str, value: Any, ctx: ActiveContext) -> A
     raise bad_request(f"attribute {name!r} has an invalid type {attr_type!r}")
 
 
-def parse_entity_attributes(payload: dict[str, Any], ctx: ActiveContext, now: str, allow_null: bool = False
-                            ) -> dict[str, list[dict[str, Any]]]:
+def parse_entity_attributes(
+    payload: dict[str, Any], ctx: ActiveContext, now: str, allow_null: bool = False
+) -> dict[str, list[dict[str, Any]]]:
     attrs: dict[str, list[dict[str, Any]]] = {}
     for key, raw in payload.items():
         if key in RESERVED_ENTITY_MEMBERS:
@@ -336,8 +370,9 @@ def parse_entity_attributes(payload: dict[str, Any], ctx: ActiveContext, now: st
     return attrs
 
 
-def parse_entity(payload: Any, ctx: ActiveContext, now: str, require_id: bool = True,
-                 require_type: bool = True) -> dict[str, Any]:
+def parse_entity(
+    payload: Any, ctx: ActiveContext, now: str, require_id: bool = True, require_type: bool = True
+) -> dict[str, Any]:
     """Parse a complete entity (create, upsert, replace)."""
     if not isinstance(payload, dict):
         raise bad_request("the entity shall be a JSON object")

@@ -108,6 +108,7 @@ class AttrPath:
     attr: str  # expanded attribute name
     subs: list[str]  # expanded sub-attribute names or member names
     keys: list[str]  # keys inside the value
+    ctx: ActiveContext | None = None  # to compact VocabProperty values before comparing
 
 
 def parse_q(text: str, ctx: ActiveContext) -> Predicate:
@@ -159,7 +160,11 @@ class _QParser:
                 raise self.error("unbalanced parentheses")
             self.pos += 1
             return inner
-        if char == "!" and not self.text.startswith("!~=", self.pos) and not self.text.startswith("!=", self.pos):
+        if (
+            char == "!"
+            and not self.text.startswith("!~=", self.pos)
+            and not self.text.startswith("!=", self.pos)
+        ):
             self.pos += 1
             path = self.parse_attribute()
             return lambda e: not _exists(e, path)
@@ -186,7 +191,7 @@ class _QParser:
             elif depth == 0 and char in "=!<>~;|()":
                 break
             self.pos += 1
-        raw = self.text[start:self.pos].strip()
+        raw = self.text[start : self.pos].strip()
         if not raw:
             raise self.error("missing attribute name")
         if depth != 0:
@@ -206,7 +211,7 @@ class _QParser:
             raise self.error(f"invalid attribute path {raw!r}")
         attr = self.ctx.expand(names[0])
         subs = [n if n in _MEMBER_PATHS else self.ctx.expand(n) for n in names[1:]]
-        return AttrPath(attr, subs, keys)
+        return AttrPath(attr, subs, keys, self.ctx)
 
     def parse_operator(self) -> str | None:
         for operator in ("!~=", "==", "!=", ">=", "<=", "~=", ">", "<"):
@@ -241,7 +246,7 @@ class _QParser:
             elif char in ";" or (char == "|" and depth == 0):
                 break
             self.pos += 1
-        raw = self.text[start:self.pos]
+        raw = self.text[start : self.pos]
         if len(raw) >= 2 and raw[0] == raw[-1] == '"':
             raw = raw[1:-1]
         if not raw:
@@ -266,7 +271,7 @@ class _QParser:
             self.pos += 1
         if in_quotes:
             raise self.error("unterminated string")
-        raw = self.text[start:self.pos]
+        raw = self.text[start : self.pos]
         if not raw:
             raise self.error("missing value")
         return raw
@@ -381,6 +386,9 @@ def _targets(entity: dict[str, Any], path: AttrPath) -> list[Any]:
             continue
         if value is _MISSING:
             value = _instance_value(current)
+            if current.get("type") == "VocabProperty" and path.ctx is not None:
+                items = value if isinstance(value, list) else [value]
+                value = [path.ctx.compact(v) for v in items] + list(items)
         for key in path.keys:
             if isinstance(value, dict) and key in value:
                 value = value[key]

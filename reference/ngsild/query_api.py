@@ -7,11 +7,11 @@ ordered by entity creation order (a stable order), so paging with offset yields 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,8 +22,18 @@ from .entities import render_options_from, tenant_headers
 from .errors import NgsiLdError, bad_request
 from .geo import geo_predicate, parse_geoquery
 from .geojson import entity_feature, feature_collection
-from .http import GEOJSON, JSON, JSONLD, json_response, negotiate, read_body, request_context, resolve_context, tenant_of
-from .model import is_uri
+from .http import (
+    GEOJSON,
+    JSON,
+    JSONLD,
+    json_response,
+    negotiate,
+    read_body,
+    request_context,
+    resolve_context,
+    tenant_of,
+)
+from .model import is_uri, now_timestamp
 from .query import parse_attrs_param, parse_id_pattern, parse_q, parse_type_expression
 from .render import RenderOptions, render_entity
 
@@ -77,8 +87,9 @@ def _scope_regex(term: str) -> re.Pattern[str]:
     return re.compile("^" + pattern + "$")
 
 
-def _selector_predicate(ids: list[str] | None, id_pattern: str | None, type_expr: str | None,
-                        ctx: ActiveContext) -> Predicate:
+def _selector_predicate(
+    ids: list[str] | None, id_pattern: str | None, type_expr: str | None, ctx: ActiveContext
+) -> Predicate:
     checks: list[Predicate] = []
     if ids:
         for entity_id in ids:
@@ -124,10 +135,18 @@ def parse_page(request: Request) -> Page:
     return Page(limit=limit, offset=offset, count=count)
 
 
-def _respond(request: Request, broker: Broker, tenant: str, ctx: ActiveContext, flt: EntityFilter,
-             opts: RenderOptions, page: Page, accept: str) -> Response:
+def _respond(
+    request: Request,
+    broker: Broker,
+    tenant: str,
+    ctx: ActiveContext,
+    flt: EntityFilter,
+    opts: RenderOptions,
+    page: Page,
+    accept: str,
+) -> Response:
     matched = [e for e in broker.storage.list(ENTITY, tenant) if flt.matches(e)]
-    selected = matched[page.offset: page.offset + page.limit]
+    selected = matched[page.offset : page.offset + page.limit]
     body: Any = [render_entity(e, ctx, opts) for e in selected]
     if accept == GEOJSON:
         geometry_property = request.query_params.get("geometryProperty", "location")
@@ -137,7 +156,29 @@ def _respond(request: Request, broker: Broker, tenant: str, ctx: ActiveContext, 
     headers = tenant_headers(tenant)
     if page.count:
         headers["NGSILD-Results-Count"] = str(len(matched))
-    return json_response(body, ctx, accept, headers=headers)
+    hosted = broker.link_url_for(request, ctx, now_timestamp()) if accept != JSONLD else None
+    response = json_response(body, ctx, accept, headers=headers, hosted_url=hosted)
+    for value in page_links(request, page, len(matched)):
+        response.headers.append("Link", value)
+    return response
+
+
+def page_links(request: Request, page: Page, total: int) -> list[str]:
+    """Link header values rel="prev" / rel="next" for paging through a result set (clause 6.3.10)."""
+    if page.limit == 0:
+        return []
+    links: list[str] = []
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
+
+    def target(offset: int) -> str:
+        query = urlencode([*items, ("limit", str(page.limit)), ("offset", str(offset))])
+        return f"{request.url.path}?{query}"
+
+    if page.offset > 0:
+        links.append(f'<{target(max(0, page.offset - page.limit))}>; rel="prev"; type="application/ld+json"')
+    if page.offset + page.limit < total:
+        links.append(f'<{target(page.offset + page.limit)}>; rel="next"; type="application/ld+json"')
+    return links
 
 
 async def query_entities(request: Request, broker: Broker) -> Response:
@@ -151,8 +192,18 @@ async def query_entities(request: Request, broker: Broker) -> Response:
     q = params.get("q")
     georel = params.get("georel")
     attrs_raw = params.get("attrs")
-    if not any([ids, id_pattern, type_expr, q, georel, attrs_raw, params.get("scopeQ"),
-                params.get("local", "").lower() == "true"]):
+    if not any(
+        [
+            ids,
+            id_pattern,
+            type_expr,
+            q,
+            georel,
+            attrs_raw,
+            params.get("scopeQ"),
+            params.get("local", "").lower() == "true",
+        ]
+    ):
         raise bad_request("at least one of id, idPattern, type, attrs, q, geo-query or scopeQ is required")
     page = parse_page(request)
     opts = render_options_from(request, ctx)
@@ -208,8 +259,9 @@ async def query_post(request: Request, broker: Broker) -> Response:
                     raw_type = ",".join(raw_type)
                 else:
                     raise bad_request("EntitySelector type shall be a string")
-            alternatives.append(_selector_predicate([sel_id] if sel_id else None, selector.get("idPattern"),
-                                                    raw_type, ctx))
+            alternatives.append(
+                _selector_predicate([sel_id] if sel_id else None, selector.get("idPattern"), raw_type, ctx)
+            )
         flt.predicates.append(lambda e: any(a(e) for a in alternatives))
     attrs = query.get("attrs")
     if attrs is not None:
@@ -230,8 +282,12 @@ async def query_post(request: Request, broker: Broker) -> Response:
             raise bad_request("geoQ shall be an object")
         geoproperty = ctx.expand(geo_q.get("geoproperty", "location"))
         coordinates = geo_q.get("coordinates")
-        geoquery = parse_geoquery(geo_q.get("georel"), geo_q.get("geometry"),
-                                  coordinates if coordinates is not None else "", geoproperty)
+        geoquery = parse_geoquery(
+            geo_q.get("georel"),
+            geo_q.get("geometry"),
+            coordinates if coordinates is not None else "",
+            geoproperty,
+        )
         if geoquery is not None:
             flt.predicates.append(geo_predicate(geoquery))
     if query.get("scopeQ") is not None:
@@ -239,11 +295,9 @@ async def query_post(request: Request, broker: Broker) -> Response:
     if query.get("lang") is not None:
         opts.lang = str(query["lang"])
     if query.get("datasetId") is not None:
-        opts.dataset_ids = {None if d == "@none" else d for d in _string_list(query["datasetId"], "datasetId")}
+        opts.dataset_ids = {
+            None if d == "@none" else d for d in _string_list(query["datasetId"], "datasetId")
+        }
     if not broker.storage.tenant_exists(tenant):
         raise NgsiLdError("NonexistentTenant", f"tenant {tenant!r} does not exist")
     return _respond(request, broker, tenant, ctx, flt, opts, page, accept)
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value)

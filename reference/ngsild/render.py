@@ -119,8 +119,12 @@ def render_instance(inst: dict[str, Any], ctx: ActiveContext, opts: RenderOption
         out["vocab"] = _compact_vocab(inst["vocab"], ctx)
     else:
         member = {
-            "Property": "value", "GeoProperty": "value", "Relationship": "object",
-            "LanguageProperty": "languageMap", "ListProperty": "valueList", "JsonProperty": "json",
+            "Property": "value",
+            "GeoProperty": "value",
+            "Relationship": "object",
+            "LanguageProperty": "languageMap",
+            "ListProperty": "valueList",
+            "JsonProperty": "json",
         }[attr_type]
         out[member] = inst[member]
     if "objectType" in inst:
@@ -151,9 +155,9 @@ def _simplified_value(inst: dict[str, Any], ctx: ActiveContext, opts: RenderOpti
             return select_language(inst["languageMap"], opts.lang)[1]
         return {"languageMap": inst["languageMap"]}
     if attr_type == "ListProperty":
-        return {"valueList": inst["valueList"]}
+        return inst["valueList"]
     if attr_type == "ListRelationship":
-        return {"objectList": list(inst["objectList"])}
+        return list(inst["objectList"])
     if attr_type == "VocabProperty":
         return {"vocab": _compact_vocab(inst["vocab"], ctx)}
     if attr_type == "JsonProperty":
@@ -162,12 +166,16 @@ def _simplified_value(inst: dict[str, Any], ctx: ActiveContext, opts: RenderOpti
 
 
 def _render_instances(instances: list[dict[str, Any]], ctx: ActiveContext, opts: RenderOptions) -> Any:
+    if opts.format == KEY_VALUES and (len(instances) > 1 or "datasetId" in instances[0]):
+        # 4.5.4: multi-instance attributes simplify to {"dataset": {datasetId | "@none": value}}
+        return {"dataset": {i.get("datasetId", "@none"): render_instance(i, ctx, opts) for i in instances}}
     rendered = [render_instance(i, ctx, opts) for i in instances]
     return rendered[0] if len(rendered) == 1 else rendered
 
 
-def select_instances(instances: list[dict[str, Any]], dataset_ids: set[str | None] | None
-                     ) -> list[dict[str, Any]]:
+def select_instances(
+    instances: list[dict[str, Any]], dataset_ids: set[str | None] | None
+) -> list[dict[str, Any]]:
     if dataset_ids is None:
         return instances
     return [i for i in instances if i.get("datasetId") in dataset_ids]

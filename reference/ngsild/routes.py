@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import batch, discovery, entities, query_api
+from . import batch, discovery, entities, query_api, registrations, subscriptions
 from .broker import Broker
 from .errors import NgsiLdError, problem_response
 
@@ -49,6 +48,16 @@ ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
     ("POST", ("jsonldContexts",), discovery.add_context),
     ("GET", ("jsonldContexts", "{context_id}"), discovery.serve_context),
     ("DELETE", ("jsonldContexts", "{context_id}"), discovery.delete_context),
+    ("POST", ("subscriptions",), subscriptions.create_subscription),
+    ("GET", ("subscriptions",), subscriptions.list_subscriptions),
+    ("GET", ("subscriptions", "{sub_id}"), subscriptions.retrieve_subscription),
+    ("PATCH", ("subscriptions", "{sub_id}"), subscriptions.update_subscription),
+    ("DELETE", ("subscriptions", "{sub_id}"), subscriptions.delete_subscription),
+    ("POST", ("csourceRegistrations",), registrations.create_registration),
+    ("GET", ("csourceRegistrations",), registrations.list_registrations),
+    ("GET", ("csourceRegistrations", "{reg_id}"), registrations.retrieve_registration),
+    ("PATCH", ("csourceRegistrations", "{reg_id}"), registrations.update_registration),
+    ("DELETE", ("csourceRegistrations", "{reg_id}"), registrations.delete_registration),
 ]
 
 
@@ -74,7 +83,7 @@ def make_endpoint(broker: Broker) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
         path = raw_path.decode("latin-1").split("?", 1)[0]
-        rest = path[len(PREFIX):] if path.startswith(PREFIX) else ""
+        rest = path[len(PREFIX) :] if path.startswith(PREFIX) else ""
         segments = [unquote(s) for s in rest.split("/")]
         if segments and segments[-1] == "" and len(segments) > 1:
             segments = segments[:-1]
@@ -89,22 +98,24 @@ def make_endpoint(broker: Broker) -> Callable[[Request], Awaitable[Response]]:
                     continue
                 return await handler(request, broker, **params)
             if allowed:
-                error = NgsiLdError("InvalidRequest", f"method {request.method} is not allowed here", status=405,
-                                    title="Method not allowed")
+                error = NgsiLdError(
+                    "InvalidRequest",
+                    f"method {request.method} is not allowed here",
+                    status=405,
+                    title="Method not allowed",
+                )
                 return problem_response(error, headers={"Allow": ", ".join(sorted(set(allowed)))})
             raise NgsiLdError("ResourceNotFound", f"no NGSI-LD resource at {request.url.path}")
         except NgsiLdError as error:
             return problem_response(error)
         except Exception as exc:  # never leak a stack trace; a bug is an InternalError
             log.exception("internal error")
-            return problem_response(NgsiLdError("InternalError", f"internal error: {type(exc).__name__}: {exc}"))
+            return problem_response(
+                NgsiLdError("InternalError", f"internal error: {type(exc).__name__}: {exc}")
+            )
 
     return endpoint
 
 
 def all_methods() -> list[str]:
     return ["GET", "POST", "PUT", "PATCH", "DELETE"]
-
-
-def handler_kwargs(params: dict[str, str]) -> dict[str, Any]:
-    return dict(params)

@@ -49,8 +49,13 @@ class TmfError(Exception):
         self.message = message
 
     def response(self) -> Response:
-        body = {"code": str(self.status), "reason": self.reason, "message": self.message,
-                "status": str(self.status), "@type": "Error"}
+        body = {
+            "code": str(self.status),
+            "reason": self.reason,
+            "message": self.message,
+            "status": str(self.status),
+            "@type": "Error",
+        }
         return Response(json.dumps(body), status_code=self.status, media_type=JSON_UTF8)
 
 
@@ -59,15 +64,19 @@ def _now() -> str:
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status_code=status, media_type=JSON_UTF8,
-                    headers=headers)
+    return Response(
+        json.dumps(body, ensure_ascii=False), status_code=status, media_type=JSON_UTF8, headers=headers
+    )
 
 
 async def _read_object(request: Request, allowed_types: tuple[str, ...]) -> dict[str, Any]:
     ctype = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if ctype not in allowed_types:
-        raise TmfError(415, "Unsupported Media Type", f"Content-Type {ctype or '(none)'} is not supported; "
-                       f"use {' or '.join(allowed_types)}")
+        raise TmfError(
+            415,
+            "Unsupported Media Type",
+            f"Content-Type {ctype or '(none)'} is not supported; use {' or '.join(allowed_types)}",
+        )
     raw = await request.body()
     try:
         payload = json.loads(raw)
@@ -183,7 +192,7 @@ class CatalogApi:
             raise TmfError(400, "Bad Request", f"limit shall not exceed {MAX_LIMIT}")
         filters = [(k, v) for k, v in request.query_params.multi_items() if k not in LIST_PARAMS]
         items = [r for r in self.storage.list(self._kind(resource), "") if _matches(r, filters)]
-        page = items[offset:] if limit is None else items[offset:offset + limit]
+        page = items[offset:] if limit is None else items[offset : offset + limit]
         fields = request.query_params.get("fields")
         body = [_select_fields(r, fields) for r in page]
         headers = {"X-Total-Count": str(len(items)), "X-Result-Count": str(len(body))}

@@ -19,18 +19,21 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if sys.path[:1] != [_ROOT]:
     sys.path.insert(0, _ROOT)
 for _name in [n for n in sys.modules if n == "reference" or n.startswith("reference.")]:
-    if getattr(sys.modules[_name], "__file__", None) is None or "/tests/" in (sys.modules[_name].__file__ or ""):
+    if getattr(sys.modules[_name], "__file__", None) is None or "/tests/" in (
+        sys.modules[_name].__file__ or ""
+    ):
         del sys.modules[_name]
 
-from reference.app import create_app  # noqa: E402
 from ref_support import CORE, LD_REL, link  # noqa: E402,F401
 
+from reference.app import create_app  # noqa: E402
 
 
 class RunningServer:
     def __init__(self, db_path: str | None = None) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(128)
         self.port = self.sock.getsockname()[1]

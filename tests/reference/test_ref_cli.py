@@ -19,7 +19,10 @@ def test_cli_start_and_stop(tmp_path: Path, sig: signal.Signals) -> None:
     db = tmp_path / "ref.sqlite3"
     proc = subprocess.Popen(
         [sys.executable, "-m", "reference", "--port", "0", "--db", str(db)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = proc.stdout.readline() if proc.stdout else ""

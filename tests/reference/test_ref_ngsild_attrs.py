@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import requests
-from ref_support import E, JSON, LDJSON
+from ref_support import JSON, LDJSON, E
 
 
 def _make(base: str, http: requests.Session, uid: str, **attrs: object) -> str:
-    entity = {"id": f"urn:ngsi-ld:Car:{uid}", "type": "Car",
-              "speed": {"type": "Property", "value": 10}, **attrs}
+    entity = {
+        "id": f"urn:ngsi-ld:Car:{uid}",
+        "type": "Car",
+        "speed": {"type": "Property", "value": 10},
+        **attrs,
+    }
     resp = http.post(base + E, json=entity, headers=JSON)
     assert resp.status_code == 201, resp.text
     return f"{base}{E}/{entity['id']}"
@@ -16,14 +20,20 @@ def _make(base: str, http: requests.Session, uid: str, **attrs: object) -> str:
 
 def test_append(base: str, http: requests.Session, uid: str) -> None:
     url = _make(base, http, uid)
-    resp = http.post(url + "/attrs", json={"color": {"type": "Property", "value": "red"},
-                                           "speed": {"type": "Property", "value": 20}}, headers=JSON)
+    resp = http.post(
+        url + "/attrs",
+        json={"color": {"type": "Property", "value": "red"}, "speed": {"type": "Property", "value": 20}},
+        headers=JSON,
+    )
     assert resp.status_code == 204
     body = http.get(url).json()
     assert body["color"]["value"] == "red" and body["speed"]["value"] == 20
-    resp = http.post(url + "/attrs", params={"options": "noOverwrite"},
-                     json={"speed": {"type": "Property", "value": 99}, "km": {"type": "Property", "value": 1}},
-                     headers=JSON)
+    resp = http.post(
+        url + "/attrs",
+        params={"options": "noOverwrite"},
+        json={"speed": {"type": "Property", "value": 99}, "km": {"type": "Property", "value": 1}},
+        headers=JSON,
+    )
     assert resp.status_code == 207
     result = resp.json()
     assert result["updated"] == ["km"]
@@ -31,15 +41,23 @@ def test_append(base: str, http: requests.Session, uid: str) -> None:
     assert http.get(url).json()["speed"]["value"] == 20
     missing = http.post(f"{base}{E}/urn:ngsi-ld:Car:none{uid}/attrs", json={"a": 1}, headers=JSON)
     assert missing.status_code == 404
-    assert http.post(url + "/attrs", json={"a": {"type": "Nope", "value": 1}}, headers=JSON).status_code == 400
+    assert (
+        http.post(url + "/attrs", json={"a": {"type": "Nope", "value": 1}}, headers=JSON).status_code == 400
+    )
 
 
 def test_update_attrs(base: str, http: requests.Session, uid: str) -> None:
     url = _make(base, http, uid)
-    assert http.patch(url + "/attrs", json={"speed": {"type": "Property", "value": 5}}, headers=JSON).status_code == 204
+    assert (
+        http.patch(url + "/attrs", json={"speed": {"type": "Property", "value": 5}}, headers=JSON).status_code
+        == 204
+    )
     assert http.get(url).json()["speed"]["value"] == 5
-    resp = http.patch(url + "/attrs", json={"speed": {"type": "Property", "value": 6},
-                                            "nothere": {"type": "Property", "value": 1}}, headers=JSON)
+    resp = http.patch(
+        url + "/attrs",
+        json={"speed": {"type": "Property", "value": 6}, "nothere": {"type": "Property", "value": 1}},
+        headers=JSON,
+    )
     assert resp.status_code == 207
     assert resp.json()["updated"] == ["speed"]
     assert resp.json()["notUpdated"][0]["attributeName"] == "nothere"
@@ -47,9 +65,20 @@ def test_update_attrs(base: str, http: requests.Session, uid: str) -> None:
 
 
 def test_partial_attribute_update(base: str, http: requests.Session, uid: str) -> None:
-    url = _make(base, http, uid, temp={"type": "Property", "value": 1, "unitCode": "CEL",
-                                       "accuracy": {"type": "Property", "value": 0.1}})
-    resp = http.patch(url + "/attrs/temp", json={"value": 2, "observedAt": "2024-05-01T10:00:00Z"}, headers=JSON)
+    url = _make(
+        base,
+        http,
+        uid,
+        temp={
+            "type": "Property",
+            "value": 1,
+            "unitCode": "CEL",
+            "accuracy": {"type": "Property", "value": 0.1},
+        },
+    )
+    resp = http.patch(
+        url + "/attrs/temp", json={"value": 2, "observedAt": "2024-05-01T10:00:00Z"}, headers=JSON
+    )
     assert resp.status_code == 204, resp.text
     temp = http.get(url).json()["temp"]
     assert temp["value"] == 2 and temp["unitCode"] == "CEL" and temp["accuracy"]["value"] == 0.1
@@ -58,15 +87,22 @@ def test_partial_attribute_update(base: str, http: requests.Session, uid: str) -
 
 
 def test_delete_attribute_and_datasets(base: str, http: requests.Session, uid: str) -> None:
-    url = _make(base, http, uid, temp=[
-        {"type": "Property", "value": 1},
-        {"type": "Property", "value": 2, "datasetId": "urn:ngsi-ld:Dataset:a"},
-        {"type": "Property", "value": 3, "datasetId": "urn:ngsi-ld:Dataset:b"},
-    ])
+    url = _make(
+        base,
+        http,
+        uid,
+        temp=[
+            {"type": "Property", "value": 1},
+            {"type": "Property", "value": 2, "datasetId": "urn:ngsi-ld:Dataset:a"},
+            {"type": "Property", "value": 3, "datasetId": "urn:ngsi-ld:Dataset:b"},
+        ],
+    )
     temp = http.get(url).json()["temp"]
     assert isinstance(temp, list) and len(temp) == 3
     only_a = http.get(url, params={"datasetId": "urn:ngsi-ld:Dataset:a"}).json()["temp"]
     assert only_a["value"] == 2
+    simplified = http.get(url, params={"options": "keyValues"}).json()["temp"]
+    assert simplified == {"dataset": {"@none": 1, "urn:ngsi-ld:Dataset:a": 2, "urn:ngsi-ld:Dataset:b": 3}}
     assert http.delete(url + "/attrs/temp", params={"datasetId": "urn:ngsi-ld:Dataset:a"}).status_code == 204
     assert len(http.get(url).json()["temp"]) == 2
     assert http.delete(url + "/attrs/temp").status_code == 204  # default instance
@@ -90,10 +126,22 @@ def test_replace_entity(base: str, http: requests.Session, uid: str) -> None:
 
 
 def test_merge_entity(base: str, http: requests.Session, uid: str) -> None:
-    url = _make(base, http, uid, color={"type": "Property", "value": "red", "shade": {"type": "Property", "value": 1}},
-                old={"type": "Property", "value": "x"})
-    resp = http.patch(url, json={"color": {"type": "Property", "value": "blue"}, "old": "urn:ngsi-ld:null",
-                                 "new": {"type": "Property", "value": 1}}, headers=JSON)
+    url = _make(
+        base,
+        http,
+        uid,
+        color={"type": "Property", "value": "red", "shade": {"type": "Property", "value": 1}},
+        old={"type": "Property", "value": "x"},
+    )
+    resp = http.patch(
+        url,
+        json={
+            "color": {"type": "Property", "value": "blue"},
+            "old": "urn:ngsi-ld:null",
+            "new": {"type": "Property", "value": 1},
+        },
+        headers=JSON,
+    )
     assert resp.status_code == 204, resp.text
     body = http.get(url).json()
     assert body["color"]["value"] == "blue" and body["color"]["shade"]["value"] == 1
@@ -103,7 +151,9 @@ def test_merge_entity(base: str, http: requests.Session, uid: str) -> None:
 
 def test_attribute_types_and_representations(base: str, http: requests.Session, uid: str) -> None:
     url = _make(
-        base, http, uid,
+        base,
+        http,
+        uid,
         name={"type": "LanguageProperty", "languageMap": {"en": "car", "fr": "voiture"}},
         tags={"type": "ListProperty", "valueList": [1, 2, 3]},
         parts={"type": "ListRelationship", "objectList": [{"object": "urn:x:p1"}, {"object": "urn:x:p2"}]},
@@ -114,14 +164,17 @@ def test_attribute_types_and_representations(base: str, http: requests.Session, 
     body = http.get(url).json()
     assert body["name"] == {"type": "LanguageProperty", "languageMap": {"en": "car", "fr": "voiture"}}
     assert body["tags"] == {"type": "ListProperty", "valueList": [1, 2, 3]}
-    assert body["parts"] == {"type": "ListRelationship", "objectList": [{"object": "urn:x:p1"}, {"object": "urn:x:p2"}]}
+    assert body["parts"] == {
+        "type": "ListRelationship",
+        "objectList": [{"object": "urn:x:p1"}, {"object": "urn:x:p2"}],
+    }
     assert body["category"] == {"type": "VocabProperty", "vocab": "commercial"}
     assert body["config"] == {"type": "JsonProperty", "json": {"a": {"b": [1]}}}
     assert body["owner"]["objectType"] == "Person"
     kv = http.get(url, params={"options": "keyValues"}).json()
     assert kv["name"] == {"languageMap": {"en": "car", "fr": "voiture"}}
-    assert kv["tags"] == {"valueList": [1, 2, 3]}
-    assert kv["parts"] == {"objectList": ["urn:x:p1", "urn:x:p2"]}
+    assert kv["tags"] == [1, 2, 3]
+    assert kv["parts"] == ["urn:x:p1", "urn:x:p2"]
     assert kv["category"] == {"vocab": "commercial"}
     assert kv["config"] == {"json": {"a": {"b": [1]}}}
     fr = http.get(url, params={"lang": "fr"}).json()["name"]
@@ -136,9 +189,16 @@ def test_attribute_types_and_representations(base: str, http: requests.Session, 
 
 
 def test_concise_input(base: str, http: requests.Session, uid: str) -> None:
-    entity = {"id": f"urn:ngsi-ld:C:{uid}", "type": "C", "speed": 10, "label": "x", "nested": {"value": {"a": 1}},
-              "rel": {"object": "urn:x:1"}, "location": {"type": "Point", "coordinates": [1, 2]},
-              "temp": {"value": 20, "unitCode": "CEL"}}
+    entity = {
+        "id": f"urn:ngsi-ld:C:{uid}",
+        "type": "C",
+        "speed": 10,
+        "label": "x",
+        "nested": {"value": {"a": 1}},
+        "rel": {"object": "urn:x:1"},
+        "location": {"type": "Point", "coordinates": [1, 2]},
+        "temp": {"value": 20, "unitCode": "CEL"},
+    }
     assert http.post(base + E, json=entity, headers=JSON).status_code == 201
     body = http.get(f"{base}{E}/{entity['id']}").json()
     assert body["speed"] == {"type": "Property", "value": 10}
@@ -146,5 +206,37 @@ def test_concise_input(base: str, http: requests.Session, uid: str) -> None:
     assert body["rel"] == {"type": "Relationship", "object": "urn:x:1"}
     assert body["location"] == {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [1, 2]}}
     assert body["temp"] == {"type": "Property", "value": 20, "unitCode": "CEL"}
-    ld = {**entity, "id": entity["id"] + "b", "@context": "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"}
+    ld = {
+        **entity,
+        "id": entity["id"] + "b",
+        "@context": "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld",
+    }
     assert http.post(base + E, json=ld, headers=LDJSON).status_code == 201
+
+
+def test_ngsild_null_in_updates(base: str, http: requests.Session, uid: str) -> None:
+    url = _make(
+        base,
+        http,
+        uid,
+        temp={
+            "type": "Property",
+            "value": 1,
+            "accuracy": {"type": "Property", "value": 0.1},
+            "unit": {"type": "Property", "value": "C"},
+        },
+        gone={"type": "Property", "value": 1},
+    )
+    resp = http.patch(url + "/attrs/temp", json={"value": 2, "accuracy": "urn:ngsi-ld:null"}, headers=JSON)
+    assert resp.status_code == 204
+    temp = http.get(url).json()["temp"]
+    assert temp["value"] == 2 and "accuracy" not in temp and temp["unit"]["value"] == "C"
+    resp = http.patch(
+        url + "/attrs", json={"gone": {"type": "Property", "value": "urn:ngsi-ld:null"}}, headers=JSON
+    )
+    assert resp.status_code == 204
+    assert "gone" not in http.get(url).json()
+    assert (
+        http.patch(url + "/attrs/temp", json={"value": "urn:ngsi-ld:null"}, headers=JSON).status_code == 204
+    )
+    assert "temp" not in http.get(url).json()

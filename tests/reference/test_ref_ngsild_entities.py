@@ -13,8 +13,11 @@ LDJSON = {"Content-Type": "application/ld+json"}
 
 
 def _entity(uid: str, **attrs: object) -> dict:
-    body = {"id": f"urn:ngsi-ld:Building:{uid}", "type": "Building",
-            "name": {"type": "Property", "value": "Tower"}}
+    body = {
+        "id": f"urn:ngsi-ld:Building:{uid}",
+        "type": "Building",
+        "name": {"type": "Property", "value": "Tower"},
+    }
     body.update(attrs)
     return body
 
@@ -84,8 +87,13 @@ def test_unsupported_content_type_415(base: str, http: requests.Session, uid: st
 def test_retrieve_normalized_keyvalues_sysattrs_attrs(base: str, http: requests.Session, uid: str) -> None:
     entity = _entity(
         uid,
-        height={"type": "Property", "value": 42, "unitCode": "MTR", "observedAt": "2024-01-01T00:00:00Z",
-                "accuracy": {"type": "Property", "value": 0.5}},
+        height={
+            "type": "Property",
+            "value": 42,
+            "unitCode": "MTR",
+            "observedAt": "2024-01-01T00:00:00Z",
+            "accuracy": {"type": "Property", "value": 0.5},
+        },
         owner={"type": "Relationship", "object": "urn:ngsi-ld:Person:1"},
         location={"type": "GeoProperty", "value": {"type": "Point", "coordinates": [2.35, 48.85]}},
     )
@@ -104,8 +112,14 @@ def test_retrieve_normalized_keyvalues_sysattrs_attrs(base: str, http: requests.
     assert "createdAt" not in body
 
     kv = http.get(url, params={"options": "keyValues"}).json()
-    assert kv == {"id": entity["id"], "type": "Building", "name": "Tower", "height": 42,
-                  "owner": "urn:ngsi-ld:Person:1", "location": {"type": "Point", "coordinates": [2.35, 48.85]}}
+    assert kv == {
+        "id": entity["id"],
+        "type": "Building",
+        "name": "Tower",
+        "height": 42,
+        "owner": "urn:ngsi-ld:Person:1",
+        "location": {"type": "Point", "coordinates": [2.35, 48.85]},
+    }
     assert http.get(url, params={"format": "keyValues"}).json() == kv
     assert http.get(url, params={"format": "simplified"}).json() == kv
 
@@ -154,13 +168,19 @@ def test_accept_negotiation(base: str, http: requests.Session, uid: str) -> None
     assert ld.headers["Content-Type"].startswith("application/ld+json")
 
 
-def test_user_context_expansion_and_compaction(base: str, http: requests.Session, httpserver, uid: str) -> None:
+def test_user_context_expansion_and_compaction(
+    base: str, http: requests.Session, httpserver, uid: str
+) -> None:
     httpserver.expect_request("/ctx.jsonld").respond_with_json(
         {"@context": {"schema": "https://schema.org/", "Shop": "schema:Store", "shopName": "schema:name"}}
     )
     ctx_url = httpserver.url_for("/ctx.jsonld")
-    entity = {"id": f"urn:ngsi-ld:Shop:{uid}", "type": "Shop", "shopName": {"type": "Property", "value": "X"},
-              "other": {"type": "Property", "value": 1}}
+    entity = {
+        "id": f"urn:ngsi-ld:Shop:{uid}",
+        "type": "Shop",
+        "shopName": {"type": "Property", "value": "X"},
+        "other": {"type": "Property", "value": 1},
+    }
     resp = http.post(base + E, json=entity, headers={**JSON, "Link": link(ctx_url)})
     assert resp.status_code == 201, resp.text
     url = f"{base}{E}/{entity['id']}"
@@ -181,7 +201,9 @@ def test_user_context_expansion_and_compaction(base: str, http: requests.Session
     # the same IRI reached through the inline definition
     entity3 = {"id": entity["id"] + "c", "type": "Shop", "@context": {"Shop": "https://schema.org/Store"}}
     assert http.post(base + E, json=entity3, headers=LDJSON).status_code == 201
-    got = http.get(f"{base}{E}/{entity3['id']}", headers={"Accept": "application/ld+json", "Link": link(ctx_url)})
+    got = http.get(
+        f"{base}{E}/{entity3['id']}", headers={"Accept": "application/ld+json", "Link": link(ctx_url)}
+    )
     assert got.json()["type"] == "Shop"
     assert got.json()["@context"][0] == ctx_url
 
@@ -197,8 +219,12 @@ def test_context_errors(base: str, http: requests.Session, httpserver, uid: str)
     _problem(resp, 400, "BadRequestData")
     # unreachable context
     dead = "http://127.0.0.1:9/nothing.jsonld"
-    _problem(http.post(base + E, json=entity, headers={**JSON, "Link": link(dead)}), 503, "LdContextNotAvailable")
-    _problem(http.get(f"{base}{E}/{entity['id']}", headers={"Link": link(dead)}), 503, "LdContextNotAvailable")
+    _problem(
+        http.post(base + E, json=entity, headers={**JSON, "Link": link(dead)}), 503, "LdContextNotAvailable"
+    )
+    _problem(
+        http.get(f"{base}{E}/{entity['id']}", headers={"Link": link(dead)}), 503, "LdContextNotAvailable"
+    )
     # reachable but not JSON
     httpserver.expect_request("/notjson").respond_with_data("hello", content_type="text/plain")
     resp = http.post(base + E, json=entity, headers={**JSON, "Link": link(httpserver.url_for("/notjson"))})
@@ -213,19 +239,26 @@ def test_context_errors(base: str, http: requests.Session, httpserver, uid: str)
 
 
 def test_core_terms_cannot_be_overridden(base: str, http: requests.Session, uid: str) -> None:
-    entity = {"id": f"urn:ngsi-ld:X:{uid}", "type": "X",
-              "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [1, 2]}},
-              "@context": {"location": "http://example.org/location", "Property": "http://example.org/P"}}
+    entity = {
+        "id": f"urn:ngsi-ld:X:{uid}",
+        "type": "X",
+        "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [1, 2]}},
+        "@context": {"location": "http://example.org/location", "Property": "http://example.org/P"},
+    }
     assert http.post(base + E, json=entity, headers=LDJSON).status_code == 201
     body = http.get(f"{base}{E}/{entity['id']}").json()
     assert body["location"]["type"] == "GeoProperty"
 
 
 def test_link_header_variants(base: str, http: requests.Session, httpserver, uid: str) -> None:
-    httpserver.expect_request("/c2.jsonld").respond_with_json({"@context": {"Thing": "http://example.org/Thing"}})
+    httpserver.expect_request("/c2.jsonld").respond_with_json(
+        {"@context": {"Thing": "http://example.org/Thing"}}
+    )
     url = httpserver.url_for("/c2.jsonld")
     entity = {"id": f"urn:ngsi-ld:Thing:{uid}", "type": "Thing"}
-    header = f'<http://example.org/other>; rel="next", <{url}>; rel={LD_REL_UNQUOTED}; type="application/ld+json"'
+    header = (
+        f'<http://example.org/other>; rel="next", <{url}>; rel={LD_REL_UNQUOTED}; type="application/ld+json"'
+    )
     assert http.post(base + E, json=entity, headers={**JSON, "Link": header}).status_code == 201
     body = http.get(f"{base}{E}/{entity['id']}").json()
     assert body["type"] == "http://example.org/Thing"

@@ -22,9 +22,12 @@ def _error(resp: requests.Response, status: int) -> None:
 
 
 def test_create_and_retrieve(base: str, http: requests.Session, uid: str) -> None:
-    created = _create(base, http, name=f"Offer {uid}", description="d", isBundle=False,
-                      lifecycleStatus="Active")
-    assert created["name"] == f"Offer {uid}" and created["description"] == "d" and created["isBundle"] is False
+    created = _create(
+        base, http, name=f"Offer {uid}", description="d", isBundle=False, lifecycleStatus="Active"
+    )
+    assert (
+        created["name"] == f"Offer {uid}" and created["description"] == "d" and created["isBundle"] is False
+    )
     assert created["id"]
     assert created["href"] == f"{base}{PO}/{created['id']}"
     assert created["@type"] == "ProductOffering"
@@ -43,14 +46,29 @@ def test_create_errors(base: str, http: requests.Session) -> None:
 
 def test_unknown_404(base: str, http: requests.Session) -> None:
     _error(http.get(f"{base}{PO}/does-not-exist"), 404)
-    _error(http.patch(f"{base}{PO}/does-not-exist", json={"name": "x"},
-                      headers={"Content-Type": "application/merge-patch+json"}), 404)
+    _error(
+        http.patch(
+            f"{base}{PO}/does-not-exist",
+            json={"name": "x"},
+            headers={"Content-Type": "application/merge-patch+json"},
+        ),
+        404,
+    )
     _error(http.delete(f"{base}{PO}/does-not-exist"), 404)
 
 
 def test_list_fields_filter_paging(base: str, http: requests.Session, uid: str) -> None:
-    made = [_create(base, http, name=f"P{i}", lifecycleStatus="Active" if i % 2 else "Retired",
-                    category=[{"id": f"cat{uid}"}], version=uid) for i in range(5)]
+    made = [
+        _create(
+            base,
+            http,
+            name=f"P{i}",
+            lifecycleStatus="Active" if i % 2 else "Retired",
+            category=[{"id": f"cat{uid}"}],
+            version=uid,
+        )
+        for i in range(5)
+    ]
     resp = http.get(base + PO, params={"version": uid})
     assert resp.status_code == 200
     assert resp.headers["X-Total-Count"] == "5" and resp.headers["X-Result-Count"] == "5"
@@ -72,13 +90,18 @@ def test_list_fields_filter_paging(base: str, http: requests.Session, uid: str) 
 def test_patch_and_delete(base: str, http: requests.Session) -> None:
     created = _create(base, http, name="Before", description="keep", extra={"a": 1, "b": 2})
     url = f"{base}{PO}/{created['id']}"
-    resp = http.patch(url, json={"name": "After", "extra": {"b": None, "c": 3}},
-                      headers={"Content-Type": "application/merge-patch+json"})
+    resp = http.patch(
+        url,
+        json={"name": "After", "extra": {"b": None, "c": 3}},
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["name"] == "After" and body["description"] == "keep" and body["extra"] == {"a": 1, "c": 3}
     assert http.get(url).json() == body
-    _error(http.patch(url, json={"id": "other"}, headers={"Content-Type": "application/merge-patch+json"}), 400)
+    _error(
+        http.patch(url, json={"id": "other"}, headers={"Content-Type": "application/merge-patch+json"}), 400
+    )
     resp = http.patch(url, data="x", headers={"Content-Type": "text/plain"})
     assert resp.status_code == 415
     assert http.delete(url).status_code == 204
