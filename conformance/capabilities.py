@@ -21,6 +21,7 @@ CAPABILITIES: dict[str, str] = {
     "ngsild-merge": "NGSI-LD merge entity (PATCH /entities/{id}) and merge batch",
     "ngsild-geo-query": "NGSI-LD geo-queries",
     "ngsild-subscriptions": "NGSI-LD subscriptions and notifications over HTTP",
+    "ngsild-periodic-notifications": "NGSI-LD periodic notifications (Subscription timeInterval)",
     "ngsild-mqtt-notifications": "NGSI-LD notifications over MQTT",
     "ngsild-csource-registrations": "NGSI-LD context source registrations",
     "ngsild-distributed-operations": "NGSI-LD distributed operations towards registered context sources",

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from catalogue import load_faults
-from matrix import run_fault, run_suite
+from matrix import fault_tests, run_fault, run_suite, sentinel_tests
 from proxy import FaultProxy
 
+from conformance.cli import collect_catalogue
 from conformance.embedded import EmbeddedReference
 
 CI_FAULTS = [pytest.param(f, id=f.name) for f in load_faults() if f.ci]
@@ -21,7 +22,7 @@ def test_catalogue_is_well_formed() -> None:
     faults = load_faults()
     assert faults
     for fault in faults:
-        assert fault.expect_fail and fault.rules and fault.imitates
+        assert fault.expect_fail and (fault.rules or fault.notify_rules) and fault.imitates
 
 
 def test_unmodified_reference_behind_the_proxy_passes(reference: EmbeddedReference, tmp_path: Path) -> None:
@@ -31,11 +32,22 @@ def test_unmodified_reference_behind_the_proxy_passes(reference: EmbeddedReferen
     assert cert["verdict"] == "PASS"
 
 
+@pytest.fixture(scope="module")
+def catalogue() -> list[dict]:
+    return collect_catalogue(["mim1", "mim2", "mim3"])
+
+
 @pytest.mark.parametrize("fault", CI_FAULTS)
-def test_fault_makes_expected_requirements_fail(fault, reference: EmbeddedReference, tmp_path: Path) -> None:
-    result = run_fault(fault, reference.base_url, tmp_path)
+def test_fault_makes_expected_requirements_fail(
+    fault, reference: EmbeddedReference, tmp_path: Path, catalogue: list[dict]
+) -> None:
+    only = fault_tests(fault, catalogue, sentinel_tests(catalogue))
+    result = run_fault(fault, reference.base_url, tmp_path, only)
     assert result.error is None, result.error
     assert result.proxy_hits > 0, f"fault {fault.name} never matched a request: the rule is wrong"
     assert not result.survivor, f"{fault.name}: expected {result.expected} to FAIL, FAILed: {result.failed}"
     assert result.exit_code == 1
+    output = (tmp_path / fault.name / "output.txt").read_text(encoding="utf-8")
+    for requirement in result.expected:
+        assert f"FAIL {requirement}" in output, "the summary must name the failed requirement"
     assert not result.collateral, f"{fault.name}: collateral failures {result.collateral}"
