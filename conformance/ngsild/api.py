@@ -108,3 +108,160 @@ class NgsiLd:
 
     def delete_entity(self, entity_id: str, *, tenant: str | None = None) -> requests.Response:
         return self.request("DELETE", entity_path(entity_id), tenant=tenant)
+
+
+GEOJSON = "application/geo+json"
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def attr_path(entity_id: str, attr: str | None = None) -> str:
+    path = f"{entity_path(entity_id)}/attrs"
+    return path if attr is None else f"{path}/{quote(attr, safe='')}"
+
+
+def _body_headers(
+    content_type: str, context: str | list[str] | None, extra: dict[str, str] | None
+) -> dict[str, str]:
+    headers = {"Content-Type": content_type}
+    if context is not None and content_type != JSONLD:
+        headers["Link"] = link_header(context if isinstance(context, str) else context[0])
+    headers.update(extra or {})
+    return headers
+
+
+def with_context(body: dict[str, Any], context: str | list[str] | None) -> dict[str, Any]:
+    """The body as application/ld+json: with an @context member (the core context when none given)."""
+    if context is None:
+        return {**body, "@context": CORE_CONTEXT}
+    return {**body, "@context": context}
+
+
+class NgsiLdOps(NgsiLd):
+    """The operations of clause 5.6/5.7/5.13/5.15 as the HTTP binding (clause 6) names them."""
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        content_type: str = JSON,
+        context: str | list[str] | None = None,
+        accept: str | None = None,
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        tenant: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw: str | bytes | None = None,
+    ) -> requests.Response:
+        """One request. With a JSON-LD body (content_type application/ld+json) the @context goes in
+        the body (the caller puts it there); otherwise a given context goes in a Link header."""
+        sent: dict[str, str] = {}
+        if body is not None or raw is not None:
+            sent.update(_body_headers(content_type, context, None))
+        elif context is not None:
+            sent["Link"] = link_header(context if isinstance(context, str) else context[0])
+        if accept:
+            sent["Accept"] = accept
+        sent.update(headers or {})
+        if raw is not None:
+            return self.request(method, path, headers=sent, tenant=tenant, params=params, data=raw)
+        return self.request(method, path, headers=sent, tenant=tenant, params=params, json_body=body)
+
+    def create(
+        self,
+        entity: dict[str, Any],
+        *,
+        content_type: str = JSON,
+        context: str | list[str] | None = None,
+        tenant: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """POST /entities; cleanup registered whatever the answer."""
+        self.forget_later(str(entity.get("id", "")), tenant=tenant)
+        return self.send(
+            "POST",
+            f"{API_ROOT}/entities",
+            entity,
+            content_type=content_type,
+            context=context,
+            tenant=tenant,
+            headers=headers,
+        )
+
+    def retrieve(
+        self,
+        entity_id: str,
+        *,
+        params: dict[str, Any] | None = None,
+        accept: str | None = None,
+        context: str | None = None,
+        tenant: str | None = None,
+    ) -> requests.Response:
+        return self.send(
+            "GET", entity_path(entity_id), params=params, accept=accept, context=context, tenant=tenant
+        )
+
+    def replace(self, entity_id: str, fragment: dict[str, Any], **kw: Any) -> requests.Response:
+        return self.send("PUT", entity_path(entity_id), fragment, **kw)
+
+    def merge(self, entity_id: str, fragment: dict[str, Any], **kw: Any) -> requests.Response:
+        return self.send("PATCH", entity_path(entity_id), fragment, **kw)
+
+    def append_attrs(self, entity_id: str, fragment: dict[str, Any], **kw: Any) -> requests.Response:
+        return self.send("POST", attr_path(entity_id), fragment, **kw)
+
+    def update_attrs(self, entity_id: str, fragment: dict[str, Any], **kw: Any) -> requests.Response:
+        return self.send("PATCH", attr_path(entity_id), fragment, **kw)
+
+    def partial_update(
+        self, entity_id: str, attr: str, fragment: dict[str, Any], **kw: Any
+    ) -> requests.Response:
+        return self.send("PATCH", attr_path(entity_id, attr), fragment, **kw)
+
+    def replace_attr(
+        self, entity_id: str, attr: str, fragment: dict[str, Any], **kw: Any
+    ) -> requests.Response:
+        return self.send("PUT", attr_path(entity_id, attr), fragment, **kw)
+
+    def delete_attr(self, entity_id: str, attr: str, **kw: Any) -> requests.Response:
+        return self.send("DELETE", attr_path(entity_id, attr), **kw)
+
+    # -- discovery (clause 5.7.5 - 5.7.10) ----------------------------------------------------------
+
+    def types(self, **kw: Any) -> requests.Response:
+        return self.send("GET", f"{API_ROOT}/types", **kw)
+
+    def type_info(self, type_name: str, **kw: Any) -> requests.Response:
+        return self.send("GET", f"{API_ROOT}/types/{quote(type_name, safe='')}", **kw)
+
+    def attributes(self, **kw: Any) -> requests.Response:
+        return self.send("GET", f"{API_ROOT}/attributes", **kw)
+
+    def attribute_info(self, attr: str, **kw: Any) -> requests.Response:
+        return self.send("GET", f"{API_ROOT}/attributes/{quote(attr, safe='')}", **kw)
+
+    # -- @context management (clause 5.13) and source identity (clause 5.15) -----------------------
+
+    def add_context(self, document: dict[str, Any], **kw: Any) -> requests.Response:
+        return self.send("POST", f"{API_ROOT}/jsonldContexts", document, **kw)
+
+    def list_contexts(self, **kw: Any) -> requests.Response:
+        return self.send("GET", f"{API_ROOT}/jsonldContexts", **kw)
+
+    def serve_context(self, context_id: str, **kw: Any) -> requests.Response:
+        return self.send("GET", f"{API_ROOT}/jsonldContexts/{quote(context_id, safe='')}", **kw)
+
+    def delete_context(self, context_id: str, **kw: Any) -> requests.Response:
+        return self.send("DELETE", f"{API_ROOT}/jsonldContexts/{quote(context_id, safe='')}", **kw)
+
+    def source_identity(self, **kw: Any) -> requests.Response:
+        return self.send("GET", f"{API_ROOT}/info/sourceIdentity", **kw)
+
+
+def made(ops: NgsiLdOps, entity: dict[str, Any], **kw: Any) -> dict[str, Any]:
+    """Create an entity a scenario builds on: anything but a 2xx makes the scenario INCONCLUSIVE."""
+    from conformance.outcomes import precondition
+
+    resp = ops.create(entity, **kw)
+    precondition(200 <= resp.status_code < 300, f"creating {entity.get('id')} answered {resp.status_code}")
+    return entity

@@ -35,3 +35,102 @@ def sensor(ids: RunIds, entity_type: str = "MimcheckSensor", **attrs: Any) -> di
     }
     entity.update(attrs)
     return entity
+
+
+# -- MIM1 core: a small probe entity and one sample per attribute type ---------------------------
+
+PROBE_TYPE = "MimcheckProbe"
+OBSERVED_AT = "2024-05-01T10:00:00Z"
+
+
+def probe(ids: RunIds, entity_type: str = PROBE_TYPE, **attrs: Any) -> dict[str, Any]:
+    """A small normalized entity whose attribute names are not used by any other fixture (so that a
+    fault injected on one scenario's payload does not touch another's)."""
+    entity: dict[str, Any] = {
+        "id": ids.entity_id(entity_type),
+        "type": entity_type,
+        "speed": prop(42.5, unitCode="KMH", observedAt=OBSERVED_AT),
+        "status": prop("running"),
+        "refSite": rel(ids.entity_id("MimcheckSite")),
+        "location": geo(point(4.3517, 50.8503)),
+    }
+    entity.update(attrs)
+    return entity
+
+
+def lang_prop(language_map: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "LanguageProperty", "languageMap": language_map, **extra}
+
+
+def list_prop(values: list[Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "ListProperty", "valueList": values, **extra}
+
+
+def list_rel(targets: list[str], **extra: Any) -> dict[str, Any]:
+    return {"type": "ListRelationship", "objectList": targets, **extra}
+
+
+def vocab_prop(vocab: Any, **extra: Any) -> dict[str, Any]:
+    return {"type": "VocabProperty", "vocab": vocab, **extra}
+
+
+def json_prop(document: Any, **extra: Any) -> dict[str, Any]:
+    return {"type": "JsonProperty", "json": document, **extra}
+
+
+# (attribute type, value member, sample builder, capability or None). The builder takes a RunIds
+# so that relationship targets are run-scoped.
+ATTRIBUTE_SAMPLES: dict[str, tuple[str, str, Any, str | None]] = {
+    "property-number": ("Property", "value", lambda ids: prop(17.25), None),
+    "property-string": ("Property", "value", lambda ids: prop("Grand-Place"), None),
+    "property-boolean": ("Property", "value", lambda ids: prop(True), None),
+    "property-object": ("Property", "value", lambda ids: prop({"street": "Rue Neuve", "number": 12}), None),
+    "property-array": ("Property", "value", lambda ids: prop([1, 2, 3]), None),
+    "property-datetime": (
+        "Property",
+        "value",
+        lambda ids: prop({"@type": "DateTime", "@value": "2024-05-01T10:00:00Z"}),
+        None,
+    ),
+    "relationship": ("Relationship", "object", lambda ids: rel(ids.entity_id("MimcheckSite")), None),
+    "geo-point": ("GeoProperty", "value", lambda ids: geo(point(2.35, 48.85)), None),
+    "geo-linestring": (
+        "GeoProperty",
+        "value",
+        lambda ids: geo({"type": "LineString", "coordinates": [[2.3, 48.8], [2.4, 48.9]]}),
+        None,
+    ),
+    "geo-polygon": (
+        "GeoProperty",
+        "value",
+        lambda ids: geo(
+            {"type": "Polygon", "coordinates": [[[2.3, 48.8], [2.4, 48.8], [2.4, 48.9], [2.3, 48.8]]]}
+        ),
+        None,
+    ),
+    "language-property": (
+        "LanguageProperty",
+        "languageMap",
+        lambda ids: lang_prop({"fr": "Grand-Place", "nl": "Grote Markt"}),
+        "ngsild-language-property",
+    ),
+    "list-property": ("ListProperty", "valueList", lambda ids: list_prop([3, 1, 2]), "ngsild-list-property"),
+    "list-relationship": (
+        "ListRelationship",
+        "objectList",
+        lambda ids: list_rel([ids.entity_id("MimcheckSite"), ids.entity_id("MimcheckSite")]),
+        "ngsild-list-property",
+    ),
+    "vocab-property": (
+        "VocabProperty",
+        "vocab",
+        lambda ids: vocab_prop("mimcheckRunning"),
+        "ngsild-vocab-property",
+    ),
+    "json-property": (
+        "JsonProperty",
+        "json",
+        lambda ids: json_prop({"type": "raw", "speed": 3, "nested": {"a": [1, 2]}}),
+        "ngsild-json-property",
+    ),
+}

@@ -1,0 +1,85 @@
+"""MIM1 errors: each error answers the HTTP status its type maps to with an RFC 7807 ProblemDetails
+body naming the NGSI-LD error type exactly (ETSI GS CIM 009 clauses 5.5.2, 6.3.2)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance import checks
+from conformance.ngsild.api import API_ROOT, JSON, JSONLD, NgsiLdOps, attr_path, made
+from conformance.ngsild.payloads import probe, prop
+from conformance.requirements import requirement
+from conformance.run_ids import RunIds
+
+
+@requirement(
+    "MIM1-ERR-002",
+    clause="6.3.2",
+    level="MUST",
+    title="An attribute operation on an entity that does not exist answers 404 ProblemDetails ResourceNotFound",
+)
+@pytest.mark.parametrize(
+    "operation", ["append", "update", "partial-update", "replace-attribute", "delete-attribute"]
+)
+def test_operations_on_missing_entity(ngsild: NgsiLdOps, run_ids: RunIds, operation: str) -> None:
+    missing = run_ids.entity_id("MimcheckProbe")
+    fragment = {"status": prop("x")}
+    if operation == "append":
+        resp = ngsild.append_attrs(missing, fragment)
+    elif operation == "update":
+        resp = ngsild.update_attrs(missing, fragment)
+    elif operation == "partial-update":
+        resp = ngsild.partial_update(missing, "status", {"value": "x"})
+    elif operation == "replace-attribute":
+        resp = ngsild.replace_attr(missing, "status", {"type": "Property", "value": "x"})
+    else:
+        resp = ngsild.delete_attr(missing, "status")
+    checks.ngsild_problem(resp, 404, "ResourceNotFound")
+
+
+@requirement(
+    "MIM1-ERR-003",
+    clause="5.5.2",
+    level="MUST",
+    title="A request body that is not valid JSON answers 400 ProblemDetails InvalidRequest",
+)
+@pytest.mark.parametrize("content_type", [JSON, JSONLD], ids=["json", "jsonld"])
+@pytest.mark.parametrize("operation", ["create", "append", "update"])
+def test_invalid_json(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str, operation: str) -> None:
+    broken = '{"id": "urn:ngsi-ld:MimcheckProbe:broken", "type": '
+    if operation == "create":
+        resp = ngsild.send("POST", f"{API_ROOT}/entities", raw=broken, content_type=content_type)
+    else:
+        entity = made(ngsild, probe(run_ids))
+        method = "POST" if operation == "append" else "PATCH"
+        resp = ngsild.send(method, attr_path(entity["id"]), raw=broken, content_type=content_type)
+    checks.ngsild_problem(resp, 400, "InvalidRequest")
+
+
+@requirement(
+    "MIM1-ERR-004",
+    clause="6.3.2",
+    level="MUST",
+    title="Errors are RFC 7807 ProblemDetails whose type is an NGSI-LD error URI and whose status matches",
+)
+@pytest.mark.parametrize("case", ["conflict", "bad-id", "missing-attribute", "unknown-type", "bad-fragment"])
+def test_problem_details_shape(ngsild: NgsiLdOps, run_ids: RunIds, case: str) -> None:
+    if case == "conflict":
+        entity = made(ngsild, probe(run_ids))
+        resp, status = ngsild.create(entity), 409
+    elif case == "bad-id":
+        resp, status = ngsild.create({**probe(run_ids), "id": "not a uri"}), 400
+    elif case == "missing-attribute":
+        entity = made(ngsild, probe(run_ids))
+        resp, status = ngsild.delete_attr(entity["id"], "missingAttr"), 404
+    elif case == "unknown-type":
+        resp, status = ngsild.type_info("MimcheckNoSuchType" + run_ids.next().replace("-", "")), 404
+    else:
+        entity = made(ngsild, probe(run_ids))
+        resp, status = ngsild.send("PATCH", attr_path(entity["id"]), raw=json.dumps([1, 2]), content_type=JSON), 400
+    body = checks.problem_details(resp, status)
+    for member in ("title", "detail"):
+        if member in body and not isinstance(body[member], str):
+            checks.fail(f"ProblemDetails {member!r} should be a string, got {body[member]!r}")
