@@ -350,6 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     from conformance.load import add_load_parser
 
     add_load_parser(sub)
+
+    from conformance.report import add_report_parser
+
+    add_report_parser(sub)
     return parser
 
 
