@@ -57,8 +57,13 @@ def point_distance_m(entity_geometry: dict[str, Any], reference: dict[str, Any])
     return haversine_m(lon1, lat1, lon2, lat2)
 
 
-def near(entity_geometry: dict[str, Any], reference: dict[str, Any], *, max_m: float | None = None,
-         min_m: float | None = None) -> bool:
+def near(
+    entity_geometry: dict[str, Any],
+    reference: dict[str, Any],
+    *,
+    max_m: float | None = None,
+    min_m: float | None = None,
+) -> bool:
     distance = point_distance_m(entity_geometry, reference)
     if max_m is not None and distance > max_m:
         return False
@@ -81,5 +86,3 @@ def relation(georel: str, entity_geometry: dict[str, Any], query_geometry: dict[
     if georel == "overlaps":
         return bool(target.overlaps(reference))
     raise ValueError(f"unknown georel {georel!r}")
-
-

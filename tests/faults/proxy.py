@@ -35,6 +35,9 @@ class Rule:
     drop_param: str | None = None
     set_params: dict[str, str] = field(default_factory=dict)
     drop_request_header: str | None = None
+    request_json_set: dict[str, Any] = field(default_factory=dict)  # edits of the request body
+    request_json_delete: tuple[str, ...] = ()
+    request_delay_ms: int = 0  # wait before forwarding (a late notification)
     # response actions
     set_status: int | None = None
     drop_header: str | None = None
@@ -50,8 +53,9 @@ class Rule:
     @staticmethod
     def from_dict(data: dict[str, Any]) -> Rule:
         data = dict(data)
-        if "json_delete" in data:
-            data["json_delete"] = tuple(data["json_delete"])
+        for key in ("json_delete", "request_json_delete"):
+            if key in data:
+                data[key] = tuple(data[key])
         return Rule(**data)
 
     def matches(self, method: str, path: str, query: str) -> bool:

@@ -1,0 +1,1 @@
+"""MIM1 dynamics: subscriptions and notifications, context source registrations, temporal API."""

@@ -1,0 +1,238 @@
+"""The suite's notification receiver: an HTTP server the target sends NGSI-LD notifications to.
+
+It is started once per session, bound at the profile's ``[notifications] bind`` address and
+advertised to the target as ``callback_url`` (else as the bound address). Every request it gets is
+recorded with its arrival time (monotonic and wall clock), path, headers and body, and answered
+``200 OK`` (clause 5.8.6 counts only 200 OK as a successful notification). Scenarios give each
+subscription its own endpoint path and wait for notifications there on a ``threading.Condition``,
+with a deadline: never a sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+MAX_BODY_BYTES = 4_000_000
+BASE_PATH = "/mimcheck-notify"
+
+
+class ReceiverError(RuntimeError):
+    """The receiver cannot be started (the address cannot be bound)."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the receiver got."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    monotonic: float
+    wall: str  # ISO 8601 UTC, for evidence
+    answered: int
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or None when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers.items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    @property
+    def media_type(self) -> str:
+        return (self.header("Content-Type") or "").split(";")[0].strip().lower()
+
+    def as_text(self, since: float | None = None, max_body: int = 4000) -> str:
+        latency = (
+            f" (+{(self.monotonic - since) * 1000:.0f} ms after the trigger)" if since is not None else ""
+        )
+        lines = [f"{self.method} {self.path} received {self.wall}{latency} -> answered {self.answered}"]
+        lines += [f"{k}: {v}" for k, v in self.headers.items()]
+        text = self.body.decode("utf-8", errors="replace")
+        if len(text) > max_body:
+            text = text[:max_body] + f"... [{len(text) - max_body} more characters]"
+        if text:
+            lines += ["", text]
+        return "\n".join(lines)
+
+
+@dataclass
+class Endpoint:
+    """A notification endpoint of one scenario: a unique path on the receiver."""
+
+    receiver: NotificationReceiver
+    path: str
+    url: str
+    created: float = field(default_factory=time.monotonic)
+
+    def received(self) -> list[Received]:
+        return self.receiver.received(self.path)
+
+    def wait(
+        self, count: int = 1, timeout: float | None = None, where: Callable[[Received], bool] | None = None
+    ) -> list[Received]:
+        return self.receiver.wait(self.path, count=count, timeout=timeout, where=where)
+
+    def answer_with(self, status: int) -> None:
+        """Answer later notifications on this endpoint with this status (for failure scenarios)."""
+        self.receiver.set_status(self.path, status)
+
+
+class NotificationReceiver:
+    """``with NotificationReceiver(host, port, callback_url) as rx: ep = rx.endpoint("name")``"""
+
+    def __init__(
+        self,
+        bind_host: str = "127.0.0.1",
+        bind_port: int = 0,
+        callback_url: str | None = None,
+        *,
+        default_timeout: float = 5.0,
+    ) -> None:
+        self.bind_host = bind_host
+        self.bind_port = bind_port
+        self.callback_url = callback_url.rstrip("/") if callback_url else None
+        self.default_timeout = default_timeout
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._cond = threading.Condition()
+        self._received: list[Received] = []
+        self._status: dict[str, int] = {}
+        self._counter = 0
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> NotificationReceiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def _handle(self) -> None:
+                receiver._handle(self)
+
+            do_POST = do_PUT = do_PATCH = do_GET = do_DELETE = _handle  # noqa: N815
+
+        try:
+            self._server = ThreadingHTTPServer((self.bind_host, self.bind_port), Handler)
+        except OSError as exc:
+            raise ReceiverError(
+                f"cannot bind the notification receiver at {self.bind_host}:{self.bind_port}: {exc}"
+            ) from None
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="mimcheck-receiver", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> NotificationReceiver:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def bound_url(self) -> str:
+        if self._server is None:
+            raise ReceiverError("the notification receiver is not running")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        """The address the target is told to send notifications to."""
+        return self.callback_url or self.bound_url
+
+    # -- endpoints -----------------------------------------------------------------------
+
+    def endpoint(self, name: str) -> Endpoint:
+        """A fresh endpoint whose path is unique in this receiver (``name`` should carry the run id)."""
+        with self._cond:
+            self._counter += 1
+            number = self._counter
+        safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
+        path = f"{BASE_PATH}/{safe}-{number}"
+        return Endpoint(self, path, self.base_url + path)
+
+    def set_status(self, path: str, status: int) -> None:
+        with self._cond:
+            self._status[path] = status
+
+    # -- recording and waiting -----------------------------------------------------------
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        arrived = time.monotonic()
+        wall = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(min(length, MAX_BODY_BYTES)) if length else b""
+        path = handler.path.split("?", 1)[0]
+        with self._cond:
+            status = self._status.get(path, 200)
+        record = Received(
+            method=handler.command,
+            path=path,
+            headers={k: v for k, v in handler.headers.items()},
+            body=body,
+            monotonic=arrived,
+            wall=wall,
+            answered=status,
+        )
+        with self._cond:  # recorded before the answer: once the sender has it, the record is there
+            self._received.append(record)
+            self._cond.notify_all()
+        handler.send_response(status)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    def received(self, path: str | None = None) -> list[Received]:
+        with self._cond:
+            return [r for r in self._received if path is None or r.path == path]
+
+    def wait(
+        self,
+        path: str,
+        *,
+        count: int = 1,
+        timeout: float | None = None,
+        where: Callable[[Received], bool] | None = None,
+    ) -> list[Received]:
+        """Wait until ``count`` requests (matching ``where``) have arrived at ``path``, or the deadline.
+
+        Returns what matched by then (possibly fewer than ``count``): the caller judges."""
+        deadline = time.monotonic() + (self.default_timeout if timeout is None else timeout)
+
+        def matching() -> list[Received]:
+            return [r for r in self._received if r.path == path and (where is None or where(r))]
+
+        with self._cond:
+            while True:
+                found = matching()
+                remaining = deadline - time.monotonic()
+                if len(found) >= count or remaining <= 0:
+                    return found
+                self._cond.wait(remaining)

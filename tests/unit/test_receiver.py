@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+import requests
+
+from conformance.ngsild.receiver import NotificationReceiver, ReceiverError
+
+
+@pytest.fixture
+def receiver():
+    with NotificationReceiver("127.0.0.1", 0, default_timeout=2.0) as rx:
+        yield rx
+
+
+def _post(url: str, body: object, **headers: str) -> requests.Response:
+    return requests.post(
+        url, data=json.dumps(body), headers={"Content-Type": "application/json", **headers}, timeout=5
+    )
+
+
+def test_records_path_headers_body_and_answers_200(receiver: NotificationReceiver) -> None:
+    endpoint = receiver.endpoint("run-1")
+    before = time.monotonic()
+    resp = _post(endpoint.url, {"type": "Notification", "data": []}, **{"X-Token": "abc"})
+    assert resp.status_code == 200
+    got = endpoint.wait(count=1, timeout=2)
+    assert len(got) == 1
+    record = got[0]
+    assert record.path == endpoint.path
+    assert record.method == "POST"
+    assert record.header("x-token") == "abc"
+    assert record.json == {"type": "Notification", "data": []}
+    assert record.media_type == "application/json"
+    assert record.monotonic >= before
+    assert record.wall.endswith("Z")
+
+
+def test_endpoints_are_unique_and_separate(receiver: NotificationReceiver) -> None:
+    first, second = receiver.endpoint("same"), receiver.endpoint("same")
+    assert first.path != second.path
+    _post(second.url, {"n": 2})
+    assert first.received() == []
+    assert len(second.received()) == 1
+
+
+def test_wait_returns_early_when_the_notification_arrives(receiver: NotificationReceiver) -> None:
+    endpoint = receiver.endpoint("early")
+    threading.Timer(0.2, lambda: _post(endpoint.url, {"n": 1})).start()
+    started = time.monotonic()
+    got = endpoint.wait(count=1, timeout=5)
+    assert len(got) == 1
+    assert time.monotonic() - started < 3
+
+
+def test_wait_times_out_with_what_matched(receiver: NotificationReceiver) -> None:
+    endpoint = receiver.endpoint("late")
+    _post(endpoint.url, {"n": 1})
+    started = time.monotonic()
+    got = endpoint.wait(count=2, timeout=0.5)
+    assert len(got) == 1
+    assert 0.4 <= time.monotonic() - started < 2
+
+
+def test_wait_with_predicate(receiver: NotificationReceiver) -> None:
+    endpoint = receiver.endpoint("pred")
+    _post(endpoint.url, {"n": 1})
+    _post(endpoint.url, {"n": 2})
+    got = endpoint.wait(count=1, timeout=1, where=lambda r: r.json["n"] == 2)
+    assert [r.json["n"] for r in got] == [2]
+
+
+def test_answer_with_a_failure_status(receiver: NotificationReceiver) -> None:
+    endpoint = receiver.endpoint("fail")
+    endpoint.answer_with(500)
+    assert _post(endpoint.url, {}).status_code == 500
+    assert endpoint.received()[0].answered == 500
+
+
+def test_callback_url_is_advertised() -> None:
+    with NotificationReceiver("127.0.0.1", 0, "http://10.1.2.3:8765/") as rx:
+        assert rx.base_url == "http://10.1.2.3:8765"
+        assert rx.endpoint("x").url.startswith("http://10.1.2.3:8765/")
+        assert rx.bound_url.startswith("http://127.0.0.1:")
+
+
+def test_address_in_use_is_a_receiver_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with pytest.raises(ReceiverError, match="cannot bind"):
+            NotificationReceiver("127.0.0.1", port).start()
+
+
+def test_non_json_body_is_kept(receiver: NotificationReceiver) -> None:
+    endpoint = receiver.endpoint("raw")
+    requests.post(endpoint.url, data=b"not json", timeout=5)
+    record = endpoint.wait(count=1, timeout=1)[0]
+    assert record.json is None
+    assert record.body == b"not json"
+    assert "not json" in record.as_text()
