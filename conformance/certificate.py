@@ -105,7 +105,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid
 text-align:left;vertical-align:top}th{background:#f3f3f3}.v{font-weight:bold;white-space:nowrap}
 .PASS{color:#0a6b2d}.FAIL{color:#b00020}.NOT_APPLICABLE{color:#666}.INCONCLUSIVE{color:#a35a00}
 .big{font-size:1.4rem;padding:.6rem 1rem;border:2px solid currentColor;display:inline-block;margin:1rem 0}
-.small{font-size:.8rem;color:#555}code{font-size:.8rem;word-break:break-all}
+.small{font-size:.8rem;color:#555}.id{white-space:nowrap}code{font-size:.8rem;word-break:break-all}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}
 """
 
@@ -120,7 +120,7 @@ def render_html(cert: dict[str, Any]) -> str:
         for mim, m in cert["mims"].items()
     )
     rows_req = "".join(
-        f"<tr><td>{e(r['id'])}</td><td>{e(r['title'])}</td><td>{e(r['spec'])} &sect;{e(r['clause'])}</td>"
+        f"<tr><td class='id'>{e(r['id'])}</td><td>{e(r['title'])}</td><td>{e(r['spec'])} &sect;{e(r['clause'])}</td>"
         f"<td>{e(r['level'])}</td><td class='v {r['verdict']}'>{e(r['verdict'])}</td><td>{len(r['tests'])}</td></tr>"
         + (
             f"<tr><td></td><td colspan='5' class='small'>{'<br>'.join(e(x) for x in r['reasons'][:5])}</td></tr>"
@@ -130,7 +130,8 @@ def render_html(cert: dict[str, Any]) -> str:
         for r in cert["requirements"]
     )
     caps = ", ".join(e(c) for c in cert["declared_capabilities"]) or "none"
-    urls = "<br>".join(f"{e(k)}: {e(v)}" for k, v in target["base_urls"].items())
+    urls = "<br>".join(f"{e(k)}: {e(v)}" for k, v in sorted(target["base_urls"].items()))
+    headline = {"PASS": "CONFORMANT", "FAIL": "NOT CONFORMANT"}.get(cert["verdict"], cert["verdict"])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
