@@ -179,24 +179,35 @@ def cleanup(mim_run: MimRun) -> Iterator[Cleanup]:
     mim_run.cleanup.unwind(mark)
 
 
-@pytest.fixture(autouse=True)
-def _mim_labels(request: pytest.FixtureRequest) -> None:
-    """Allure labels of a scenario: epic MIM, feature area, story requirement, severity, spec link."""
-    req = of_item(request.node)
-    if req is None:
-        return
-    import allure
+def _allure_marks(req: Requirement) -> list[pytest.MarkDecorator]:
+    """Allure labels of a scenario: epic MIM, feature area, story requirement, severity, spec link.
 
-    allure.dynamic.epic(req.mim.upper())
-    allure.dynamic.feature(req.area)
-    allure.dynamic.story(f"{req.id} {req.title}")
-    allure.dynamic.severity({"MUST": "critical", "SHOULD": "normal", "MAY": "minor"}[req.level])
-    allure.dynamic.label("requirement", req.id)
-    allure.dynamic.tag(req.level)
+    Given as markers at collection, so that cases stopped in set-up (NOT_APPLICABLE) carry them too."""
+    marks = [
+        pytest.mark.allure_label(req.mim.upper(), label_type="epic"),
+        pytest.mark.allure_label(req.area, label_type="feature"),
+        pytest.mark.allure_label(f"{req.id} {req.title}", label_type="story"),
+        pytest.mark.allure_label(
+            {"MUST": "critical", "SHOULD": "normal", "MAY": "minor"}[req.level], label_type="severity"
+        ),
+        pytest.mark.allure_label(req.id, label_type="requirement"),
+        pytest.mark.allure_label(req.level, label_type="tag"),
+    ]
     if req.capability:
-        allure.dynamic.tag(req.capability)
+        marks.append(pytest.mark.allure_label(req.capability, label_type="tag"))
     if req.spec_link:
-        allure.dynamic.link(req.spec_link, link_type="link", name=f"{req.spec} clause {req.clause}")
+        marks.append(
+            pytest.mark.allure_link(req.spec_link, link_type="link", name=f"{req.spec} clause {req.clause}")
+        )
+    return marks
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        req = of_item(item)
+        if req is not None:
+            for mark in _allure_marks(req):
+                item.add_marker(mark)
 
 
 # ---------------------------------------------------------------------------------------------
