@@ -139,7 +139,7 @@ def render_html(cert: dict[str, Any]) -> str:
 <body>
 <h1>OASC MIM conformance certificate</h1>
 <div class="small">{e(cert["suite"]["name"])} {e(cert["suite"]["version"])} &middot; run {e(cert["run_id"])}</div>
-<div class="big v {cert["verdict"]}">{e(cert["verdict"])}</div>
+<div class="big v {cert["verdict"]}">{e(headline)}</div>
 <h2>Product under test</h2>
 <table>
 <tr><th>Product</th><td>{e(target["name"])}</td></tr>
