@@ -121,10 +121,14 @@ def link_context(resp: requests.Response) -> str:
         target = part[part.index("<") + 1 : part.index(">")].strip()
         params = part[part.index(">") + 1 :].lower()
         if JSONLD_CONTEXT_REL in params.replace("'", '"'):
-            if 'type="application/ld+json"' not in params.replace(" ", "") and "type=application/ld+json" not in params.replace(" ", ""):
-                fail(f"{_where(resp)}: the JSON-LD context Link {part.strip()!r} lacks type=\"application/ld+json\"")
+            if 'type="application/ld+json"' not in params.replace(
+                " ", ""
+            ) and "type=application/ld+json" not in params.replace(" ", ""):
+                fail(
+                    f'{_where(resp)}: the JSON-LD context Link {part.strip()!r} lacks type="application/ld+json"'
+                )
             return target
-    fail(f"{_where(resp)}: the Link header {value!r} names no rel=\"{JSONLD_CONTEXT_REL}\" @context")
+    fail(f'{_where(resp)}: the Link header {value!r} names no rel="{JSONLD_CONTEXT_REL}" @context')
     return ""  # unreachable
 
 
@@ -221,7 +225,9 @@ def contains_ids(what: str, items: Any, expected: set[str]) -> None:
     got = {item.get("id") for item in items if isinstance(item, dict)}
     missing = expected - got
     if missing:
-        fail(f"{what}: expected ids {sorted(missing)} among the results; got {sorted(str(g) for g in got)[:20]}")
+        fail(
+            f"{what}: expected ids {sorted(missing)} among the results; got {sorted(str(g) for g in got)[:20]}"
+        )
 
 
 def lacks_ids(what: str, items: Any, unexpected: set[str]) -> None:

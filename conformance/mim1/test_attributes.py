@@ -84,7 +84,10 @@ def test_append_no_overwrite_partial(ngsild: NgsiLdOps, run_ids: RunIds, content
     entity = made(ngsild, probe(run_ids))
     fragment = {"status": prop("stopped"), "mode": prop("eco")}
     resp = ngsild.append_attrs(
-        entity["id"], _form(fragment, content_type), content_type=content_type, params={"options": "noOverwrite"}
+        entity["id"],
+        _form(fragment, content_type),
+        content_type=content_type,
+        params={"options": "noOverwrite"},
     )
     updated, not_updated = checks.update_result(resp)
     if not _short_or_iri(_names(updated, "attributeName"), "mode"):
@@ -106,7 +109,9 @@ def test_append_no_overwrite_partial(ngsild: NgsiLdOps, run_ids: RunIds, content
 def test_append_no_overwrite_all_new(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str) -> None:
     entity = made(ngsild, probe(run_ids))
     resp = ngsild.append_attrs(
-        entity["id"], _form({"mode": prop("eco")}, content_type), content_type=content_type,
+        entity["id"],
+        _form({"mode": prop("eco")}, content_type),
+        content_type=content_type,
         params={"options": "noOverwrite"},
     )
     checks.status_is(resp, 204)
@@ -122,7 +127,9 @@ def test_append_no_overwrite_all_new(ngsild: NgsiLdOps, run_ids: RunIds, content
 @pytest.mark.parametrize("content_type", BOTH_FORMS)
 def test_append_overwrites(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str) -> None:
     entity = made(ngsild, probe(run_ids))
-    resp = ngsild.append_attrs(entity["id"], _form({"speed": prop(12.0)}, content_type), content_type=content_type)
+    resp = ngsild.append_attrs(
+        entity["id"], _form({"speed": prop(12.0)}, content_type), content_type=content_type
+    )
     checks.status_is(resp, 204)
     speed = _body(ngsild, entity["id"])["speed"]
     checks.equal("speed.value after append", speed.get("value"), 12.0)
@@ -184,7 +191,9 @@ def test_partial_attribute_update(
     fragment: dict[str, Any] = {"value": 99.5}
     if with_type:
         fragment["type"] = "Property"
-    resp = ngsild.partial_update(entity["id"], "speed", _form(fragment, content_type), content_type=content_type)
+    resp = ngsild.partial_update(
+        entity["id"], "speed", _form(fragment, content_type), content_type=content_type
+    )
     checks.status_is(resp, 204)
     speed = _body(ngsild, entity["id"])["speed"]
     checks.equal("speed.value after partial update", speed.get("value"), 99.5)
@@ -198,7 +207,8 @@ def test_partial_attribute_update(
     title="Partial Attribute Update with a sub-attribute set to urn:ngsi-ld:null deletes the sub-attribute",
 )
 @pytest.mark.parametrize(
-    "null", [pytest.param("urn:ngsi-ld:null", id="concise"), pytest.param(prop("urn:ngsi-ld:null"), id="normalized")]
+    "null",
+    [pytest.param("urn:ngsi-ld:null", id="concise"), pytest.param(prop("urn:ngsi-ld:null"), id="normalized")],
 )
 def test_partial_update_null_deletes_sub_attribute(ngsild: NgsiLdOps, run_ids: RunIds, null: Any) -> None:
     entity = made(ngsild, probe(run_ids, speed=prop(42.5, accuracy=prop(0.5), unitCode="KMH")))
@@ -299,7 +309,9 @@ def test_delete_attribute_default_instance(ngsild: NgsiLdOps, run_ids: RunIds) -
     level="MUST",
     title="Delete Entity Attribute of an attribute the entity lacks answers 404 ResourceNotFound",
 )
-@pytest.mark.parametrize("params", [None, {"datasetId": "urn:ngsi-ld:Dataset:mimcheck-none"}], ids=["plain", "dataset"])
+@pytest.mark.parametrize(
+    "params", [None, {"datasetId": "urn:ngsi-ld:Dataset:mimcheck-none"}], ids=["plain", "dataset"]
+)
 def test_delete_missing_attribute(ngsild: NgsiLdOps, run_ids: RunIds, params: dict[str, str] | None) -> None:
     entity = made(ngsild, probe(run_ids))
     attr = "missingAttr" if params is None else "speed"
@@ -316,7 +328,9 @@ def test_delete_missing_attribute(ngsild: NgsiLdOps, run_ids: RunIds, params: di
 def test_replace_attribute(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str) -> None:
     entity = made(ngsild, probe(run_ids))
     fragment = {"type": "Property", "value": 5.0}
-    resp = ngsild.replace_attr(entity["id"], "speed", _form(fragment, content_type), content_type=content_type)
+    resp = ngsild.replace_attr(
+        entity["id"], "speed", _form(fragment, content_type), content_type=content_type
+    )
     checks.status_is(resp, 204)
     speed = _body(ngsild, entity["id"])["speed"]
     checks.equal("speed.value after replace", speed.get("value"), 5.0)
@@ -413,7 +427,9 @@ def test_geoproperty_metadata(ngsild: NgsiLdOps, run_ids: RunIds, shape: str) ->
         checks.equal(f"area.{key}", got.get(key), expected)
 
 
-def _typed_round_trip(ngsild: NgsiLdOps, run_ids: RunIds, sample: str, operation: str, content_type: str) -> Any:
+def _typed_round_trip(
+    ngsild: NgsiLdOps, run_ids: RunIds, sample: str, operation: str, content_type: str
+) -> Any:
     kind, member, build, _ = ATTRIBUTE_SAMPLES[sample]
     attr = build(run_ids)
     attr["observedAt"] = OBSERVED_AT
@@ -422,7 +438,9 @@ def _typed_round_trip(ngsild: NgsiLdOps, run_ids: RunIds, sample: str, operation
         made(ngsild, _form(entity, content_type), content_type=content_type)
     else:
         entity = made(ngsild, probe(run_ids))
-        resp = ngsild.append_attrs(entity["id"], _form({"sample": attr}, content_type), content_type=content_type)
+        resp = ngsild.append_attrs(
+            entity["id"], _form({"sample": attr}, content_type), content_type=content_type
+        )
         checks.status_is(resp, 204)
     got = checks.member("entity", _body(ngsild, entity["id"]), "sample")
     checks.equal("sample.type", got.get("type"), kind)

@@ -52,8 +52,9 @@ def _expect_errors(errors: list[dict[str, Any]], expected: dict[str, str]) -> No
     got = {e["entityId"]: e["error"] for e in errors}
     same_ids("BatchOperationResult.errors entity ids", [e["entityId"] for e in errors], expected)
     for entity_id, error_type in expected.items():
-        checks.equal(f"error type for {entity_id}", got[entity_id].get("type"),
-                     checks.NGSILD_ERROR_PREFIX + error_type)
+        checks.equal(
+            f"error type for {entity_id}", got[entity_id].get("type"), checks.NGSILD_ERROR_PREFIX + error_type
+        )
 
 
 def _require_merge(profile: TargetProfile) -> None:
@@ -107,8 +108,11 @@ def test_batch_create_partial(ngsild: Any, run_ids: RunIds, new: int) -> None:
 
 # ------------------------------------------------------------------------------------ upsert
 
-UPSERT_MODES = [pytest.param(None, id="default"), pytest.param("replace", id="replace"),
-                pytest.param("update", id="update")]
+UPSERT_MODES = [
+    pytest.param(None, id="default"),
+    pytest.param("replace", id="replace"),
+    pytest.param("update", id="update"),
+]
 
 
 @requirement(
@@ -119,8 +123,10 @@ UPSERT_MODES = [pytest.param(None, id="default"), pytest.param("replace", id="re
     title="Batch upsert answers 201 with the ids of the created entities only when some were created, "
     "204 with no body when all existed",
 )
-@pytest.mark.parametrize(("new", "old"), [pytest.param(2, 0, id="all-new"), pytest.param(1, 2, id="mixed"),
-                                          pytest.param(0, 2, id="all-existing")])
+@pytest.mark.parametrize(
+    ("new", "old"),
+    [pytest.param(2, 0, id="all-new"), pytest.param(1, 2, id="mixed"), pytest.param(0, 2, id="all-existing")],
+)
 @pytest.mark.parametrize("mode", UPSERT_MODES)
 def test_batch_upsert_status(ngsild: Any, run_ids: RunIds, mode: str | None, new: int, old: int) -> None:
     existing = [_entity(run_ids) for _ in range(old)]
@@ -151,8 +157,12 @@ def test_batch_upsert_status(ngsild: Any, run_ids: RunIds, mode: str | None, new
 def test_batch_upsert_modes(ngsild: Any, run_ids: RunIds, mode: str | None) -> None:
     existing = _entity(run_ids, level=1, colour="red")
     _existing(ngsild, existing)
-    resp = batch(ngsild, "upsert", [{"id": existing["id"], "type": TYPE, "level": prop(5)}],
-                 params={"options": mode} if mode else None)
+    resp = batch(
+        ngsild,
+        "upsert",
+        [{"id": existing["id"], "type": TYPE, "level": prop(5)}],
+        params={"options": mode} if mode else None,
+    )
     precondition(resp.status_code < 300, f"the upsert answered {resp.status_code}")
     stored = _stored(ngsild, [existing["id"]])[existing["id"]]
     checks.equal("level after upsert", stored.get("level"), 5)

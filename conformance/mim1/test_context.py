@@ -64,8 +64,11 @@ def test_expansion_and_compaction(
     checks.status_is(got, 200)
     body = checks.json_object(got)
     type_iri = oracle.expand_type(entity["type"], user)
-    checks.equal("entity type compacted with the reader's @context", body.get("type"),
-                 oracle.compact_type(type_iri, read_ctx))
+    checks.equal(
+        "entity type compacted with the reader's @context",
+        body.get("type"),
+        oracle.compact_type(type_iri, read_ctx),
+    )
     expected = {oracle.compact_iri(oracle.expand_term(a, user), read_ctx) for a in ATTRS}
     present = set(body) - {"id", "type", "@context"}
     checks.equal("attribute names compacted with the reader's @context", sorted(present), sorted(expected))
@@ -83,7 +86,9 @@ def test_jsonld_response_context_expands(
 ) -> None:
     user = contexts.url(USER)
     entity = probe(run_ids)
-    precondition(200 <= _create_with(ngsild, entity, "link", user).status_code < 300, "create with a user @context")
+    precondition(
+        200 <= _create_with(ngsild, entity, "link", user).status_code < 300, "create with a user @context"
+    )
     resp = ngsild.retrieve(entity["id"], accept=JSONLD, context=user if reader == "same" else None)
     checks.status_is(resp, 200)
     checks.content_type_is(resp, JSONLD)
@@ -94,14 +99,25 @@ def test_jsonld_response_context_expands(
         if isinstance(url, str) and url not in local.documents:
             if url.startswith(ngsild.base_url):
                 fetched = ngsild.http.get(url, headers={"Accept": JSONLD})
-                precondition(fetched.status_code == 200, f"the broker's own @context {url} answered {fetched.status_code}")
+                precondition(
+                    fetched.status_code == 200,
+                    f"the broker's own @context {url} answered {fetched.status_code}",
+                )
                 local.add(url, fetched.json())
             else:
-                precondition(False, f"the response @context names {url}, which the suite cannot resolve offline")
+                precondition(
+                    False, f"the response @context names {url}, which the suite cannot resolve offline"
+                )
     expanded = local.expand(body)
     expected = {oracle.expand_term(a, user) for a in ATTRS}
-    checks.equal("attribute IRIs of the expanded response", sorted(local.attribute_iris(expanded)), sorted(expected))
-    checks.equal("type IRI of the expanded response", expanded[0].get("@type"), [oracle.expand_type(entity["type"], user)])
+    checks.equal(
+        "attribute IRIs of the expanded response", sorted(local.attribute_iris(expanded)), sorted(expected)
+    )
+    checks.equal(
+        "type IRI of the expanded response",
+        expanded[0].get("@type"),
+        [oracle.expand_type(entity["type"], user)],
+    )
 
 
 @requirement(
@@ -116,8 +132,9 @@ def test_json_response_link_header(
 ) -> None:
     entity = made(ngsild, probe(run_ids))
     if target.startswith("entity"):
-        resp = ngsild.retrieve(entity["id"], accept=JSON,
-                               context=contexts.url(USER) if target == "entity-with-context" else None)
+        resp = ngsild.retrieve(
+            entity["id"], accept=JSON, context=contexts.url(USER) if target == "entity-with-context" else None
+        )
     elif target == "types":
         resp = ngsild.types(accept=JSON)
     else:
@@ -153,14 +170,17 @@ def test_json_body_with_context(ngsild: NgsiLdOps, run_ids: RunIds, operation: s
     title="An application/ld+json request that also sends a JSON-LD Link header answers 400 BadRequestData",
 )
 @pytest.mark.parametrize("operation", ["create", "append"])
-def test_jsonld_with_link_header(ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, operation: str) -> None:
+def test_jsonld_with_link_header(
+    ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, operation: str
+) -> None:
     link = {"Link": link_header(contexts.url(USER))}
     if operation == "create":
         resp = ngsild.create({**probe(run_ids), "@context": CORE_CONTEXT}, content_type=JSONLD, headers=link)
     else:
         entity = made(ngsild, probe(run_ids))
-        resp = ngsild.append_attrs(entity["id"], {"mode": prop("eco"), "@context": CORE_CONTEXT},
-                                   content_type=JSONLD, headers=link)
+        resp = ngsild.append_attrs(
+            entity["id"], {"mode": prop("eco"), "@context": CORE_CONTEXT}, content_type=JSONLD, headers=link
+        )
     checks.ngsild_problem(resp, 400, "BadRequestData")
 
 
@@ -192,7 +212,9 @@ def test_unsupported_content_type(ngsild: NgsiLdOps, run_ids: RunIds, media: str
     if operation == "create":
         entity = probe(run_ids)
         ngsild.forget_later(entity["id"])
-        resp = ngsild.send("POST", f"{API_ROOT}/entities", raw=__import__("json").dumps(entity), content_type=media)
+        resp = ngsild.send(
+            "POST", f"{API_ROOT}/entities", raw=__import__("json").dumps(entity), content_type=media
+        )
     else:
         entity = made(ngsild, probe(run_ids))
         path = attr_path(entity["id"], "status" if operation == "partial-update" else None)
@@ -240,7 +262,9 @@ def test_not_acceptable(ngsild: NgsiLdOps, run_ids: RunIds, accept: str, target:
         pytest.param("text/html, application/json;q=0.8", (JSON,), id="html-then-json"),
     ],
 )
-def test_accept_negotiation(ngsild: NgsiLdOps, run_ids: RunIds, accept: str | None, expected: tuple[str, ...]) -> None:
+def test_accept_negotiation(
+    ngsild: NgsiLdOps, run_ids: RunIds, accept: str | None, expected: tuple[str, ...]
+) -> None:
     entity = made(ngsild, probe(run_ids))
     resp = ngsild.retrieve(entity["id"], accept=accept, params={"attrs": "speed,status"})
     checks.status_is(resp, 200)
@@ -256,7 +280,9 @@ def test_accept_negotiation(ngsild: NgsiLdOps, run_ids: RunIds, accept: str | No
     level="MUST",
     title="An @context that cannot be retrieved answers 503 LdContextNotAvailable",
 )
-@pytest.mark.parametrize("where", ["create-link", "create-body", "retrieve-link", "append-link", "types-link"])
+@pytest.mark.parametrize(
+    "where", ["create-link", "create-body", "retrieve-link", "append-link", "types-link"]
+)
 def test_unreachable_context(ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, where: str) -> None:
     url = contexts.unreachable_url
     if where == "create-link":
@@ -289,7 +315,9 @@ def test_core_terms_not_overridden(
     if resp.status_code == 400:
         checks.ngsild_problem(resp, 400, "BadRequestData")  # refusing the redefinition is also conformant
         return
-    precondition(200 <= resp.status_code < 300, f"creating with a core-redefining @context answered {resp.status_code}")
+    precondition(
+        200 <= resp.status_code < 300, f"creating with a core-redefining @context answered {resp.status_code}"
+    )
     body = checks.json_object(ngsild.retrieve(entity["id"], params={"attrs": "location,speed"}))
     loc = checks.member("entity read with the core @context only", body, "location")
     checks.equal("location.type", loc.get("type"), "GeoProperty")
@@ -314,7 +342,11 @@ def test_several_link_values(
     links = [link_header(user), other] if order == "context-first" else [other, link_header(user)]
     entity = probe(run_ids)
     resp = ngsild.create(entity, content_type=JSON, headers={"Link": ", ".join(links)})
-    precondition(200 <= resp.status_code < 300, f"creating with several Link values answered {resp.status_code}")
+    precondition(
+        200 <= resp.status_code < 300, f"creating with several Link values answered {resp.status_code}"
+    )
     body = checks.json_object(ngsild.retrieve(entity["id"], params={"options": "normalized"}))
     expected = oracle.compact_iri(oracle.expand_term("speed", user), None)
-    checks.member("entity read with the core @context (speed expanded with the Link's context)", body, expected)
+    checks.member(
+        "entity read with the core @context (speed expanded with the Link's context)", body, expected
+    )

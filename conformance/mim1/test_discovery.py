@@ -45,7 +45,9 @@ def _uri(what: str, value: Any) -> None:
     title="GET /types answers an EntityTypeList naming the available types with the caller's @context",
 )
 @pytest.mark.parametrize("reader", READERS)
-def test_types(ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, oracle: Oracle, reader: str) -> None:
+def test_types(
+    ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, oracle: Oracle, reader: str
+) -> None:
     _, ctx, type_name, _ = _setup(ngsild, run_ids, contexts, oracle, reader)
     resp = ngsild.types(context=ctx)
     checks.status_is(resp, 200)
@@ -64,7 +66,9 @@ def test_types(ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, orac
     title="GET /types?details=true answers EntityType objects with typeName and attributeNames",
 )
 @pytest.mark.parametrize("reader", READERS)
-def test_types_details(ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, oracle: Oracle, reader: str) -> None:
+def test_types_details(
+    ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, oracle: Oracle, reader: str
+) -> None:
     _, ctx, type_name, attrs = _setup(ngsild, run_ids, contexts, oracle, reader)
     resp = ngsild.types(context=ctx, params={"details": "true"})
     checks.status_is(resp, 200)
@@ -86,7 +90,9 @@ def test_types_details(ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServ
     title="GET /types/{type} answers EntityTypeInfo with typeName, entityCount and attributeDetails",
 )
 @pytest.mark.parametrize("reader", READERS)
-def test_type_info(ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, oracle: Oracle, reader: str) -> None:
+def test_type_info(
+    ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, oracle: Oracle, reader: str
+) -> None:
     _, ctx, type_name, attrs = _setup(ngsild, run_ids, contexts, oracle, reader)
     resp = ngsild.type_info(type_name, context=ctx)
     checks.status_is(resp, 200)
@@ -112,7 +118,9 @@ def test_type_info(ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, 
     title="GET /attributes answers an AttributeList naming the available attributes with the caller's @context",
 )
 @pytest.mark.parametrize("reader", READERS)
-def test_attributes(ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, oracle: Oracle, reader: str) -> None:
+def test_attributes(
+    ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, oracle: Oracle, reader: str
+) -> None:
     _, ctx, _, attrs = _setup(ngsild, run_ids, contexts, oracle, reader)
     resp = ngsild.attributes(context=ctx)
     checks.status_is(resp, 200)
@@ -152,7 +160,9 @@ def test_attributes_details(
     title="GET /attributes/{attrId} answers the Attribute with its name, types and entity types",
 )
 @pytest.mark.parametrize("reader", READERS)
-def test_attribute_info(ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, oracle: Oracle, reader: str) -> None:
+def test_attribute_info(
+    ngsild: NgsiLdOps, run_ids: RunIds, contexts: ContextServer, oracle: Oracle, reader: str
+) -> None:
     _, ctx, type_name, _ = _setup(ngsild, run_ids, contexts, oracle, reader)
     name = oracle.compact_iri(oracle.expand_term("refSite", contexts.url(USER)), ctx)
     resp = ngsild.attribute_info(name, context=ctx)
@@ -186,13 +196,17 @@ CTXS = "ngsild-jsonld-contexts"
 
 
 def _hosted(ngsild: NgsiLdOps, run_ids: RunIds) -> tuple[str, dict[str, Any]]:
-    doc = {"@context": {"mc": "https://mimcheck.example.org/ns/", "hosted" + run_ids.next()[-5:]: "mc:hosted"}}
+    doc = {
+        "@context": {"mc": "https://mimcheck.example.org/ns/", "hosted" + run_ids.next()[-5:]: "mc:hosted"}
+    }
     resp = ngsild.add_context(doc)
     precondition(resp.status_code == 201, f"adding an @context answered {resp.status_code}")
     location = resp.headers.get("Location", "")
     precondition(bool(location), "adding an @context answered no Location")
     context_id = location.rstrip("/").rsplit("/", 1)[-1]
-    ngsild.cleanup and ngsild.cleanup.push(f"delete @context {context_id}", lambda: ngsild.delete_context(context_id))
+    ngsild.cleanup and ngsild.cleanup.push(
+        f"delete @context {context_id}", lambda: ngsild.delete_context(context_id)
+    )
     return location, doc
 
 
@@ -280,4 +294,6 @@ def test_source_identity(ngsild: NgsiLdOps) -> None:
         r"P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?!$)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?", uptime
     ):
         checks.fail(f"contextSourceUptime should be an ISO 8601 duration, got {uptime!r}")
-    checks.utc_datetime("contextSourceTimeAt", checks.member("ContextSourceIdentity", body, "contextSourceTimeAt"))
+    checks.utc_datetime(
+        "contextSourceTimeAt", checks.member("ContextSourceIdentity", body, "contextSourceTimeAt")
+    )

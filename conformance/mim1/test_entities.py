@@ -139,7 +139,9 @@ def test_delete_entity(ngsild: NgsiLd, run_ids: RunIds) -> None:
 def test_missing_entity_is_resource_not_found(ngsild: NgsiLd, run_ids: RunIds, operation: str) -> None:
     missing = run_ids.entity_id("MimcheckSensor")
     if operation == "replace":  # PUT /entities/{entityId} (clause 5.6.18) on the same resource
-        resp = ngsild.replace(missing, {"type": "MimcheckSensor", "condition": {"type": "Property", "value": "x"}})
+        resp = ngsild.replace(
+            missing, {"type": "MimcheckSensor", "condition": {"type": "Property", "value": "x"}}
+        )
     else:
         resp = ngsild.get_entity(missing) if operation == "retrieve" else ngsild.delete_entity(missing)
     checks.ngsild_problem(resp, 404, "ResourceNotFound")
@@ -201,8 +203,12 @@ def test_create_without_type(ngsild: NgsiLdOps, run_ids: RunIds, content_type: s
 )
 @pytest.mark.parametrize("content_type", BOTH_FORMS)
 @pytest.mark.parametrize("shape", ["no-value", "null-value"])
-def test_create_property_without_value(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str, shape: str) -> None:
-    attr: dict[str, Any] = {"type": "Property"} if shape == "no-value" else {"type": "Property", "value": None}
+def test_create_property_without_value(
+    ngsild: NgsiLdOps, run_ids: RunIds, content_type: str, shape: str
+) -> None:
+    attr: dict[str, Any] = (
+        {"type": "Property"} if shape == "no-value" else {"type": "Property", "value": None}
+    )
     _bad_create(ngsild, probe(run_ids, status=attr), content_type)
 
 
@@ -386,8 +392,12 @@ def test_retrieve_without_sys_attrs(ngsild: NgsiLdOps, run_ids: RunIds, accept: 
     title="Retrieve Entity with attrs returns only the listed attributes (and id and type)",
 )
 @pytest.mark.parametrize(
-    "attrs", [pytest.param(["speed"], id="one"), pytest.param(["speed", "refSite"], id="two"),
-              pytest.param(["location", "status", "speed"], id="three")]
+    "attrs",
+    [
+        pytest.param(["speed"], id="one"),
+        pytest.param(["speed", "refSite"], id="two"),
+        pytest.param(["location", "status", "speed"], id="three"),
+    ],
 )
 def test_retrieve_attrs(ngsild: NgsiLdOps, run_ids: RunIds, attrs: list[str]) -> None:
     entity = made(ngsild, probe(run_ids))
@@ -489,8 +499,11 @@ def test_retrieve_geojson(ngsild: NgsiLdOps, run_ids: RunIds, geometry_property:
     speed = checks.member("properties", props, "speed")
     checks.equal("properties.speed.type", speed.get("type"), "Property")
     checks.equal("properties.speed.value", speed.get("value"), 42.5)
-    checks.equal("properties.refSite.object", checks.member("properties", props, "refSite").get("object"),
-                 entity["refSite"]["object"])
+    checks.equal(
+        "properties.refSite.object",
+        checks.member("properties", props, "refSite").get("object"),
+        entity["refSite"]["object"],
+    )
 
 
 @requirement(
@@ -546,8 +559,11 @@ def test_merge_entity(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str) -> 
     checks.equal("speed.unitCode kept by merge", body["speed"].get("unitCode"), "KMH")
     checks.equal("mode.value", checks.member("entity", body, "mode").get("value"), "eco")
     checks.equal("status kept by merge", checks.member("entity", body, "status").get("value"), "running")
-    checks.equal("refSite kept by merge", checks.member("entity", body, "refSite").get("object"),
-                 entity["refSite"]["object"])
+    checks.equal(
+        "refSite kept by merge",
+        checks.member("entity", body, "refSite").get("object"),
+        entity["refSite"]["object"],
+    )
 
 
 @requirement(
@@ -591,9 +607,7 @@ def test_utf8_round_trip(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str, 
     level="SHOULD",
     title="An entity type or attribute name with characters outside the allowed set answers 400 BadRequestData",
 )
-@pytest.mark.parametrize(
-    "where", ["attribute-space", "attribute-angle", "type-angle", "type-quote"]
-)
+@pytest.mark.parametrize("where", ["attribute-space", "attribute-angle", "type-angle", "type-quote"])
 def test_invalid_names(ngsild: NgsiLdOps, run_ids: RunIds, where: str) -> None:
     entity = probe(run_ids)
     if where == "attribute-space":
@@ -615,11 +629,22 @@ def test_invalid_names(ngsild: NgsiLdOps, run_ids: RunIds, where: str) -> None:
 )
 @pytest.mark.parametrize(
     "sample",
-    ["property-number", "property-string", "property-boolean", "property-object", "property-array",
-     "relationship", "geo-point", "geo-linestring", "geo-polygon"],
+    [
+        "property-number",
+        "property-string",
+        "property-boolean",
+        "property-object",
+        "property-array",
+        "relationship",
+        "geo-point",
+        "geo-linestring",
+        "geo-polygon",
+    ],
 )
 @pytest.mark.parametrize("content_type", BOTH_FORMS)
-def test_attribute_types_round_trip(ngsild: NgsiLdOps, run_ids: RunIds, sample: str, content_type: str) -> None:
+def test_attribute_types_round_trip(
+    ngsild: NgsiLdOps, run_ids: RunIds, sample: str, content_type: str
+) -> None:
     from conformance.ngsild.payloads import ATTRIBUTE_SAMPLES
 
     kind, member, build, _ = ATTRIBUTE_SAMPLES[sample]

@@ -78,7 +78,10 @@ def test_problem_details_shape(ngsild: NgsiLdOps, run_ids: RunIds, case: str) ->
         resp, status = ngsild.type_info("MimcheckNoSuchType" + run_ids.next().replace("-", "")), 404
     else:
         entity = made(ngsild, probe(run_ids))
-        resp, status = ngsild.send("PATCH", attr_path(entity["id"]), raw=json.dumps([1, 2]), content_type=JSON), 400
+        resp, status = (
+            ngsild.send("PATCH", attr_path(entity["id"]), raw=json.dumps([1, 2]), content_type=JSON),
+            400,
+        )
     body = checks.problem_details(resp, status)
     for member in ("title", "detail"):
         if member in body and not isinstance(body[member], str):

@@ -63,13 +63,17 @@ SHAPES: dict[str, dict[str, Any]] = {
     "s-small-square": polygon(_square(2.02, 41.02, 2.04, 41.04)),
     "s-big-square": polygon(_square(1.90, 40.90, 2.10, 41.10)),
     "s-overlapping": polygon(_square(2.04, 41.04, 2.09, 41.09)),
-    "s-far-multi": {"type": "MultiPolygon", "coordinates": [
-        [_square(2.30, 41.30, 2.32, 41.32)], [_square(2.40, 41.40, 2.42, 41.42)]]},
+    "s-far-multi": {
+        "type": "MultiPolygon",
+        "coordinates": [[_square(2.30, 41.30, 2.32, 41.32)], [_square(2.40, 41.40, 2.42, 41.42)]],
+    },
 }
 
 Q_SQUARE = polygon(_square(1.99, 40.99, 2.06, 41.06))
-Q_MULTI = {"type": "MultiPolygon", "coordinates": [
-    [_square(1.99, 40.99, 2.015, 41.015)], [_square(2.29, 41.29, 2.45, 41.45)]]}
+Q_MULTI = {
+    "type": "MultiPolygon",
+    "coordinates": [[_square(1.99, 40.99, 2.015, 41.015)], [_square(2.29, 41.29, 2.45, 41.45)]],
+}
 Q_LINE = {"type": "LineString", "coordinates": [[2.025, 40.95], [2.025, 41.045]]}
 Q_POINT_IN_SQUARES = point(2.035, 41.025)
 Q_POINT_EXACT = point(2.01, 41.01)
@@ -79,8 +83,11 @@ TOPOLOGY_CASES = [
     pytest.param("within", Q_MULTI, id="within-MultiPolygon"),
     pytest.param("within", polygon(_square(1.85, 40.85, 2.50, 41.50)), id="within-large-Polygon"),
     pytest.param("contains", Q_POINT_IN_SQUARES, id="contains-Point"),
-    pytest.param("contains", {"type": "LineString", "coordinates": [[2.025, 41.035], [2.035, 41.035]]},
-                 id="contains-LineString"),
+    pytest.param(
+        "contains",
+        {"type": "LineString", "coordinates": [[2.025, 41.035], [2.035, 41.035]]},
+        id="contains-LineString",
+    ),
     pytest.param("contains", polygon(_square(2.025, 41.025, 2.035, 41.035)), id="contains-Polygon"),
     pytest.param("intersects", Q_LINE, id="intersects-LineString"),
     pytest.param("intersects", Q_SQUARE, id="intersects-Polygon"),
@@ -128,16 +135,29 @@ def geodata(http: RecordingClient, profile: TargetProfile, run_ids: RunIds) -> I
         yield GeoData(near_type, shape_type, ids, near_points)
 
 
-def _geo_query(ngsild: Any, form: str, entity_type: str, georel: str, geometry: dict[str, Any],
-               geoproperty: str | None = None) -> Any:
+def _geo_query(
+    ngsild: Any,
+    form: str,
+    entity_type: str,
+    georel: str,
+    geometry: dict[str, Any],
+    geoproperty: str | None = None,
+) -> Any:
     if form == "get":
-        params = {"type": entity_type, "georel": georel, "geometry": geometry["type"],
-                  "coordinates": json.dumps(geometry["coordinates"], separators=(",", ":"))}
+        params = {
+            "type": entity_type,
+            "georel": georel,
+            "geometry": geometry["type"],
+            "coordinates": json.dumps(geometry["coordinates"], separators=(",", ":")),
+        }
         if geoproperty:
             params["geoproperty"] = geoproperty
         return query(ngsild, params)
-    geo_q: dict[str, Any] = {"georel": georel, "geometry": geometry["type"],
-                             "coordinates": geometry["coordinates"]}
+    geo_q: dict[str, Any] = {
+        "georel": georel,
+        "geometry": geometry["type"],
+        "coordinates": geometry["coordinates"],
+    }
     if geoproperty:
         geo_q["geoproperty"] = geoproperty
     return query_post(ngsild, {"entities": [{"type": entity_type}], "geoQ": geo_q})
@@ -179,8 +199,14 @@ def test_near_min_distance(ngsild: Any, geodata: GeoData, form: str, metres: int
     same_ids(f"near;minDistance=={metres}", ids_of(resp), geodata.ids_where(expected))
 
 
-def _topology(ngsild: Any, geodata: GeoData, form: str, georel: str, reference: dict[str, Any],
-              geoproperty: str | None = None) -> None:
+def _topology(
+    ngsild: Any,
+    geodata: GeoData,
+    form: str,
+    georel: str,
+    reference: dict[str, Any],
+    geoproperty: str | None = None,
+) -> None:
     resp = _geo_query(ngsild, form, geodata.shape_type, georel, reference, geoproperty)
     expected = [n for n, g in SHAPES.items() if oracle.relation(georel, g, reference)]
     same_ids(f"georel={georel} {reference['type']}", ids_of(resp), geodata.ids_where(expected))
@@ -196,8 +222,9 @@ def _topology(ngsild: Any, geodata: GeoData, form: str, georel: str, reference: 
 )
 @pytest.mark.parametrize(("georel", "reference"), TOPOLOGY_CASES)
 @pytest.mark.parametrize("form", FORMS)
-def test_topological_relations(ngsild: Any, geodata: GeoData, form: str, georel: str,
-                               reference: dict[str, Any]) -> None:
+def test_topological_relations(
+    ngsild: Any, geodata: GeoData, form: str, georel: str, reference: dict[str, Any]
+) -> None:
     _topology(ngsild, geodata, form, georel, reference)
 
 
@@ -216,10 +243,13 @@ def test_topological_relations(ngsild: Any, geodata: GeoData, form: str, georel:
     ],
 )
 @pytest.mark.parametrize("form", FORMS)
-def test_geoproperty(ngsild: Any, geodata: GeoData, form: str, georel: str, reference: dict[str, Any]) -> None:
+def test_geoproperty(
+    ngsild: Any, geodata: GeoData, form: str, georel: str, reference: dict[str, Any]
+) -> None:
     resp = _geo_query(ngsild, form, geodata.shape_type, georel, reference, "observationSpace")
     expected = [
-        n for n, g in SHAPES.items()
+        n
+        for n, g in SHAPES.items()
         if oracle.relation(georel, json.loads(json.dumps(g).replace("41.", "51.")), reference)
     ]
     same_ids(f"geoproperty=observationSpace georel={georel}", ids_of(resp), geodata.ids_where(expected))
@@ -229,13 +259,21 @@ BAD_GEO = [
     pytest.param({"georel": "within"}, id="georel-without-geometry"),
     pytest.param({"georel": "within", "geometry": "Polygon"}, id="no-coordinates"),
     pytest.param({"georel": "nearby", "geometry": "Point", "coordinates": "[2,41]"}, id="unknown-georel"),
-    pytest.param({"georel": "near", "geometry": "Point", "coordinates": "[2,41]"}, id="near-without-distance"),
-    pytest.param({"georel": "near;maxDistance==far", "geometry": "Point", "coordinates": "[2,41]"},
-                 id="distance-not-a-number"),
+    pytest.param(
+        {"georel": "near", "geometry": "Point", "coordinates": "[2,41]"}, id="near-without-distance"
+    ),
+    pytest.param(
+        {"georel": "near;maxDistance==far", "geometry": "Point", "coordinates": "[2,41]"},
+        id="distance-not-a-number",
+    ),
     pytest.param({"georel": "within", "geometry": "Circle", "coordinates": "[2,41]"}, id="unknown-geometry"),
-    pytest.param({"georel": "intersects", "geometry": "Point", "coordinates": "[2,41"}, id="broken-coordinates"),
-    pytest.param({"georel": "intersects", "geometry": "Polygon", "coordinates": "[2,41]"},
-                 id="coordinates-not-a-polygon"),
+    pytest.param(
+        {"georel": "intersects", "geometry": "Point", "coordinates": "[2,41"}, id="broken-coordinates"
+    ),
+    pytest.param(
+        {"georel": "intersects", "geometry": "Polygon", "coordinates": "[2,41]"},
+        id="coordinates-not-a-polygon",
+    ),
 ]
 
 

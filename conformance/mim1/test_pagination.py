@@ -80,7 +80,9 @@ def test_paging_yields_each_entity_once(ngsild: Any, pages: Pages, limit: int) -
     seen: list[str] = []
     for offset in range(0, TOTAL + limit, limit):
         got = ids_of(_page(ngsild, pages, limit=limit, offset=offset))
-        checks.equal(f"page size at offset={offset}, limit={limit}", len(got), max(0, min(limit, TOTAL - offset)))
+        checks.equal(
+            f"page size at offset={offset}, limit={limit}", len(got), max(0, min(limit, TOTAL - offset))
+        )
         seen += got
     same_ids(f"all pages of limit={limit}", seen, pages.ids)
 
@@ -101,16 +103,18 @@ def test_next_and_prev_links(ngsild: Any, pages: Pages, limit: int) -> None:
         links = link_relations(resp)
         remaining = TOTAL - len(seen)
         if number > 0 and "prev" not in links:
-            checks.fail(f"page {number + 1} (limit={limit}) has no Link rel=\"prev\"; Link: {resp.headers.get('Link')!r}")
+            checks.fail(
+                f'page {number + 1} (limit={limit}) has no Link rel="prev"; Link: {resp.headers.get("Link")!r}'
+            )
         if number == 0 and "prev" in links:
-            checks.fail(f"the first page has a Link rel=\"prev\": {links['prev']}")
+            checks.fail(f'the first page has a Link rel="prev": {links["prev"]}')
         if remaining <= 0:
             if "next" in links:
-                checks.fail(f"the last page still has a Link rel=\"next\": {links['next']}")
+                checks.fail(f'the last page still has a Link rel="next": {links["next"]}')
             break
         if "next" not in links:
             checks.fail(
-                f"page {number + 1} (limit={limit}) has no Link rel=\"next\" although {remaining} entities remain; "
+                f'page {number + 1} (limit={limit}) has no Link rel="next" although {remaining} entities remain; '
                 f"Link: {resp.headers.get('Link')!r}"
             )
         resp = ngsild.http.request("GET", links["next"], headers=ngsild.headers())
@@ -170,9 +174,13 @@ def test_bad_paging_parameters(ngsild: Any, pages: Pages, paging: dict[str, Any]
     resp = _page(ngsild, pages, **paging)
     checks.status_is(resp, 400)
     body = checks.json_object(resp)
-    if body.get("type") not in (checks.NGSILD_ERROR_PREFIX + "BadRequestData",
-                                checks.NGSILD_ERROR_PREFIX + "InvalidRequest"):
-        checks.fail(f"expected a ProblemDetails of type BadRequestData (or InvalidRequest), got {body.get('type')!r}")
+    if body.get("type") not in (
+        checks.NGSILD_ERROR_PREFIX + "BadRequestData",
+        checks.NGSILD_ERROR_PREFIX + "InvalidRequest",
+    ):
+        checks.fail(
+            f"expected a ProblemDetails of type BadRequestData (or InvalidRequest), got {body.get('type')!r}"
+        )
 
 
 @requirement(

@@ -93,8 +93,16 @@ def _types_of(suffix: str) -> set[str]:
     return set(LAYOUT[suffix][0])
 
 
-def _run(ngsild: Any, form: str, *, type_expr: str | None = None, ids: list[str] | None = None,
-         id_pattern: str | None = None, attrs: list[str] | None = None, scope_q: str | None = None) -> Any:
+def _run(
+    ngsild: Any,
+    form: str,
+    *,
+    type_expr: str | None = None,
+    ids: list[str] | None = None,
+    id_pattern: str | None = None,
+    attrs: list[str] | None = None,
+    scope_q: str | None = None,
+) -> Any:
     if form == "get":
         params: dict[str, str] = {}
         if type_expr is not None:
@@ -160,8 +168,9 @@ TYPE_EXPRESSIONS = [
 )
 @pytest.mark.parametrize(("expression", "keep"), TYPE_EXPRESSIONS)
 @pytest.mark.parametrize("form", FORMS)
-def test_type_expressions(ngsild: Any, dataset: Dataset, form: str, expression: str,
-                          keep: Callable[[set[str]], bool]) -> None:
+def test_type_expressions(
+    ngsild: Any, dataset: Dataset, form: str, expression: str, keep: Callable[[set[str]], bool]
+) -> None:
     expr = expression.format(**dataset.types)
     resp = _run(ngsild, form, type_expr=expr)
     same_ids(f"type={expr}", ids_of(resp), dataset.select(lambda s: keep(_types_of(s))))
@@ -182,7 +191,9 @@ def test_type_expressions(ngsild: Any, dataset: Dataset, form: str, expression: 
     ],
 )
 @pytest.mark.parametrize("form", FORMS)
-def test_query_by_ids(ngsild: Any, dataset: Dataset, form: str, wanted: tuple[str, ...], letters: str) -> None:
+def test_query_by_ids(
+    ngsild: Any, dataset: Dataset, form: str, wanted: tuple[str, ...], letters: str
+) -> None:
     expr = ",".join(dataset.types[letter] for letter in letters)
     resp = _run(ngsild, form, type_expr=expr, ids=[dataset.ids[s] for s in wanted])
     expected = {dataset.ids[s] for s in wanted if _types_of(s) & set(letters)}
@@ -204,8 +215,9 @@ def test_query_by_ids(ngsild: Any, dataset: Dataset, form: str, wanted: tuple[st
     ],
 )
 @pytest.mark.parametrize("form", FORMS)
-def test_query_by_id_pattern(ngsild: Any, dataset: Dataset, form: str, pattern: str,
-                             keep: Callable[[str], bool]) -> None:
+def test_query_by_id_pattern(
+    ngsild: Any, dataset: Dataset, form: str, pattern: str, keep: Callable[[str], bool]
+) -> None:
     resp = _run(ngsild, form, type_expr=dataset.all_types(), id_pattern=pattern)
     same_ids(f"idPattern={pattern}", ids_of(resp), dataset.select(keep))
 
@@ -221,8 +233,11 @@ def test_query_by_id_pattern(ngsild: Any, dataset: Dataset, form: str, pattern: 
 def test_query_attrs(ngsild: Any, dataset: Dataset, form: str, attrs: tuple[str, ...]) -> None:
     resp = _run(ngsild, form, type_expr=dataset.all_types(), attrs=list(attrs))
     body = entities_of(resp)
-    same_ids(f"attrs={','.join(attrs)}", [e["id"] for e in body],
-             dataset.select(lambda s: bool(set(attrs) & set(LAYOUT[s][1]))))
+    same_ids(
+        f"attrs={','.join(attrs)}",
+        [e["id"] for e in body],
+        dataset.select(lambda s: bool(set(attrs) & set(LAYOUT[s][1]))),
+    )
     for entity in body:
         extra = set(entity) - SYSTEM_MEMBERS - set(attrs)
         if extra:
@@ -260,14 +275,22 @@ def test_invalid_selector_is_refused(ngsild: Any, dataset: Dataset, params: dict
 
 SCOPE_QUERIES = [
     pytest.param("/Madrid", lambda sc: "/Madrid" in sc, id="exact"),
-    pytest.param("/Madrid/#", lambda sc: any(s == "/Madrid" or s.startswith("/Madrid/") for s in sc),
-                 id="descendants"),
-    pytest.param("/Madrid/+", lambda sc: any(s.startswith("/Madrid/") and s.count("/") == 2 for s in sc),
-                 id="one-level"),
-    pytest.param("/Paris/#", lambda sc: any(s == "/Paris" or s.startswith("/Paris/") for s in sc),
-                 id="paris-descendants"),
-    pytest.param("/Madrid/+,/Paris", lambda sc: any(s.startswith("/Madrid/") for s in sc) or "/Paris" in sc,
-                 id="or"),
+    pytest.param(
+        "/Madrid/#", lambda sc: any(s == "/Madrid" or s.startswith("/Madrid/") for s in sc), id="descendants"
+    ),
+    pytest.param(
+        "/Madrid/+",
+        lambda sc: any(s.startswith("/Madrid/") and s.count("/") == 2 for s in sc),
+        id="one-level",
+    ),
+    pytest.param(
+        "/Paris/#",
+        lambda sc: any(s == "/Paris" or s.startswith("/Paris/") for s in sc),
+        id="paris-descendants",
+    ),
+    pytest.param(
+        "/Madrid/+,/Paris", lambda sc: any(s.startswith("/Madrid/") for s in sc) or "/Paris" in sc, id="or"
+    ),
     pytest.param("/Madrid;/Paris/Louvre", lambda sc: {"/Madrid", "/Paris/Louvre"} <= set(sc), id="and"),
     pytest.param("/#", lambda sc: bool(sc), id="any-scope"),
 ]
@@ -282,7 +305,8 @@ SCOPE_QUERIES = [
 )
 @pytest.mark.parametrize(("scope_q", "keep"), SCOPE_QUERIES)
 @pytest.mark.parametrize("form", FORMS)
-def test_scope_query(ngsild: Any, scoped: Dataset, form: str, scope_q: str,
-                     keep: Callable[[tuple[str, ...]], bool]) -> None:
+def test_scope_query(
+    ngsild: Any, scoped: Dataset, form: str, scope_q: str, keep: Callable[[tuple[str, ...]], bool]
+) -> None:
     resp = _run(ngsild, form, type_expr=scoped.all_types(), scope_q=scope_q)
     same_ids(f"scopeQ={scope_q}", ids_of(resp), scoped.select(lambda s: keep(LAYOUT[s][2])))

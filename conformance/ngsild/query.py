@@ -131,7 +131,9 @@ def create_all(ngsild: NgsiLd, entities: list[dict[str, Any]], *, use_batch: boo
         return
     for entity in entities:
         resp = ngsild.request("POST", ENTITIES, headers={"Content-Type": JSON}, json_body=entity)
-        precondition(resp.status_code in (200, 201, 204), f"creating {entity['id']} answered {resp.status_code}")
+        precondition(
+            resp.status_code in (200, 201, 204), f"creating {entity['id']} answered {resp.status_code}"
+        )
 
 
 @contextmanager

@@ -36,3 +36,26 @@ def test_cli_start_and_stop(tmp_path: Path, sig: signal.Signals) -> None:
         proc.send_signal(sig)
         assert proc.wait(timeout=10) == 0
     assert db.exists()
+
+
+def test_cli_port_in_use() -> None:
+    import socket
+
+    busy = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "reference", "--port", str(port)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    finally:
+        busy.close()
+    assert proc.returncode == 1
+    out = (proc.stdout + proc.stderr).strip()
+    assert out == f"reference: cannot listen on 127.0.0.1:{port}: address already in use", out
+    assert "Traceback" not in out

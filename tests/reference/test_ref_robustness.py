@@ -193,3 +193,102 @@ def test_odd_paths_and_headers(base: str, http: requests.Session) -> None:
             headers={"Content-Type": "application/ld+json"},
         )
     )
+
+
+ANY_VALUES: list[object] = [None, 1, -1, 0.5, True, "x", "", [], [1], [None], {}, {"a": 1}, [{}], "urn:x:1"]
+
+
+def test_malformed_dynamics_payloads(base: str, http: requests.Session, uid: str) -> None:
+    """Subscriptions, registrations and temporal payloads with every member replaced by odd values."""
+    h = {**JSON, "NGSILD-Tenant": f"fz{uid}"}
+    sub = {
+        "type": "Subscription",
+        "entities": [{"type": "T", "idPattern": ".*"}],
+        "watchedAttributes": ["a"],
+        "q": "a>1",
+        "geoQ": {"georel": "near;maxDistance==10", "geometry": "Point", "coordinates": [1, 2]},
+        "notification": {
+            "endpoint": {
+                "uri": "http://127.0.0.1:9/x",
+                "accept": "application/json",
+                "receiverInfo": [{"key": "a", "value": "b"}],
+            },
+            "attributes": ["a"],
+            "format": "keyValues",
+        },
+        "throttling": 5,
+        "expiresAt": "2999-01-01T00:00:00Z",
+    }
+    reg = {
+        "type": "ContextSourceRegistration",
+        "information": [{"entities": [{"type": "T"}], "propertyNames": ["a"]}],
+        "endpoint": "http://127.0.0.1:9/src",
+        "mode": "inclusive",
+        "observationInterval": {"startAt": "2020-01-01T00:00:00Z"},
+        "location": {"type": "Point", "coordinates": [1, 2]},
+        "management": {"timeout": 5},
+    }
+    temporal = {
+        "id": f"urn:ngsi-ld:T:{uid}",
+        "type": "T",
+        "a": [{"type": "Property", "value": 1, "observedAt": "2020-01-01T00:00:00Z"}],
+    }
+    for value in ANY_VALUES:
+        for key in sub:
+            _ok(http.post(base + "/ngsi-ld/v1/subscriptions", json={**sub, key: value}, headers=h))
+        for key in sub["notification"]:
+            bad = {**sub, "notification": {**sub["notification"], key: value}}
+            _ok(http.post(base + "/ngsi-ld/v1/subscriptions", json=bad, headers=h))
+        for key in reg:
+            _ok(http.post(base + "/ngsi-ld/v1/csourceRegistrations", json={**reg, key: value}, headers=h))
+        _ok(
+            http.post(
+                base + "/ngsi-ld/v1/csourceRegistrations",
+                json={**reg, "information": [{"entities": [value]}]},
+                headers=h,
+            )
+        )
+        for key in temporal:
+            _ok(http.post(base + "/ngsi-ld/v1/temporal/entities", json={**temporal, key: value}, headers=h))
+        _ok(http.post(base + "/ngsi-ld/v1/temporal/entities", json={**temporal, "a": [value]}, headers=h))
+        _ok(
+            http.post(
+                base + "/ngsi-ld/v1/temporal/entities",
+                json={**temporal, "a": {"type": "Property", "values": value}},
+                headers=h,
+            )
+        )
+        _ok(
+            http.post(
+                base + "/ngsi-ld/v1/temporal/entityOperations/query",
+                json={"type": "Query", "entities": [{"type": "T"}], "temporalQ": value},
+                headers=h,
+            )
+        )
+        _ok(
+            http.post(
+                base + "/ngsi-ld/v1/temporal/entityOperations/query",
+                json={
+                    "type": "Query",
+                    "entities": [{"type": "T"}],
+                    "temporalQ": {"timerel": "after", "timeAt": value, "lastN": value},
+                },
+                headers=h,
+            )
+        )
+    for params in [
+        {"timerel": "x"},
+        {"lastN": "-1"},
+        {"aggrMethods": "x", "options": "aggregatedValues"},
+        {"options": "aggregatedValues", "aggrMethods": "avg", "aggrPeriodDuration": "P"},
+        {"timerel": "between", "timeAt": "2020-01-01T00:00:00Z", "endTimeAt": "2019-01-01T00:00:00Z"},
+    ]:
+        _ok(http.get(base + "/ngsi-ld/v1/temporal/entities", params={"type": "T", **params}, headers=h))
+        _ok(http.get(base + f"/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:T:{uid}", params=params, headers=h))
+        _ok(http.get(base + "/ngsi-ld/v1/csourceRegistrations", params=params, headers=h))
+    _ok(
+        http.patch(
+            base + f"/ngsi-ld/v1/temporal/entities/urn:ngsi-ld:T:{uid}/attrs/a/urn:x:1", json=[1], headers=h
+        )
+    )
+    _ok(http.patch(base + "/ngsi-ld/v1/subscriptions/urn:x:none", json={"q": 1}, headers=h))

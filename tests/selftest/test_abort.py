@@ -17,7 +17,9 @@ from proxy import FaultProxy, Rule
 from conformance.embedded import EmbeddedReference
 
 
-def test_sigterm_mid_run_cleans_up_and_marks_the_certificate(reference: EmbeddedReference, tmp_path: Path) -> None:
+def test_sigterm_mid_run_cleans_up_and_marks_the_certificate(
+    reference: EmbeddedReference, tmp_path: Path
+) -> None:
     slow = [Rule(method="GET", path="^/ngsi-ld/v1/entities/", delay_ms=700)]
     with FaultProxy(reference.base_url, slow) as proxy:
         profile = tmp_path / "target.toml"
@@ -26,7 +28,18 @@ def test_sigterm_mid_run_cleans_up_and_marks_the_certificate(reference: Embedded
         )
         out = tmp_path / "out"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "conformance.cli", "run", "--target", str(profile), "--out", str(out), "--mim", "mim1"],
+            [
+                sys.executable,
+                "-m",
+                "conformance.cli",
+                "run",
+                "--target",
+                str(profile),
+                "--out",
+                str(out),
+                "--mim",
+                "mim1",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -45,7 +58,9 @@ def test_sigterm_mid_run_cleans_up_and_marks_the_certificate(reference: Embedded
     assert cert["interrupted"] is True
     assert cert["verdict"] != "PASS"
     left = requests.get(
-        f"{reference.base_url}/ngsi-ld/v1/entities", params={"type": "MimcheckSensor", "limit": 100}, timeout=5
+        f"{reference.base_url}/ngsi-ld/v1/entities",
+        params={"type": "MimcheckSensor", "limit": 100},
+        timeout=5,
     )
     assert left.status_code == 200
     assert left.json() == [], f"entities left behind after the abort: {[e['id'] for e in left.json()]}"

@@ -28,7 +28,9 @@ def token_server() -> Iterator[tuple[str, list[dict[str, list[str]]]]]:
             form = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
             seen.append(form)
             ok = form.get("client_secret") == ["s3cret-client"]
-            body = json.dumps({"access_token": TOKEN, "expires_in": 3600} if ok else {"error": "invalid_client"})
+            body = json.dumps(
+                {"access_token": TOKEN, "expires_in": 3600} if ok else {"error": "invalid_client"}
+            )
             self.send_response(200 if ok else 401)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -41,7 +43,9 @@ def token_server() -> Iterator[tuple[str, list[dict[str, list[str]]]]]:
 
 
 def _oauth(url: str) -> Auth:
-    return Auth(type="oauth2", token_url=url, client_id="mimcheck", client_secret_env="T_SECRET", scope="ngsi-ld")
+    return Auth(
+        type="oauth2", token_url=url, client_id="mimcheck", client_secret_env="T_SECRET", scope="ngsi-ld"
+    )
 
 
 def test_client_credentials_fetches_once_and_registers_secrets(
@@ -58,7 +62,9 @@ def test_client_credentials_fetches_once_and_registers_secrets(
     assert redactor.text(f"x {TOKEN} s3cret-client") == f"x {MASK} {MASK}"
 
 
-def test_refused_client_is_inconclusive(token_server: tuple[str, list], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_client_is_inconclusive(
+    token_server: tuple[str, list], monkeypatch: pytest.MonkeyPatch
+) -> None:
     url, _ = token_server
     monkeypatch.setenv("T_SECRET", "wrong-secret")
     with pytest.raises(Inconclusive, match="refused"):
