@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import signal
 import socket
 import sys
@@ -48,13 +49,25 @@ class _Server(uvicorn.Server):
         self.should_exit = True
 
 
+class _ListenError(Exception):
+    def __init__(self, host: str, port: int, error: OSError) -> None:
+        reason = (
+            "address already in use" if error.errno == errno.EADDRINUSE else (error.strerror or str(error))
+        )
+        super().__init__(f"reference: cannot listen on {host}:{port}: {reason.lower()}")
+
+
 async def serve(host: str, port: int, db: str | None) -> None:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # accepted connections inherit TCP_NODELAY: avoids 40 ms Nagle / delayed-ACK stalls per request
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise _ListenError(host, port, exc) from exc
     sock.listen(128)
     sock.set_inheritable(True)
     bound_port = sock.getsockname()[1]
@@ -74,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         asyncio.run(serve(args.host, args.port, args.db))
+    except _ListenError as exc:
+        sys.stderr.write(f"{exc}\n")
+        sys.stderr.flush()
+        return 1
     except KeyboardInterrupt:
         pass
     return 0

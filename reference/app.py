@@ -10,6 +10,7 @@ from starlette.routing import Route
 from .ngsild.broker import Broker
 from .ngsild.routes import all_methods, make_endpoint
 from .ngsild.subscriptions import Notifier
+from .ngsild.temporal import install_recorder
 from .storage import Storage
 from .tmf.catalog import routes as tmf_routes
 
@@ -31,6 +32,7 @@ def create_app(db_path: str | None = None) -> Starlette:
     storage = Storage(db_path)
     broker = Broker(storage=storage)
     notifier = Notifier(broker)
+    install_recorder(broker)
     ngsi_endpoint = make_endpoint(broker)
     routes = [
         Route("/", _health, methods=["GET"]),

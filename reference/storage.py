@@ -25,6 +25,16 @@ CREATE TABLE IF NOT EXISTS documents (
     UNIQUE (kind, tenant, id)
 );
 CREATE INDEX IF NOT EXISTS documents_kind_tenant ON documents (kind, tenant, seq);
+CREATE TABLE IF NOT EXISTS temporal_instances (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    attr TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS temporal_by_entity ON temporal_instances (tenant, entity_id, attr);
+CREATE UNIQUE INDEX IF NOT EXISTS temporal_by_instance ON temporal_instances (tenant, entity_id, instance_id);
 """
 
 
@@ -107,9 +117,67 @@ class Storage:
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def list_all_tenants(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        """(tenant, document) of a kind across every tenant, in insertion order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT tenant, doc FROM documents WHERE kind = ? ORDER BY seq", (kind,)
+            ).fetchall()
+        return [(r[0], json.loads(r[1])) for r in rows]
+
     def count(self, kind: str, tenant: str) -> int:
         with self._lock:
             row = self._conn.execute(
                 "SELECT COUNT(*) FROM documents WHERE kind = ? AND tenant = ?", (kind, tenant)
             ).fetchone()
         return int(row[0])
+
+    # ------------------------------------------------------ temporal instances
+    def add_instances(self, tenant: str, entity_id: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Store attribute instances (attribute, instanceId, instance) of a temporal entity."""
+        with self._lock:
+            self._conn.execute("BEGIN")
+            try:
+                self._conn.executemany(
+                    "INSERT INTO temporal_instances (tenant, entity_id, attr, instance_id, doc) VALUES (?, ?, ?, ?, ?)",
+                    [(tenant, entity_id, a, i, json.dumps(d, ensure_ascii=False)) for a, i, d in rows],
+                )
+                self._conn.execute("COMMIT")
+            except Exception:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def instances(self, tenant: str, entity_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+        """(attribute, instanceId, instance) of a temporal entity, in insertion order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT attr, instance_id, doc FROM temporal_instances WHERE tenant = ? AND entity_id = ? "
+                "ORDER BY seq",
+                (tenant, entity_id),
+            ).fetchall()
+        return [(r[0], r[1], json.loads(r[2])) for r in rows]
+
+    def update_instance(self, tenant: str, entity_id: str, instance_id: str, doc: dict[str, Any]) -> bool:
+        with self._lock:
+            cursor = self._conn.execute(
+                "UPDATE temporal_instances SET doc = ? WHERE tenant = ? AND entity_id = ? AND instance_id = ?",
+                (json.dumps(doc, ensure_ascii=False), tenant, entity_id, instance_id),
+            )
+        return cursor.rowcount > 0
+
+    def delete_instances(self, tenant: str, entity_id: str, instance_ids: list[str] | None = None) -> int:
+        """Delete some instances (all of the entity when instance_ids is None)."""
+        with self._lock:
+            if instance_ids is None:
+                cursor = self._conn.execute(
+                    "DELETE FROM temporal_instances WHERE tenant = ? AND entity_id = ?", (tenant, entity_id)
+                )
+                return cursor.rowcount
+            count = 0
+            for instance_id in instance_ids:
+                cursor = self._conn.execute(
+                    "DELETE FROM temporal_instances WHERE tenant = ? AND entity_id = ? AND instance_id = ?",
+                    (tenant, entity_id, instance_id),
+                )
+                count += cursor.rowcount
+            return count

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +14,8 @@ from starlette.requests import Request
 from ..storage import Storage
 from .context import ActiveContext, ContextResolver
 from .errors import NgsiLdError
+
+log = logging.getLogger("reference.ngsild")
 
 ENTITY = "entity"
 MAX_LIMIT = 1000
@@ -34,14 +38,36 @@ class Broker:
     resolver: ContextResolver = field(default_factory=ContextResolver)
     hosted: dict[str, HostedContext] = field(default_factory=dict)
     listeners: list[ChangeListener] = field(default_factory=list)
+    registration_listeners: list[ChangeListener] = field(default_factory=list)
+    notifier: Any = None  # the subscriptions.Notifier serving this broker
+    # called at the start of every request (inside the event loop): starts background tasks lazily
+    request_hooks: list[Callable[[], None]] = field(default_factory=list)
+    # Context Source identity (clause 5.15.1): a fresh id per process, and the start time for the up-time
+    source_id: str = field(default_factory=lambda: f"urn:ngsi-ld:ContextSource:{uuid.uuid4()}")
+    started: float = field(default_factory=time.monotonic)
 
     def require_tenant(self, tenant: str) -> None:
         if not self.storage.tenant_exists(tenant):
             raise NgsiLdError("NonexistentTenant", f"tenant {tenant!r} does not exist")
 
     def notify_change(self, tenant: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        """Tell the listeners (notifications, temporal history) about a change already stored.
+
+        A failing listener never fails the request that made the change (it is logged)."""
         for listener in self.listeners:
-            listener(tenant, before, after)
+            try:
+                listener(tenant, before, after)
+            except Exception:  # noqa: BLE001
+                log.exception("entity change listener failed")
+
+    def notify_registration(
+        self, tenant: str, before: dict[str, Any] | None, after: dict[str, Any] | None
+    ) -> None:
+        for listener in self.registration_listeners:
+            try:
+                listener(tenant, before, after)
+            except Exception:  # noqa: BLE001
+                log.exception("registration change listener failed")
 
     def host_context(self, context: Any, kind: str, created_at: str) -> HostedContext:
         for hosted in self.hosted.values():

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -199,3 +201,24 @@ async def delete_context(request: Request, broker: Broker, context_id: str) -> R
     if broker.hosted.pop(context_id, None) is None:
         raise not_found(f"no @context with local id {context_id}")
     return Response(status_code=204)
+
+
+async def source_identity(request: Request, broker: Broker) -> Response:
+    """5.15.1 Retrieve Context Source Identity Information (ContextSourceIdentity, clause 5.2.40)."""
+    accept = negotiate(request, [JSON, JSONLD])
+    ctx = await request_context(request, broker.resolver)
+    tenant = tenant_of(request)
+    broker.require_tenant(tenant)
+    identity = broker.source_id if not tenant else broker.source_id + ":" + quote(tenant, safe="")
+    body = {
+        "id": identity,
+        "type": "ContextSourceIdentity",
+        "contextSourceUpTime": f"PT{time.monotonic() - broker.started:.3f}S",
+        "contextSourceTimeAt": now_timestamp(),
+        "contextSourceAlias": identity,
+        "contextSourceExtras": {
+            "product": "OASC MIM reference platform",
+            "ngsi-ld": "ETSI GS CIM 009 V1.8.1",
+        },
+    }
+    return json_response(body, ctx, accept, headers=tenant_headers(tenant))

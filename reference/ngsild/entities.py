@@ -5,10 +5,12 @@ from __future__ import annotations
 import copy
 import json
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from . import distributed
 from .broker import ENTITY, Broker
 from .context import ActiveContext
 from .errors import NgsiLdError, bad_request, not_found
@@ -156,7 +158,26 @@ async def retrieve_entity(request: Request, broker: Broker, entity_id: str) -> R
     tenant = tenant_of(request)
     broker.require_tenant(tenant)
     opts = render_options_from(request, ctx)
-    entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    type_filter = request.query_params.get("type")
+    check_entity_id(entity_id)
+    entity = broker.storage.get(ENTITY, tenant, entity_id)
+    if entity is not None and type_filter is not None and not parse_type_expression(type_filter, ctx)(entity):
+        entity = None
+    if distributed.should_forward(request, broker):
+        registrations = distributed.matching_registrations(
+            broker, tenant, "retrieveEntity", ctx, [entity_id], type_filter, opts.attrs
+        )
+        if registrations:
+            path = "/entities/" + quote(entity_id, safe=":@")
+            answers = await distributed.forward(
+                request, broker, tenant, ctx, registrations, path, distributed.forwarded_params(request)
+            )
+            for registration, remote_entities in answers:
+                for remote in remote_entities:
+                    if remote["id"] == entity_id:
+                        entity = distributed.merge(entity, remote, registration.get("mode", "inclusive"))
+    if entity is None:
+        raise not_found(f"entity {entity_id} does not exist")
     if opts.attrs is not None and not (opts.attrs & set(entity["attrs"])):
         raise not_found(f"entity {entity_id} has none of the requested attributes")
     body = render_entity(entity, ctx, opts)

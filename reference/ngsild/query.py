@@ -117,6 +117,13 @@ def parse_q(text: str, ctx: ActiveContext) -> Predicate:
     return predicate
 
 
+def q_attribute_names(text: str, ctx: ActiveContext) -> set[str]:
+    """The expanded attribute names a (valid) q expression refers to."""
+    parser = _QParser(text, ctx)
+    parser.parse()
+    return parser.names
+
+
 class _QParser:
     def __init__(self, text: str, ctx: ActiveContext) -> None:
         if text is None or not text.strip():
@@ -124,6 +131,7 @@ class _QParser:
         self.text = text.strip()
         self.pos = 0
         self.ctx = ctx
+        self.names: set[str] = set()
 
     def error(self, why: str) -> Exception:
         return bad_request(f"invalid q expression {self.text!r}: {why} (at position {self.pos})")
@@ -210,6 +218,7 @@ class _QParser:
         if any(not n or re.search(r"[\s\"'<>]", n) for n in names):
             raise self.error(f"invalid attribute path {raw!r}")
         attr = self.ctx.expand(names[0])
+        self.names.add(attr)
         subs = [n if n in _MEMBER_PATHS else self.ctx.expand(n) for n in names[1:]]
         return AttrPath(attr, subs, keys, self.ctx)
 

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from . import distributed
 from .broker import DEFAULT_LIMIT, ENTITY, MAX_LIMIT, Broker
 from .context import ActiveContext
 from .entities import render_options_from, tenant_headers
@@ -34,7 +35,7 @@ from .http import (
     tenant_of,
 )
 from .model import is_uri, now_timestamp
-from .query import parse_attrs_param, parse_id_pattern, parse_q, parse_type_expression
+from .query import parse_attrs_param, parse_id_pattern, parse_q, parse_type_expression, q_attribute_names
 from .render import RenderOptions, render_entity
 
 Predicate = Callable[[dict[str, Any]], bool]
@@ -44,6 +45,11 @@ Predicate = Callable[[dict[str, Any]], bool]
 class EntityFilter:
     predicates: list[Predicate] = field(default_factory=list)
     attrs: list[str] | None = None
+    # what distributed retrieval needs to pick registrations and ask the sources (clause 4.3)
+    ids: list[str] | None = None
+    type_expr: str | None = None
+    q_attrs: set[str] = field(default_factory=set)
+    forward_body: Any = None  # the Query of POST /entityOperations/query, None for GET /entities
 
     def matches(self, entity: dict[str, Any]) -> bool:
         if self.attrs is not None and not (set(self.attrs) & set(entity["attrs"])):
@@ -135,7 +141,30 @@ def parse_page(request: Request) -> Page:
     return Page(limit=limit, offset=offset, count=count)
 
 
-def _respond(
+async def _remote_entities(
+    request: Request, broker: Broker, tenant: str, ctx: ActiveContext, flt: EntityFilter
+) -> list[tuple[dict[str, Any], str]]:
+    """Entities (stored form) and registration modes answered by the matching context sources."""
+    if not distributed.should_forward(request, broker):
+        return []
+    wanted = set(flt.attrs or []) | flt.q_attrs or None
+    registrations = distributed.matching_registrations(
+        broker, tenant, "queryEntity", ctx, flt.ids, flt.type_expr, wanted
+    )
+    if not registrations:
+        return []
+    params = distributed.forwarded_params(request) + [("limit", str(MAX_LIMIT))]
+    if flt.forward_body is None:
+        answers = await distributed.forward(request, broker, tenant, ctx, registrations, "/entities", params)
+    else:
+        body = {k: v for k, v in flt.forward_body.items() if k not in ("@context", "pick", "omit", "lang")}
+        answers = await distributed.forward(
+            request, broker, tenant, ctx, registrations, "/entityOperations/query", params, body
+        )
+    return [(e, reg.get("mode", "inclusive")) for reg, entities in answers for e in entities]
+
+
+async def _respond(
     request: Request,
     broker: Broker,
     tenant: str,
@@ -146,6 +175,17 @@ def _respond(
     accept: str,
 ) -> Response:
     matched = [e for e in broker.storage.list(ENTITY, tenant) if flt.matches(e)]
+    remote = await _remote_entities(request, broker, tenant, ctx, flt)
+    if remote:
+        by_id = {e["id"]: i for i, e in enumerate(matched)}
+        for entity, mode in remote:
+            if entity["id"] in by_id:
+                index = by_id[entity["id"]]
+                matched[index] = distributed.merge(matched[index], entity, mode)
+                continue
+            local = broker.storage.get(ENTITY, tenant, entity["id"])
+            by_id[entity["id"]] = len(matched)
+            matched.append(distributed.merge(local, entity, mode))
     selected = matched[page.offset : page.offset + page.limit]
     body: Any = [render_entity(e, ctx, opts) for e in selected]
     if accept == GEOJSON:
@@ -207,11 +247,12 @@ async def query_entities(request: Request, broker: Broker) -> Response:
         raise bad_request("at least one of id, idPattern, type, attrs, q, geo-query or scopeQ is required")
     page = parse_page(request)
     opts = render_options_from(request, ctx)
-    flt = EntityFilter()
+    flt = EntityFilter(ids=ids, type_expr=type_expr)
     flt.predicates.append(_selector_predicate(ids, id_pattern, type_expr, ctx))
     flt.attrs = parse_attrs_param(attrs_raw, ctx)
     if q is not None:
         flt.predicates.append(parse_q(q, ctx))
+        flt.q_attrs = q_attribute_names(q, ctx)
     geoproperty = ctx.expand(params.get("geoproperty", "location"))
     geoquery = parse_geoquery(georel, params.get("geometry"), params.get("coordinates"), geoproperty)
     if geoquery is not None:
@@ -220,7 +261,7 @@ async def query_entities(request: Request, broker: Broker) -> Response:
         flt.predicates.append(scope_predicate(params["scopeQ"]))
     if not broker.storage.tenant_exists(tenant):
         raise NgsiLdError("NonexistentTenant", f"tenant {tenant!r} does not exist")
-    return _respond(request, broker, tenant, ctx, flt, opts, page, accept)
+    return await _respond(request, broker, tenant, ctx, flt, opts, page, accept)
 
 
 def _string_list(value: Any, name: str) -> list[str]:
@@ -241,7 +282,7 @@ async def query_post(request: Request, broker: Broker) -> Response:
         raise bad_request('the Query payload shall have "type": "Query"')
     page = parse_page(request)
     opts = render_options_from(request, ctx)
-    flt = EntityFilter()
+    flt = EntityFilter(forward_body=query)
     selectors = query.get("entities")
     if selectors is not None:
         if not isinstance(selectors, list) or not selectors:
@@ -263,6 +304,11 @@ async def query_post(request: Request, broker: Broker) -> Response:
                 _selector_predicate([sel_id] if sel_id else None, selector.get("idPattern"), raw_type, ctx)
             )
         flt.predicates.append(lambda e: any(a(e) for a in alternatives))
+        selector_ids = [sel.get("id") for sel in selectors if isinstance(sel, dict)]
+        flt.ids = selector_ids if selector_ids and all(selector_ids) else None
+        selector_types = [sel.get("type") for sel in selectors if isinstance(sel, dict)]
+        if selector_types and all(isinstance(t, str) and t for t in selector_types):
+            flt.type_expr = ",".join(f"({t})" for t in selector_types)
     attrs = query.get("attrs")
     if attrs is not None:
         flt.attrs = [ctx.expand(a) for a in _string_list(attrs, "attrs")]
@@ -276,6 +322,7 @@ async def query_post(request: Request, broker: Broker) -> Response:
         if not isinstance(query["q"], str):
             raise bad_request("q shall be a string")
         flt.predicates.append(parse_q(query["q"], ctx))
+        flt.q_attrs = q_attribute_names(query["q"], ctx)
     geo_q = query.get("geoQ")
     if geo_q is not None:
         if not isinstance(geo_q, dict):
@@ -300,4 +347,4 @@ async def query_post(request: Request, broker: Broker) -> Response:
         }
     if not broker.storage.tenant_exists(tenant):
         raise NgsiLdError("NonexistentTenant", f"tenant {tenant!r} does not exist")
-    return _respond(request, broker, tenant, ctx, flt, opts, page, accept)
+    return await _respond(request, broker, tenant, ctx, flt, opts, page, accept)

@@ -97,8 +97,62 @@ def _compact_vocab(value: Any, ctx: ActiveContext) -> Any:
     return ctx.compact(value)
 
 
+VALUE_MEMBER = {
+    "Property": "value",
+    "GeoProperty": "value",
+    "Relationship": "object",
+    "LanguageProperty": "languageMap",
+    "ListProperty": "valueList",
+    "ListRelationship": "objectList",
+    "VocabProperty": "vocab",
+    "JsonProperty": "json",
+}
+# showChanges (NotificationParams, clause 5.2.14): the member carrying the previous value per attribute type
+PREVIOUS_MEMBER = {
+    "Property": "previousValue",
+    "GeoProperty": "previousValue",
+    "Relationship": "previousObject",
+    "LanguageProperty": "previousLanguageMap",
+    "ListProperty": "previousValueList",
+    "ListRelationship": "previousObjectList",
+    "VocabProperty": "previousVocab",
+    "JsonProperty": "previousJson",
+}
+NULL_URI = "urn:ngsi-ld:null"
+
+
+def _previous_out(inst: dict[str, Any], ctx: ActiveContext, concise: bool) -> Any:
+    previous = inst["_previous"]
+    if inst["type"] == "VocabProperty":
+        return _compact_vocab(previous, ctx)
+    if inst["type"] == "ListRelationship" and not concise and isinstance(previous, list):
+        return [{"object": uri} for uri in previous]
+    return previous
+
+
+def _render_deleted(inst: dict[str, Any], ctx: ActiveContext, opts: RenderOptions) -> Any:
+    """A deleted attribute instance in a notification: its value member is urn:ngsi-ld:null (4.5.x)."""
+    if opts.format == KEY_VALUES:
+        return NULL_URI
+    out: dict[str, Any] = {}
+    if opts.format != CONCISE:
+        out["type"] = inst["type"]
+    out[VALUE_MEMBER[inst["type"]]] = NULL_URI
+    if "_previous" in inst:
+        out[PREVIOUS_MEMBER[inst["type"]]] = _previous_out(inst, ctx, opts.format == CONCISE)
+    if "datasetId" in inst:
+        out["datasetId"] = inst["datasetId"]
+    if opts.sys_attrs:
+        for member in ("createdAt", "modifiedAt", "deletedAt"):
+            if member in inst:
+                out[member] = inst[member]
+    return out
+
+
 def render_instance(inst: dict[str, Any], ctx: ActiveContext, opts: RenderOptions) -> Any:
     attr_type = inst["type"]
+    if inst.get("_deleted"):
+        return _render_deleted(inst, ctx, opts)
     if opts.format == KEY_VALUES:
         return _simplified_value(inst, ctx, opts)
     out: dict[str, Any] = {}
@@ -127,6 +181,8 @@ def render_instance(inst: dict[str, Any], ctx: ActiveContext, opts: RenderOption
             "JsonProperty": "json",
         }[attr_type]
         out[member] = inst[member]
+    if "_previous" in inst:
+        out[PREVIOUS_MEMBER[attr_type]] = _previous_out(inst, ctx, concise)
     if "objectType" in inst:
         out["objectType"] = _compact_vocab(inst["objectType"], ctx)
     for member in ("datasetId", "observedAt", "unitCode"):

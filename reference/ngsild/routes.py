@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import batch, discovery, entities, query_api, registrations, subscriptions
+from . import batch, discovery, entities, query_api, registrations, subscriptions, temporal
 from .broker import Broker
 from .errors import NgsiLdError, problem_response
 
@@ -53,11 +53,34 @@ ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
     ("GET", ("subscriptions", "{sub_id}"), subscriptions.retrieve_subscription),
     ("PATCH", ("subscriptions", "{sub_id}"), subscriptions.update_subscription),
     ("DELETE", ("subscriptions", "{sub_id}"), subscriptions.delete_subscription),
+    ("POST", ("csourceSubscriptions",), subscriptions.create_csource_subscription),
+    ("GET", ("csourceSubscriptions",), subscriptions.list_csource_subscriptions),
+    ("GET", ("csourceSubscriptions", "{sub_id}"), subscriptions.retrieve_csource_subscription),
+    ("PATCH", ("csourceSubscriptions", "{sub_id}"), subscriptions.update_csource_subscription),
+    ("DELETE", ("csourceSubscriptions", "{sub_id}"), subscriptions.delete_csource_subscription),
     ("POST", ("csourceRegistrations",), registrations.create_registration),
     ("GET", ("csourceRegistrations",), registrations.list_registrations),
     ("GET", ("csourceRegistrations", "{reg_id}"), registrations.retrieve_registration),
     ("PATCH", ("csourceRegistrations", "{reg_id}"), registrations.update_registration),
     ("DELETE", ("csourceRegistrations", "{reg_id}"), registrations.delete_registration),
+    ("GET", ("info", "sourceIdentity"), discovery.source_identity),
+    ("POST", ("temporal", "entities"), temporal.upsert_temporal),
+    ("GET", ("temporal", "entities"), temporal.query_temporal),
+    ("GET", ("temporal", "entities", "{entity_id}"), temporal.retrieve_temporal),
+    ("DELETE", ("temporal", "entities", "{entity_id}"), temporal.delete_temporal),
+    ("POST", ("temporal", "entities", "{entity_id}", "attrs"), temporal.append_temporal_attrs),
+    ("DELETE", ("temporal", "entities", "{entity_id}", "attrs", "{attr_id}"), temporal.delete_temporal_attr),
+    (
+        "PATCH",
+        ("temporal", "entities", "{entity_id}", "attrs", "{attr_id}", "{instance_id}"),
+        temporal.update_temporal_instance,
+    ),
+    (
+        "DELETE",
+        ("temporal", "entities", "{entity_id}", "attrs", "{attr_id}", "{instance_id}"),
+        temporal.delete_temporal_instance,
+    ),
+    ("POST", ("temporal", "entityOperations", "query"), temporal.query_temporal_post),
 ]
 
 
@@ -88,6 +111,8 @@ def make_endpoint(broker: Broker) -> Callable[[Request], Awaitable[Response]]:
         if segments and segments[-1] == "" and len(segments) > 1:
             segments = segments[:-1]
         allowed: list[str] = []
+        for hook in broker.request_hooks:
+            hook()
         try:
             for method, pattern, handler in ROUTES:
                 params = _match(pattern, segments)

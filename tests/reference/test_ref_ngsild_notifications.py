@@ -570,3 +570,32 @@ def test_geojson_notification(base: str, http: requests.Session, httpserver: HTT
     assert data["type"] == "FeatureCollection" and "@context" in data
     assert data["features"][0]["id"] == near["id"]
     assert data["features"][0]["geometry"] == {"type": "Point", "coordinates": [2.001, 48]}
+
+
+def test_subscription_update_fragments(base: str, http: requests.Session, uid: str) -> None:
+    h = _headers(f"up{uid}")
+    loc = _subscribe(
+        http,
+        base,
+        h,
+        {
+            "entities": [{"type": "Sensor"}],
+            "q": "temp>1",
+            "throttling": 5,
+            "notification": {"endpoint": {"uri": "http://127.0.0.1:9/x"}},
+        },
+    )
+    url = base + loc
+    assert http.patch(url, json={"q": None, "throttling": "urn:ngsi-ld:null"}, headers=h).status_code == 204
+    got = http.get(url, headers=h).json()
+    assert "q" not in got and "throttling" not in got
+    assert http.patch(url, json={"notification": {"format": "keyValues"}}, headers=h).status_code == 204
+    got = http.get(url, headers=h).json()
+    assert got["notification"]["format"] == "keyValues" and got["notification"]["endpoint"]["uri"].endswith(
+        "/x"
+    )
+    assert http.patch(url, json={"entities": None}, headers=h).status_code == 400  # nothing left to watch
+    assert http.patch(url, json={"id": "urn:x:other"}, headers=h).status_code == 400
+    assert http.patch(url, json={"q": "(("}, headers=h).status_code == 400
+    assert http.patch(url, json={}, headers=h).status_code == 400
+    assert http.patch(base + S + "/urn:x:none", json={"q": "a>1"}, headers=h).status_code == 404
