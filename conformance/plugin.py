@@ -19,6 +19,7 @@ import pytest
 
 from conformance import evidence
 from conformance.auth import AuthError, make_authorizer
+from conformance.callback_server import CallbackServer, CallbackServerError
 from conformance.cleanup import Cleanup
 from conformance.outcomes import Inconclusive, NotApplicable
 from conformance.profiles import ProfileError, TargetProfile, from_url, load_profile
@@ -169,6 +170,19 @@ def http(mim_run: MimRun) -> RecordingClient:
 @pytest.fixture(scope="session")
 def run_ids(mim_run: MimRun) -> RunIds:
     return mim_run.ids
+
+
+@pytest.fixture(scope="session")
+def callback_server(profile: TargetProfile) -> Iterator[CallbackServer]:
+    """Where the target reaches the suite (served @contexts, notifications): one server a session."""
+    settings = profile.notifications
+    server = CallbackServer(settings.bind_host, settings.bind_port, settings.callback_url)
+    try:
+        server.start()
+    except CallbackServerError as exc:
+        raise Inconclusive(str(exc)) from None
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import pytest
 
+from conformance.callback_server import CallbackServer
 from conformance.cleanup import Cleanup
 from conformance.ngsild.api import NgsiLdOps
 from conformance.ngsild.context_server import ContextServer
 from conformance.ngsild.jsonld import Oracle
-from conformance.outcomes import Inconclusive, NotApplicable
+from conformance.outcomes import NotApplicable
 from conformance.profiles import TargetProfile
 from conformance.recording import RecordingClient
 
@@ -23,24 +23,10 @@ def ngsild(http: RecordingClient, profile: TargetProfile, cleanup: Cleanup) -> N
 
 
 @pytest.fixture(scope="session")
-def contexts(profile: TargetProfile) -> Iterator[ContextServer]:
+def contexts(callback_server: CallbackServer) -> Iterator[ContextServer]:
     """The suite's @context server, once per session, where the target can reach the suite."""
-    ntf = profile.notifications
-    advertised = None
-    if ntf.callback_url:
-        parts = urlsplit(ntf.callback_url)
-        advertised = f"{parts.scheme}://{parts.netloc}"
-    try:
-        server = ContextServer(ntf.bind_host, ntf.bind_port, advertised)
-        server.__enter__()
-    except OSError as exc:
-        raise Inconclusive(
-            f"the suite's @context server cannot bind {ntf.bind_host}:{ntf.bind_port}: {exc}"
-        ) from None
-    try:
+    with ContextServer(shared=callback_server) as server:
         yield server
-    finally:
-        server.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")

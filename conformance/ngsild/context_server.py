@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance import fixtures
+from conformance.callback_server import CallbackServer
 
 CONTEXT_PATH = "/contexts/"
 
@@ -25,11 +26,17 @@ class ContextServer:
     """``with ContextServer(host, port, advertised) as server: server.url("mimcheck-v1.jsonld")``"""
 
     def __init__(
-        self, bind_host: str = "127.0.0.1", bind_port: int = 0, advertised: str | None = None
+        self,
+        bind_host: str = "127.0.0.1",
+        bind_port: int = 0,
+        advertised: str | None = None,
+        *,
+        shared: CallbackServer | None = None,
     ) -> None:
         self.bind_host = bind_host
         self.bind_port = bind_port
         self.advertised = advertised.rstrip("/") if advertised else None
+        self.shared = shared  # serve through the session's callback server instead of binding
         self.folder: Path = fixtures.root() / "contexts"
         self.hits: list[str] = []
         self._server: ThreadingHTTPServer | None = None
@@ -45,6 +52,8 @@ class ContextServer:
 
     @property
     def base_url(self) -> str:
+        if self.shared is not None:
+            return self.shared.base_url
         if self.advertised:
             return self.advertised
         assert self._server is not None, "the context server is not started"
@@ -71,8 +80,29 @@ class ContextServer:
 
     # -- lifecycle ------------------------------------------------------------------------------
 
+    def serve(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer one GET or HEAD for a context document."""
+        path = urlsplit(request.path).path
+        name = path[len(CONTEXT_PATH) :] if path.startswith(CONTEXT_PATH) else ""
+        self.hits.append(path)
+        target = self.folder / name
+        if not name or "/" in name or not name.endswith(".jsonld") or not target.is_file():
+            body, status, ctype = b'{"error": "not found"}', 404, "application/json"
+        else:
+            body, status, ctype = target.read_bytes(), 200, "application/ld+json"
+        request.send_response(status)
+        request.send_header("Content-Type", ctype)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        if request.command != "HEAD":
+            request.wfile.write(body)
+
     def __enter__(self) -> ContextServer:
         server = self
+        if self.shared is not None:
+            self.shared.route(CONTEXT_PATH, self.serve)
+            self._open_closed_socket()
+            return self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -81,30 +111,20 @@ class ContextServer:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
-                path = urlsplit(self.path).path
-                name = path[len(CONTEXT_PATH) :] if path.startswith(CONTEXT_PATH) else ""
-                server.hits.append(path)
-                target = server.folder / name
-                if not name or "/" in name or not name.endswith(".jsonld") or not target.is_file():
-                    body, status, ctype = b'{"error": "not found"}', 404, "application/json"
-                else:
-                    body, status, ctype = target.read_bytes(), 200, "application/ld+json"
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
+                server.serve(self)
 
             do_HEAD = do_GET  # noqa: N815
 
         self._server = ThreadingHTTPServer((self.bind_host, self.bind_port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True, name="mimcheck-contexts").start()
+        self._open_closed_socket()
+        return self
+
+    def _open_closed_socket(self) -> None:
         closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
         self._closed_socket = closed
-        return self
 
     def __exit__(self, *exc: object) -> None:
         if self._server is not None:

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from conformance.callback_server import CallbackServer
+
 MAX_BODY_BYTES = 4_000_000
 BASE_PATH = "/mimcheck-notify"
 
@@ -103,7 +105,9 @@ class NotificationReceiver:
         callback_url: str | None = None,
         *,
         default_timeout: float = 5.0,
+        shared: CallbackServer | None = None,
     ) -> None:
+        self.shared = shared  # receive through the session's callback server instead of binding
         self.bind_host = bind_host
         self.bind_port = bind_port
         self.callback_url = callback_url.rstrip("/") if callback_url else None
@@ -119,6 +123,9 @@ class NotificationReceiver:
 
     def start(self) -> NotificationReceiver:
         receiver = self
+        if self.shared is not None:
+            self.shared.route(BASE_PATH, self._handle)
+            return self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -158,6 +165,8 @@ class NotificationReceiver:
 
     @property
     def bound_url(self) -> str:
+        if self.shared is not None:
+            return self.shared.bound_url
         if self._server is None:
             raise ReceiverError("the notification receiver is not running")
         host, port = self._server.server_address[:2]
@@ -166,6 +175,8 @@ class NotificationReceiver:
     @property
     def base_url(self) -> str:
         """The address the target is told to send notifications to."""
+        if self.shared is not None:
+            return self.shared.base_url
         return self.callback_url or self.bound_url
 
     # -- endpoints -----------------------------------------------------------------------

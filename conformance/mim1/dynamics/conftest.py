@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from conformance.callback_server import CallbackServer
 from conformance.mim1.dynamics.support import Notifications
 from conformance.ngsild.api import NgsiLd
 from conformance.ngsild.receiver import NotificationReceiver, ReceiverError
@@ -17,8 +18,9 @@ from conformance.run_ids import RunIds
 class _ReceiverSlot:
     """The session's receiver, started at first use; the reason when it could not be bound."""
 
-    def __init__(self, profile: TargetProfile) -> None:
+    def __init__(self, profile: TargetProfile, server: CallbackServer) -> None:
         self.profile = profile
+        self.server = server
         self.receiver: NotificationReceiver | None = None
         self.error: str | None = None
 
@@ -30,6 +32,7 @@ class _ReceiverSlot:
                 settings.bind_port,
                 settings.callback_url,
                 default_timeout=settings.window_seconds,
+                shared=self.server,
             )
             try:
                 self.receiver = receiver.start()
@@ -45,8 +48,8 @@ class _ReceiverSlot:
 
 
 @pytest.fixture(scope="session")
-def receiver_slot(profile: TargetProfile) -> Iterator[_ReceiverSlot]:
-    slot = _ReceiverSlot(profile)
+def receiver_slot(profile: TargetProfile, callback_server: CallbackServer) -> Iterator[_ReceiverSlot]:
+    slot = _ReceiverSlot(profile, callback_server)
     yield slot
     slot.stop()
 
