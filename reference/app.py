@@ -12,7 +12,7 @@ from .ngsild.routes import all_methods, make_endpoint
 from .ngsild.subscriptions import Notifier
 from .ngsild.temporal import install_recorder
 from .storage import Storage
-from .tmf.catalog import routes as tmf_routes
+from .tmf.api import routes as tmf_routes
 
 
 async def _health(request: Request) -> Response:
@@ -37,7 +37,7 @@ def create_app(db_path: str | None = None) -> Starlette:
     routes = [
         Route("/", _health, methods=["GET"]),
         Route("/ngsi-ld/v1/{rest:path}", ngsi_endpoint, methods=all_methods()),
-        *tmf_routes(storage),
+        *tmf_routes(db_path),
     ]
     app = Starlette(routes=routes)
     app.state.storage = storage

@@ -1,1 +1,1 @@
-"""MIM3: the TM Forum TMF620 Product Catalog Management API v4 of the reference platform."""
+"""MIM3: the TM Forum Open APIs v4 of the reference platform (TMF620, 622, 629, 632, 637, 638, 639, 641)."""

@@ -106,3 +106,73 @@ def test_patch_and_delete(base: str, http: requests.Session) -> None:
     assert resp.status_code == 415
     assert http.delete(url).status_code == 204
     _error(http.get(url), 404)
+
+
+MP = {"Content-Type": "application/merge-patch+json"}
+CATALOG = "/tmf-api/productCatalogManagement/v4"
+
+
+def test_all_catalog_resources(base: str, http: requests.Session, uid: str) -> None:
+    for path, type_ in [
+        ("catalog", "Catalog"),
+        ("category", "Category"),
+        ("productSpecification", "ProductSpecification"),
+        ("productOfferingPrice", "ProductOfferingPrice"),
+    ]:
+        url = f"{base}{CATALOG}/{path}"
+        resp = http.post(url, json={"name": f"n{uid}", "lifecycleStatus": "In design"})
+        assert resp.status_code == 201, resp.text
+        created = resp.json()
+        assert created["@type"] == type_ and created["href"] == f"{url}/{created['id']}"
+        assert resp.headers["Location"] == created["href"]
+        _error(http.post(url, json={"lifecycleStatus": "Active"}), 400)
+        got = http.get(f"{url}/{created['id']}")
+        assert got.status_code == 200 and got.json() == created
+        assert http.delete(f"{url}/{created['id']}").status_code == 204
+    _error(http.get(f"{base}{CATALOG}/nothing"), 404)
+
+
+def test_partial_content_and_operators(base: str, http: requests.Session, uid: str) -> None:
+    for i in range(4):
+        _create(
+            base, http, name=f"S{i}", version=uid, rank=i, validFor={"startDateTime": f"2024-0{i + 1}-01"}
+        )
+    whole = http.get(base + PO, params={"version": uid, "limit": 10})
+    assert whole.status_code == 200 and whole.headers["X-Result-Count"] == "4"
+    part = http.get(base + PO, params={"version": uid, "limit": 3})
+    assert part.status_code == 206
+    assert part.headers["X-Total-Count"] == "4" and part.headers["X-Result-Count"] == "3"
+    gt = http.get(base + PO, params={"version": uid, "rank.gt": "1"}).json()
+    assert sorted(r["name"] for r in gt) == ["S2", "S3"]
+    lte = http.get(base + PO, params={"version": uid, "validFor.startDateTime.lte": "2024-02-01"}).json()
+    assert sorted(r["name"] for r in lte) == ["S0", "S1"]
+    ne = http.get(base + PO, params={"version": uid, "name.ne": "S0,S1"}).json()
+    assert sorted(r["name"] for r in ne) == ["S2", "S3"]
+    alt = http.get(base + PO, params={"version": uid, "name": "S0,S3"}).json()
+    assert sorted(r["name"] for r in alt) == ["S0", "S3"]
+    desc = http.get(base + PO, params={"version": uid, "sort": "-rank"}).json()
+    assert [r["name"] for r in desc] == ["S3", "S2", "S1", "S0"]
+    nested = http.get(base + PO, params={"version": uid, "fields": "validFor.startDateTime"}).json()
+    assert nested[0]["validFor"] == {"startDateTime": "2024-01-01"}
+    assert set(nested[0]) == {"id", "href", "@type", "validFor"}
+    empty = http.get(base + PO, params={"version": uid, "name": "none-such"})
+    assert empty.status_code == 200 and empty.json() == [] and empty.headers["X-Total-Count"] == "0"
+
+
+def test_patch_rules(base: str, http: requests.Session) -> None:
+    created = _create(base, http, name="P", lifecycleStatus="In study", description="x")
+    url = f"{base}{PO}/{created['id']}"
+    _error(http.patch(url, json={"href": "http://elsewhere/1"}, headers=MP), 400)
+    _error(http.patch(url, json={"lastUpdate": "2020-01-01T00:00:00Z"}, headers=MP), 400)
+    _error(http.patch(url, json={"name": None}, headers=MP), 400)
+    _error(http.patch(url, json={"lifecycleStatus": 3}, headers=MP), 400)
+    # id/href unchanged are tolerated; null removes; plain application/json is read as a merge patch
+    resp = http.patch(url, json={"id": created["id"], "description": None, "lifecycleStatus": "Launched"})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert "description" not in body and body["lifecycleStatus"] == "Launched"
+    assert body["lastUpdate"] >= created["lastUpdate"]
+    resp = http.patch(url, json=[], headers={"Content-Type": "application/json-patch+json"})
+    assert resp.status_code == 415
+    resp = http.put(url, json={"name": "x"})
+    _error(resp, 405)
