@@ -28,6 +28,13 @@ SPEC_NGSILD = "ETSI GS CIM 009 V1.8.1"
 SPEC_NGSILD_19 = "ETSI GS CIM 009 V1.9.1"
 SPEC_SDM = "Smart Data Models"
 SPEC_TMF620 = "TMF620 Product Catalog Management v4.0.0"
+SPEC_TMF622 = "TMF622 Product Ordering Management v4.0.0"
+SPEC_TMF629 = "TMF629 Customer Management v4.0.0"
+SPEC_TMF632 = "TMF632 Party Management v4.0.0"
+SPEC_TMF637 = "TMF637 Product Inventory Management v4.0.0"
+SPEC_TMF638 = "TMF638 Service Inventory Management v4.0.0"
+SPEC_TMF639 = "TMF639 Resource Inventory Management v4.0.0"
+SPEC_TMF641 = "TMF641 Service Ordering Management v4.0.0"
 
 DEFAULT_SPEC: dict[str, str] = {"mim1": SPEC_NGSILD, "mim2": SPEC_SDM, "mim3": SPEC_TMF620}
 
@@ -36,6 +43,13 @@ SPEC_LINKS: dict[str, str] = {
     SPEC_NGSILD_19: "https://www.etsi.org/deliver/etsi_gs/CIM/001_099/009/01.09.01_60/gs_CIM009v010901p.pdf",
     SPEC_SDM: "https://smartdatamodels.org/",
     SPEC_TMF620: "https://www.tmforum.org/oda/open-apis/directory/product-catalog-management-api-TMF620/v4.0",
+    SPEC_TMF622: "https://www.tmforum.org/oda/open-apis/directory/product-ordering-management-api-TMF622/v4.0",
+    SPEC_TMF629: "https://www.tmforum.org/oda/open-apis/directory/customer-management-api-TMF629/v4.0",
+    SPEC_TMF632: "https://www.tmforum.org/oda/open-apis/directory/party-management-api-TMF632/v4.0",
+    SPEC_TMF637: "https://www.tmforum.org/oda/open-apis/directory/product-inventory-management-api-TMF637/v4.0",
+    SPEC_TMF638: "https://www.tmforum.org/oda/open-apis/directory/service-inventory-management-api-TMF638/v4.0",
+    SPEC_TMF639: "https://www.tmforum.org/oda/open-apis/directory/resource-inventory-management-api-TMF639/v4.0",
+    SPEC_TMF641: "https://www.tmforum.org/oda/open-apis/directory/service-ordering-management-api-TMF641/v4.0",
 }
 
 # Areas group requirements in reports (Allure feature). The id's middle segment names the area.

@@ -11,10 +11,19 @@ from conformance.cleanup import Cleanup
 from conformance.recording import RecordingClient
 
 JSON = "application/json"
+MERGE_PATCH = "application/merge-patch+json"
 
-# API roots below the MIM3 base URL (TMF630 REST guidelines: /tmf-api/{apiName}/{version}/).
+# API roots below the MIM3 base URL (TMF630 REST guidelines: /tmf-api/{apiName}/{version}/); each is
+# the basePath of the API's v4 swagger without its /tmf-api prefix.
 API_ROOTS: dict[str, str] = {
     "tmf620": "/productCatalogManagement/v4",
+    "tmf622": "/productOrderingManagement/v4",
+    "tmf629": "/customerManagement/v4",
+    "tmf632": "/party/v4",
+    "tmf637": "/productInventory/v4",
+    "tmf638": "/serviceInventory/v4",
+    "tmf639": "/resourceInventoryManagement/v4",
+    "tmf641": "/serviceOrdering/v4",
 }
 
 
@@ -27,6 +36,9 @@ class Tmf:
     def collection(self, api: str, resource: str) -> str:
         return f"{self.base_url}{API_ROOTS[api]}/{resource}"
 
+    def item(self, api: str, resource: str, identifier: str) -> str:
+        return f"{self.collection(api, resource)}/{identifier}"
+
     def create(self, api: str, resource: str, body: dict[str, Any]) -> requests.Response:
         """POST a resource; whatever the target answers, what it created is deleted at teardown."""
         resp = self.http.post(
@@ -34,13 +46,23 @@ class Tmf:
         )
         if self.cleanup is not None and resp.status_code in (200, 201):
             try:
-                created_id = resp.json().get("id")
+                created = resp.json()
             except ValueError:
-                created_id = None
+                created = None
+            created_id = created.get("id") if isinstance(created, dict) else None
             if created_id:
-                url = f"{self.collection(api, resource)}/{created_id}"
+                url = self.item(api, resource, str(created_id))
                 self.cleanup.push(f"delete {resource} {created_id}", lambda: self.http.delete(url))
         return resp
 
-    def get(self, url: str, params: dict[str, Any] | None = None) -> requests.Response:
+    def get(
+        self, url: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None
+    ) -> requests.Response:
         return self.http.get(url, params=params, headers={"Accept": JSON})
+
+    def patch(self, url: str, body: dict[str, Any]) -> requests.Response:
+        """A JSON merge patch (RFC 7396), the PATCH format every TMF API must support (TMF630)."""
+        return self.http.patch(url, json_body=body, headers={"Content-Type": MERGE_PATCH, "Accept": JSON})
+
+    def delete(self, url: str) -> requests.Response:
+        return self.http.delete(url, headers={"Accept": JSON})

@@ -171,6 +171,29 @@ class FaultProxy:
             if rule.drop_request_header:
                 headers = {k: v for k, v in headers.items() if k.lower() != rule.drop_request_header.lower()}
         url = self.upstream + path + (("?" + urlencode(params)) if params else "")
+        for rule in active:
+            if rule.request_delay_ms:
+                self.hits += 1
+                time.sleep(rule.request_delay_ms / 1000)
+            if rule.request_json_set or rule.request_json_delete:
+                self.hits += 1
+                try:
+                    doc = json.loads(body)
+                except ValueError:
+                    doc = None
+                if doc is not None:
+                    body = json.dumps(
+                        _apply_json(doc, rule.request_json_set, rule.request_json_delete)
+                    ).encode()
+                    headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+        dropping = [rule for rule in active if rule.drop]
+        if dropping:
+            self.hits += 1
+            self._reply(handler, method, dropping[0].set_status or 204, {}, b"")
+            return
+        if any(rule.duplicate for rule in active):
+            self.hits += 1
+            self._session.request(method, url, data=body or None, headers=headers, allow_redirects=False)
         upstream = self._session.request(
             method, url, data=body or None, headers=headers, allow_redirects=False
         )

@@ -1,0 +1,229 @@
+"""Requirements of the MIM3 operation families, one per TM Forum API, and the parametrisation of
+the scenarios over every resource of every API.
+
+A family (create, retrieve, ...) is checked by one scenario function, parametrised over the
+resources; each case carries the requirement of its API (`MIM3-<AREA>-nnn`, capability `tmf6xx`).
+The requirement ids are: the API's base number (`Api.base`) plus the family's number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from conformance import checks
+from conformance.outcomes import precondition
+from conformance.requirements import Level, Requirement, declare
+from conformance.run_ids import RunIds
+from conformance.tmf.api import Tmf
+from conformance.tmf.resources import APIS, ORDERS, RESOURCES, Api, Resource, resources_of
+
+
+@dataclass(frozen=True)
+class Family:
+    number: int
+    clause: str  # the operation of the API and the TMF630 part that states the behaviour
+    level: Level
+    title: str  # with {api} (e.g. "TMF620 Product Catalog Management") and {resources}
+
+
+CREATE = Family(
+    1,
+    "POST /{resources}; TMF630 Part 1 create (POST)",
+    "MUST",
+    "{api}: creating a {resources} answers 201 with the resource, carrying id, href and @type, "
+    "echoing the request",
+)
+RETRIEVE = Family(
+    2,
+    "GET /{resources}/{{id}}; TMF630 Part 1 retrieve",
+    "MUST",
+    "{api}: a created {resources} is retrieved by its href and by its id",
+)
+UNKNOWN = Family(
+    3,
+    "GET, PATCH, DELETE /{resources}/{{id}} 404; TMF630 Part 1 error handling",
+    "MUST",
+    "{api}: retrieving, patching or deleting an unknown {resources} answers 404 with a TMF Error body "
+    "(code, reason)",
+)
+MANDATORY = Family(
+    4,
+    "POST /{resources} 400 (mandatory attributes of the _Create schema); TMF630 Part 1 error handling",
+    "MUST",
+    "{api}: creating a {resources} without one of its mandatory attributes answers 400 with a TMF Error body",
+)
+FIELDS = Family(
+    5,
+    "GET ?fields=; TMF630 Part 1 attribute selection",
+    "MUST",
+    "{api}: fields= on a {resources} (list and retrieve) returns the requested attributes "
+    "and no other attribute than id, href and the @-meta attributes",
+)
+FILTER = Family(
+    6,
+    "GET ?attribute=value; TMF630 Part 1 filtering",
+    "MUST",
+    "{api}: listing a {resources} collection with attribute=value returns the matching resources and only them",
+)
+PAGING = Family(
+    7,
+    "GET ?offset=&limit=; TMF630 Part 1 pagination (X-Total-Count, X-Result-Count)",
+    "MUST",
+    "{api}: listing a {resources} collection with offset and limit returns that page, "
+    "with X-Total-Count and X-Result-Count",
+)
+CONTENT_TYPE = Family(
+    8,
+    "POST, GET, PATCH produces application/json; TMF630 Part 1",
+    "MUST",
+    "{api}: create, retrieve, list and patch of a {resources} answer Content-Type application/json",
+)
+MERGE_PATCH = Family(
+    9,
+    "PATCH /{resources}/{{id}} (application/merge-patch+json); TMF630 Part 1 partial update, RFC 7396",
+    "MUST",
+    "{api}: a JSON merge patch of a {resources} changes the attribute sent, removes the one set to "
+    "null, keeps the others, and persists",
+)
+PATCH_ID = Family(
+    10,
+    "PATCH /{resources}/{{id}} (id is not patchable: _Update skips id, href); TMF630 Part 1",
+    "MUST",
+    "{api}: a patch cannot change the id of a {resources}",
+)
+DELETE = Family(
+    11,
+    "DELETE /{resources}/{{id}}; TMF630 Part 1 delete",
+    "MUST",
+    "{api}: deleting a {resources} answers 204, after which it answers 404",
+)
+ORDER_INITIAL = Family(
+    12,
+    "POST /{resources} state; {api} order state lifecycle",
+    "MUST",
+    "{api}: a created {resources} is in state acknowledged",
+)
+ORDER_ALLOWED = Family(
+    13,
+    "PATCH /{resources}/{{id}} state; {api} order state lifecycle",
+    "MUST",
+    "{api}: a {resources} follows the transitions of the order state machine "
+    "(acknowledged, inProgress, held, completed, failed)",
+)
+ORDER_ILLEGAL = Family(
+    14,
+    "PATCH /{resources}/{{id}} state; {api} order state lifecycle",
+    "MUST",
+    "{api}: a {resources} refuses a transition out of a terminal state and an unknown state "
+    "with 400 or 409 and a TMF Error body, and keeps its state",
+)
+
+FAMILIES: tuple[Family, ...] = (
+    CREATE,
+    RETRIEVE,
+    UNKNOWN,
+    MANDATORY,
+    FIELDS,
+    FILTER,
+    PAGING,
+    CONTENT_TYPE,
+    MERGE_PATCH,
+    PATCH_ID,
+    DELETE,
+    ORDER_INITIAL,
+    ORDER_ALLOWED,
+    ORDER_ILLEGAL,
+)
+
+
+def _declare(api: Api, family: Family) -> Requirement:
+    names = [r.name for r in (ORDERS if family.number >= 12 else RESOURCES) if r.api == api]
+    in_path = names[0] if len(names) == 1 else "{" + "|".join(names) + "}"
+    in_title = names[0] if len(names) == 1 else f"resource ({', '.join(names)})"
+    return declare(
+        f"MIM3-{api.area}-{api.base + family.number:03d}",
+        spec=api.spec,
+        clause=family.clause.format(resources=in_path, api=api.title.split()[0]),
+        level=family.level,
+        capability=api.capability,
+        title=family.title.format(api=api.title, resources=in_title),
+    )
+
+
+def params(family: Family, extra: Iterable[tuple[str, tuple[Any, ...]]] = (("", ()),)) -> list[Any]:
+    """pytest params (resource, *extra) for every resource of every API this family concerns, each
+    marked with the requirement of its API. `extra` adds (id suffix, values) variants per resource."""
+    out = []
+    for api in APIS:
+        resources = [r for r in resources_of(api) if family.number < 12 or r in ORDERS]
+        if not resources:
+            continue
+        mark = pytest.mark.requirement(_declare(api, family))
+        for resource in resources:
+            for suffix, values in extra:
+                case_id = resource.id + (f"-{suffix}" if suffix else "")
+                out.append(pytest.param(resource, *values, id=case_id, marks=mark))
+    return out
+
+
+# -- shared steps -------------------------------------------------------------------------------
+
+
+def create(tmf: Tmf, resource: Resource, run_ids: RunIds, marker: str | None = None) -> dict[str, Any]:
+    """Create a resource as a precondition (what the scenario checks is elsewhere)."""
+    return create_from(tmf, resource, resource.body(run_ids.next(), marker))
+
+
+def create_from(tmf: Tmf, resource: Resource, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a resource from this body as a precondition."""
+    resp = tmf.create(resource.api.capability, resource.name, body)
+    precondition(resp.status_code in (200, 201), f"creating a {resource.name} answered {resp.status_code}")
+    try:
+        created = resp.json()
+    except ValueError:
+        created = None
+    precondition(
+        isinstance(created, dict) and isinstance(created.get("id"), str) and bool(created["id"]),
+        f"the created {resource.name} has no id",
+    )
+    return created  # type: ignore[return-value]
+
+
+def item_url(tmf: Tmf, resource: Resource, identifier: str) -> str:
+    return tmf.item(resource.api.capability, resource.name, identifier)
+
+
+def collection(tmf: Tmf, resource: Resource) -> str:
+    return tmf.collection(resource.api.capability, resource.name)
+
+
+def current(tmf: Tmf, resource: Resource, identifier: str) -> dict[str, Any]:
+    """The resource as the target has it now (a precondition)."""
+    resp = tmf.get(item_url(tmf, resource, identifier))
+    precondition(resp.status_code == 200, f"retrieving the {resource.name} answered {resp.status_code}")
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    precondition(isinstance(body, dict), f"retrieving the {resource.name} gave no JSON object")
+    return body  # type: ignore[return-value]
+
+
+def patch_body(resource: Resource, now: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A merge patch: the changes, plus the attributes the _Update schema requires, unchanged."""
+    body = {key: now[key] for key in resource.update_required if key in now}
+    body.update(changes)
+    return body
+
+
+def listed(what: str, resp: Any) -> list[dict[str, Any]]:
+    """A list response: 200 (or 206 for a partial page), a JSON array of objects."""
+    checks.status_is(resp, 200, 206)
+    items = checks.json_array(resp)
+    if not all(isinstance(i, dict) for i in items):
+        checks.fail(f"{what}: expected an array of resources (JSON objects), got {items!r}"[:400])
+    return items
