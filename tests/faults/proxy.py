@@ -193,10 +193,21 @@ class FaultProxy:
             return
         if any(rule.duplicate for rule in active):
             self.hits += 1
-            self._session.request(method, url, data=body or None, headers=headers, allow_redirects=False)
-        upstream = self._session.request(
-            method, url, data=body or None, headers=headers, allow_redirects=False
-        )
+            try:
+                self._session.request(
+                    method, url, data=body or None, headers=headers, allow_redirects=False, timeout=60
+                )
+            except requests.RequestException:
+                pass
+        try:
+            upstream = self._session.request(
+                method, url, data=body or None, headers=headers, allow_redirects=False, timeout=60
+            )
+        except requests.RequestException as exc:  # the upstream is gone (e.g. a receiver after its run)
+            self._reply(
+                handler, method, 502, {"Content-Type": "text/plain"}, f"proxy: {type(exc).__name__}".encode()
+            )
+            return
 
         status = upstream.status_code
         out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
@@ -228,10 +239,13 @@ class FaultProxy:
     def _reply(
         handler: BaseHTTPRequestHandler, method: str, status: int, out_headers: dict[str, str], content: bytes
     ) -> None:
-        handler.send_response(status)
-        for key, value in out_headers.items():
-            handler.send_header(key, value)
-        handler.send_header("Content-Length", str(len(content)))
-        handler.end_headers()
-        if method != "HEAD":
-            handler.wfile.write(content)
+        try:
+            handler.send_response(status)
+            for key, value in out_headers.items():
+                handler.send_header(key, value)
+            handler.send_header("Content-Length", str(len(content)))
+            handler.end_headers()
+            if method != "HEAD":
+                handler.wfile.write(content)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a delay fault beyond its timeout): nothing to answer
