@@ -274,6 +274,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif report.when == "call":
         if report.passed:
             case.verdict, case.reason = Verdict.PASS, ""
+        elif report.failed and call.excinfo is not None and not call.excinfo.errisinstance(AssertionError):
+            # Not a check that failed but the scenario itself that broke (a fixture file missing, an
+            # answer it could not parse before checking it): never blame the product for that.
+            case.verdict = Verdict.INCONCLUSIVE
+            case.reason = f"the scenario could not judge the target (suite error): {_failure_text(call)}"
         elif report.failed:
             case.verdict, case.reason = Verdict.FAIL, _failure_text(call)
         else:
