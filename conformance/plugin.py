@@ -31,6 +31,9 @@ from conformance.verdicts import Verdict
 
 PROPERTY = "mimcheck"
 
+# Exceptions that come from the suite's own environment, not from what the target answered.
+SUITE_ERRORS: tuple[type[BaseException], ...] = (OSError, ImportError, NameError, RecursionError, MemoryError)
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mimcheck", "OASC MIM conformance")
@@ -274,11 +277,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif report.when == "call":
         if report.passed:
             case.verdict, case.reason = Verdict.PASS, ""
-        elif report.failed and call.excinfo is not None and not call.excinfo.errisinstance(AssertionError):
-            # Not a check that failed but the scenario itself that broke (a fixture file missing, an
-            # answer it could not parse before checking it): never blame the product for that.
+        elif report.failed and call.excinfo is not None and call.excinfo.errisinstance(SUITE_ERRORS):
+            # Not the target's answer but the suite's own environment broke (a fixture file missing,
+            # a module not importable): never blame the product for that.
             case.verdict = Verdict.INCONCLUSIVE
-            case.reason = f"the scenario could not judge the target (suite error): {_failure_text(call)}"
+            case.reason = f"the scenario could not run (suite error): {_failure_text(call)}"
+        elif report.failed and call.excinfo is not None and not call.excinfo.errisinstance(AssertionError):
+            # A scenario tripping over the answer (a member that is not an object, a missing key)
+            # means the answer does not have the shape the requirement prescribes.
+            case.verdict = Verdict.FAIL
+            case.reason = f"the answer does not have the required shape: {_failure_text(call)}"
         elif report.failed:
             case.verdict, case.reason = Verdict.FAIL, _failure_text(call)
         else:

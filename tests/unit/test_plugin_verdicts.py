@@ -1,4 +1,5 @@
-"""The plugin's case verdicts: a failed check is a FAIL, a broken scenario is INCONCLUSIVE, an
+"""The plugin's case verdicts: a failed check or an answer of the wrong shape is a FAIL, a scenario whose own environment
+breaks (a fixture file missing) is INCONCLUSIVE, an
 undeclared capability is NOT_APPLICABLE, a broken precondition is INCONCLUSIVE."""
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def test_broken(http):
     open("/nonexistent/fixture.json")
 
 
+@requirement("MIM1-ENT-906", clause="1", level="MUST", title="the answer has another shape")
+def test_shape(http):
+    body = 21.5  # what a broker answered where an attribute object was required
+    body.get("value")
+
+
 @requirement("MIM1-ENT-904", clause="1", level="MUST", title="precondition", capability=None)
 def test_precondition(http):
     precondition(False, "could not create the entity")
@@ -56,6 +63,7 @@ def test_case_verdicts(pytester: pytest.Pytester, tmp_path: Path) -> None:
         "MIM1-ENT-903": "INCONCLUSIVE",
         "MIM1-ENT-904": "INCONCLUSIVE",
         "MIM1-ENT-905": "NOT_APPLICABLE",
+        "MIM1-ENT-906": "FAIL",
     }
     reasons = {r["id"]: " ".join(r.get("reasons", [])) for r in cert["requirements"]}
     assert "suite error" in reasons["MIM1-ENT-903"]
