@@ -119,8 +119,8 @@ declared = ["tmf620", "sdm-parking"]
     for path in files:
         assert CANARY.encode() not in path.read_bytes(), f"secret leaked into {path}"
     # The evidence shows that authentication was sent, masked.
-    evidence = next((out / "evidence").glob("*.json")).read_text(encoding="utf-8")
-    assert "***REDACTED***" in evidence
+    evidence = [path.read_text(encoding="utf-8") for path in (out / "evidence").glob("*.json")]
+    assert any("***REDACTED***" in text for text in evidence)
 
 
 def test_unreachable_target_is_inconclusive_with_one_line(tmp_path: Path) -> None:
