@@ -23,7 +23,7 @@ from conformance.callback_server import CallbackServer, CallbackServerError
 from conformance.cleanup import Cleanup
 from conformance.outcomes import Inconclusive, NotApplicable
 from conformance.profiles import ProfileError, TargetProfile, from_url, load_profile
-from conformance.recording import RecordingClient, RunClock
+from conformance.recording import RecordingClient, RunClock, exchange_text
 from conformance.redaction import Redactor
 from conformance.requirements import Requirement, of_item
 from conformance.run_ids import RunIds, new_run_id
@@ -308,21 +308,8 @@ def _attach(run: MimRun, case: CaseRecord) -> None:
         import allure
     except ImportError:  # pragma: no cover - allure-pytest is a dependency
         return
-    text = "\n\n".join(_exchange_text(e) for e in case.exchanges)
+    text = "\n\n".join(exchange_text(e) for e in case.exchanges)
     allure.attach(run.redactor.text(text), name="HTTP exchanges", attachment_type=allure.attachment_type.TEXT)
-
-
-def _exchange_text(exchange: dict[str, Any]) -> str:
-    lines = [f"{exchange['method']} {exchange['url']}"]
-    lines += [f"{k}: {v}" for k, v in exchange["request_headers"].items()]
-    if exchange.get("request_body"):
-        lines += ["", exchange["request_body"]]
-    status = exchange["status"] if exchange["status"] is not None else f"no response: {exchange['error']}"
-    lines += ["", f"--> {status}  ({exchange['elapsed_ms']:.1f} ms)"]
-    lines += [f"{k}: {v}" for k, v in exchange.get("response_headers", {}).items()]
-    if exchange.get("response_body"):
-        lines += ["", exchange["response_body"]]
-    return "\n".join(lines)
 
 
 def _finish(run: MimRun, case: CaseRecord, report: pytest.TestReport) -> None:

@@ -39,24 +39,19 @@ class Exchange:
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
-    def summary(self) -> str:
-        status = self.status if self.status is not None else f"error: {self.error}"
-        return f"{self.method} {self.url} -> {status} ({self.elapsed_ms:.0f} ms)"
 
-    def as_text(self) -> str:
-        lines = [f"{self.method} {self.url}"]
-        lines += [f"{k}: {v}" for k, v in self.request_headers.items()]
-        if self.request_body:
-            lines += ["", self.request_body]
-        lines += [
-            "",
-            f"--> {self.status if self.status is not None else 'no response: ' + str(self.error)}"
-            f"  ({self.elapsed_ms:.1f} ms)",
-        ]
-        lines += [f"{k}: {v}" for k, v in self.response_headers.items()]
-        if self.response_body:
-            lines += ["", self.response_body]
-        return "\n".join(lines)
+def exchange_text(exchange: dict[str, Any]) -> str:
+    """One recorded exchange (its JSON form) as readable text, for report attachments."""
+    lines = [f"{exchange['method']} {exchange['url']}"]
+    lines += [f"{k}: {v}" for k, v in exchange["request_headers"].items()]
+    if exchange.get("request_body"):
+        lines += ["", exchange["request_body"]]
+    status = exchange["status"] if exchange["status"] is not None else f"no response: {exchange['error']}"
+    lines += ["", f"--> {status}  ({exchange['elapsed_ms']:.1f} ms)"]
+    lines += [f"{k}: {v}" for k, v in exchange.get("response_headers", {}).items()]
+    if exchange.get("response_body"):
+        lines += ["", exchange["response_body"]]
+    return "\n".join(lines)
 
 
 def _body_text(body: Any) -> str | None:
