@@ -8,8 +8,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .ngsild.broker import Broker
+from .ngsild.notifier import Notifier
 from .ngsild.routes import all_methods, make_endpoint
-from .ngsild.subscriptions import Notifier
 from .ngsild.temporal import install_recorder
 from .storage import Storage
 from .tmf.api import routes as tmf_routes

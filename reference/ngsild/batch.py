@@ -24,10 +24,9 @@ from .entities import (
     merge_entity_content,
     replace_entity_content,
     save_entity,
-    tenant_headers,
 )
 from .errors import NgsiLdError, bad_request
-from .http import read_body, resolve_context, tenant_of
+from .http import read_body, resolve_context, tenant_headers, tenant_of
 from .model import check_entity_id, now_timestamp, parse_entity, parse_entity_attributes
 
 ItemOperation = Callable[[dict[str, Any], ActiveContext], str | None]

@@ -39,7 +39,7 @@ class Broker:
     hosted: dict[str, HostedContext] = field(default_factory=dict)
     listeners: list[ChangeListener] = field(default_factory=list)
     registration_listeners: list[ChangeListener] = field(default_factory=list)
-    notifier: Any = None  # the subscriptions.Notifier serving this broker
+    notifier: Any = None  # the notifier.Notifier serving this broker
     # called at the start of every request (inside the event loop): starts background tasks lazily
     request_hooks: list[Callable[[], None]] = field(default_factory=list)
     # Context Source identity (clause 5.15.1): a fresh id per process, and the start time for the up-time

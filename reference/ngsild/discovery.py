@@ -13,9 +13,17 @@ from starlette.responses import Response
 
 from .broker import ENTITY, Broker
 from .context import CORE_CONTEXT_URL
-from .entities import tenant_headers
 from .errors import NgsiLdError, bad_request, not_found
-from .http import JSON, JSONLD, json_response, negotiate, read_json, request_context, tenant_of
+from .http import (
+    JSON,
+    JSONLD,
+    json_response,
+    negotiate,
+    read_json,
+    request_context,
+    tenant_headers,
+    tenant_of,
+)
 from .model import now_timestamp
 
 

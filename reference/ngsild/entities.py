@@ -22,14 +22,19 @@ from .http import (
     entity_location,
     json_response,
     negotiate,
+    no_content,
     read_body,
+    render_options_from,
     request_context,
     resolve_context,
+    tenant_headers,
     tenant_of,
 )
 from .model import (
+    ATTRIBUTE_TYPES,
     NULL_URI,
     RESERVED_ENTITY_MEMBERS,
+    VALUE_MEMBERS,
     check_entity_id,
     check_name,
     expand_types,
@@ -41,16 +46,8 @@ from .model import (
     parse_instance,
     parse_scope,
 )
-from .query import parse_attrs_param, parse_type_expression
-from .render import RenderOptions, parse_options, render_entity
-
-
-def tenant_headers(tenant: str) -> dict[str, str]:
-    return {"NGSILD-Tenant": tenant} if tenant else {}
-
-
-def no_content(tenant: str) -> Response:
-    return Response(status_code=204, headers=tenant_headers(tenant))
+from .query import parse_type_expression
+from .render import render_entity
 
 
 def load_entity(
@@ -104,52 +101,6 @@ async def create_entity(request: Request, broker: Broker) -> Response:
 
 
 # ---------------------------------------------------------------------------- retrieve
-
-
-def render_options_from(request: Request, ctx: ActiveContext) -> RenderOptions:
-    params = request.query_params
-    representation, sys_attrs = parse_options(params.get("options"), params.get("format"))
-    opts = RenderOptions(format=representation, sys_attrs=sys_attrs)
-    attrs = parse_attrs_param(params.get("attrs"), ctx)
-    pick = params.get("pick")
-    omit = params.get("omit")
-    if pick is not None and omit is not None:
-        raise bad_request("pick and omit shall not be used together")
-    if pick is not None:
-        opts.pick = _member_names(pick, ctx)
-        picked_attrs = [
-            ctx.expand(n) for n in pick.split(",") if n.strip() and n.strip() not in ("id", "type", "scope")
-        ]
-        attrs = (attrs or []) + picked_attrs if attrs is not None else None
-    if omit is not None:
-        opts.omit = _member_names(omit, ctx)
-    opts.attrs = set(attrs) if attrs is not None else None
-    lang = params.get("lang")
-    if lang is not None:
-        if not lang.strip():
-            raise bad_request("empty lang parameter")
-        opts.lang = lang
-    dataset = params.getlist("datasetId")
-    if dataset:
-        ids: set[str | None] = set()
-        for raw in dataset:
-            for item in raw.split(","):
-                item = item.strip()
-                ids.add(None if item == "@none" else item)
-        opts.dataset_ids = ids
-    return opts
-
-
-def _member_names(raw: str, ctx: ActiveContext) -> set[str]:
-    names: set[str] = set()
-    for item in raw.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        names.add(item if item in ("id", "type", "scope") else ctx.compact(ctx.expand(item)))
-    if not names:
-        raise bad_request("empty pick/omit parameter")
-    return names
 
 
 async def retrieve_entity(request: Request, broker: Broker, entity_id: str) -> Response:
@@ -408,10 +359,8 @@ async def partial_attribute_update(
     raw = dict(payload)
     if not ({"type", "@type"} & set(raw)):
         raw["type"] = existing[index]["type"]
-    if not any(
-        m in raw for m in ("value", "object", "languageMap", "valueList", "objectList", "vocab", "json")
-    ):
-        member = _value_member(existing[index]["type"])
+    if not any(m in raw for m in VALUE_MEMBERS):
+        member = ATTRIBUTE_TYPES[existing[index]["type"]]
         raw[member] = existing[index][member] if member != "objectList" else existing[index][member]
         if member == "vocab":
             raw[member] = _compact_list(existing[index][member], ctx)
@@ -432,19 +381,6 @@ async def partial_attribute_update(
 
 def _compact_list(value: Any, ctx: ActiveContext) -> Any:
     return [ctx.compact(v) for v in value] if isinstance(value, list) else ctx.compact(value)
-
-
-def _value_member(attr_type: str) -> str:
-    return {
-        "Property": "value",
-        "GeoProperty": "value",
-        "Relationship": "object",
-        "LanguageProperty": "languageMap",
-        "ListProperty": "valueList",
-        "ListRelationship": "objectList",
-        "VocabProperty": "vocab",
-        "JsonProperty": "json",
-    }[attr_type]
 
 
 # ------------------------------------------------------------ replace attribute (5.6.19)

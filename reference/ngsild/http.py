@@ -1,4 +1,12 @@
-"""HTTP binding details of NGSI-LD (ETSI GS CIM 009 clause 6.3): media types, Link header, tenants."""
+"""HTTP binding details of NGSI-LD (ETSI GS CIM 009 clause 6.3): media types, Link header, tenants.
+
+Also the small request/response helpers the handler modules share: tenant headers, pagination
+(``limit``/``offset``/``count`` and the prev/next Link headers) and the rendering options of a request.
+Handler modules take these from here, never from each other.
+
+Pagination (clause 5.5.9, 6.3.10): ``limit`` defaults to 20 and may not exceed MAX_LIMIT (1000; above it
+403 TooManyResults is answered). ``limit=0`` is only allowed together with ``count=true``.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +14,17 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .broker import DEFAULT_LIMIT, MAX_LIMIT
 from .context import CORE_CONTEXT_URL, ActiveContext, ContextResolver, is_core_url
 from .errors import NgsiLdError, bad_request, invalid_request
+from .query import parse_attrs_param
+from .render import RenderOptions, parse_options
 
 JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 JSON = "application/json"
@@ -127,6 +138,14 @@ def negotiate(request: Request, offered: list[str] | None = None) -> str:
 
 def tenant_of(request: Request) -> str:
     return request.headers.get("ngsild-tenant", "") or ""
+
+
+def tenant_headers(tenant: str) -> dict[str, str]:
+    return {"NGSILD-Tenant": tenant} if tenant else {}
+
+
+def no_content(tenant: str) -> Response:
+    return Response(status_code=204, headers=tenant_headers(tenant))
 
 
 @dataclass
@@ -258,3 +277,104 @@ def json_response(
 
 def entity_location(entity_id: str) -> str:
     return "/ngsi-ld/v1/entities/" + quote(entity_id, safe=":@")
+
+
+# ------------------------------------------------------------------------------ pagination
+
+
+def _parse_int(value: str | None, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if not re.match(r"^\d+$", value.strip()):
+        raise bad_request(f"{name} shall be a non-negative integer")
+    return int(value)
+
+
+@dataclass
+class Page:
+    limit: int
+    offset: int
+    count: bool
+
+
+def parse_page(request: Request) -> Page:
+    params = request.query_params
+    limit = _parse_int(params.get("limit"), "limit", DEFAULT_LIMIT)
+    offset = _parse_int(params.get("offset"), "offset", 0)
+    count_raw = params.get("count", "false").lower()
+    if count_raw not in ("true", "false"):
+        raise bad_request("count shall be true or false")
+    count = count_raw == "true"
+    if limit > MAX_LIMIT:
+        raise NgsiLdError("TooManyResults", f"limit {limit} exceeds the maximum of {MAX_LIMIT}")
+    if limit == 0 and not count:
+        raise bad_request("limit=0 is only allowed together with count=true")
+    return Page(limit=limit, offset=offset, count=count)
+
+
+def page_links(request: Request, page: Page, total: int) -> list[str]:
+    """Link header values rel="prev" / rel="next" for paging through a result set (clause 6.3.10)."""
+    if page.limit == 0:
+        return []
+    links: list[str] = []
+    items = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
+
+    def target(offset: int) -> str:
+        query = urlencode([*items, ("limit", str(page.limit)), ("offset", str(offset))])
+        return f"{request.url.path}?{query}"
+
+    if page.offset > 0:
+        links.append(f'<{target(max(0, page.offset - page.limit))}>; rel="prev"; type="application/ld+json"')
+    if page.offset + page.limit < total:
+        links.append(f'<{target(page.offset + page.limit)}>; rel="next"; type="application/ld+json"')
+    return links
+
+
+# ------------------------------------------------------------------------ rendering options
+
+
+def render_options_from(request: Request, ctx: ActiveContext) -> RenderOptions:
+    """The rendering asked for by the query parameters options/format, attrs, pick/omit, lang, datasetId."""
+    params = request.query_params
+    representation, sys_attrs = parse_options(params.get("options"), params.get("format"))
+    opts = RenderOptions(format=representation, sys_attrs=sys_attrs)
+    attrs = parse_attrs_param(params.get("attrs"), ctx)
+    pick = params.get("pick")
+    omit = params.get("omit")
+    if pick is not None and omit is not None:
+        raise bad_request("pick and omit shall not be used together")
+    if pick is not None:
+        opts.pick = _member_names(pick, ctx)
+        picked_attrs = [
+            ctx.expand(n) for n in pick.split(",") if n.strip() and n.strip() not in ("id", "type", "scope")
+        ]
+        attrs = (attrs or []) + picked_attrs if attrs is not None else None
+    if omit is not None:
+        opts.omit = _member_names(omit, ctx)
+    opts.attrs = set(attrs) if attrs is not None else None
+    lang = params.get("lang")
+    if lang is not None:
+        if not lang.strip():
+            raise bad_request("empty lang parameter")
+        opts.lang = lang
+    dataset = params.getlist("datasetId")
+    if dataset:
+        ids: set[str | None] = set()
+        for raw in dataset:
+            for item in raw.split(","):
+                item = item.strip()
+                ids.add(None if item == "@none" else item)
+        opts.dataset_ids = ids
+    return opts
+
+
+def _member_names(raw: str, ctx: ActiveContext) -> set[str]:
+    names: set[str] = set()
+    for item in raw.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        names.add(item if item in ("id", "type", "scope") else ctx.compact(ctx.expand(item)))
+    if not names:
+        raise bad_request("empty pick/omit parameter")
+    return names

@@ -24,6 +24,8 @@ from typing import Any
 from .context import ActiveContext
 from .errors import bad_request
 
+# The one table of NGSI-LD attribute type -> its value member; every module of the reference takes it from
+# here (parsing, rendering, q evaluation, showChanges, the temporal ``values``/``objects``/... members).
 ATTRIBUTE_TYPES = {
     "Property": "value",
     "GeoProperty": "value",

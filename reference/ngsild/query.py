@@ -1,4 +1,5 @@
-"""The NGSI-LD query languages: entity type selection (clause 4.17) and the Query Language (clause 4.9).
+"""The NGSI-LD query languages: entity type selection (clause 4.17), the Query Language (clause 4.9),
+scope queries (clause 4.19) and entity selectors (id, idPattern, type).
 
 Both are parsed into small trees of Python callables evaluated against stored (expanded) entities.
 Grammar, as implemented (``;`` binds tighter than ``|``; ``,`` is a synonym of ``|`` in type expressions)::
@@ -23,7 +24,7 @@ from typing import Any
 
 from .context import ActiveContext
 from .errors import bad_request
-from .model import parse_date, parse_datetime, parse_time
+from .model import ATTRIBUTE_TYPES, is_uri, parse_date, parse_datetime, parse_time
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -351,22 +352,12 @@ def _comparison(path: AttrPath, operator: str, raw: str, parser: _QParser) -> Pr
 
 def _instance_value(inst: dict[str, Any]) -> Any:
     attr_type = inst.get("type")
-    if attr_type == "Relationship":
-        return inst.get("object")
     if attr_type == "LanguageProperty":
         values: list[Any] = []
         for text in inst.get("languageMap", {}).values():
             values.extend(text if isinstance(text, list) else [text])
         return values
-    if attr_type == "ListProperty":
-        return inst.get("valueList")
-    if attr_type == "ListRelationship":
-        return inst.get("objectList")
-    if attr_type == "VocabProperty":
-        return inst.get("vocab")
-    if attr_type == "JsonProperty":
-        return inst.get("json")
-    return inst.get("value")
+    return inst.get(ATTRIBUTE_TYPES.get(attr_type, "value"))
 
 
 _MISSING = object()
@@ -514,3 +505,60 @@ def parse_attrs_param(raw: str | None, ctx: ActiveContext) -> list[str] | None:
         if re.search(r"[\s<>\"'=;()]", name):
             raise bad_request(f"invalid attribute name {name!r} in attrs")
     return [ctx.expand(n) for n in names]
+
+
+# ------------------------------------------------------------------- scope and selectors
+
+
+def scope_predicate(scope_q: str) -> Predicate:
+    """Scope query (clause 4.19): ``/a/b``, ``/a/+`` (one level), ``/a/#`` (descendants), ``;`` and ``,``."""
+    if not scope_q.strip():
+        raise bad_request("empty scopeQ")
+    alternatives = []
+    for alternative in scope_q.split(","):
+        conjunction = []
+        for term in alternative.split(";"):
+            term = term.strip().strip("()")
+            if not term.startswith("/"):
+                raise bad_request(f"invalid scopeQ term {term!r}")
+            conjunction.append(_scope_regex(term))
+        alternatives.append(conjunction)
+
+    def check(entity: dict[str, Any]) -> bool:
+        scopes = entity.get("scope") or []
+        return any(all(any(r.match(s) for s in scopes) for r in conj) for conj in alternatives)
+
+    return check
+
+
+def _scope_regex(term: str) -> re.Pattern[str]:
+    if term == "/#":
+        return re.compile(r"^/.*$")
+    parts = term.strip("/").split("/")
+    pattern = ""
+    for part in parts:
+        if part == "#":
+            pattern += r"(/.*)?"
+        elif part == "+":
+            pattern += r"/[^/]+"
+        else:
+            pattern += "/" + re.escape(part)
+    return re.compile("^" + pattern + "$")
+
+
+def selector_predicate(
+    ids: list[str] | None, id_pattern: str | None, type_expr: str | None, ctx: ActiveContext
+) -> Predicate:
+    checks: list[Predicate] = []
+    if ids:
+        for entity_id in ids:
+            if not is_uri(entity_id):
+                raise bad_request(f"invalid entity id {entity_id!r}")
+        wanted = set(ids)
+        checks.append(lambda e: e["id"] in wanted)
+    elif id_pattern is not None:
+        regex = parse_id_pattern(id_pattern)
+        checks.append(lambda e: regex.search(e["id"]) is not None)
+    if type_expr is not None:
+        checks.append(parse_type_expression(type_expr, ctx))
+    return lambda e: all(c(e) for c in checks)

@@ -1,25 +1,20 @@
 """Query Entities (clause 5.7.2, GET /entities) and Query Entities via POST (clause 5.7.2 / 6.23).
 
-Pagination (clause 5.5.9, 6.3.10): ``limit`` defaults to 20 and may not exceed MAX_LIMIT (1000; above it
-403 TooManyResults is answered). ``limit=0`` is only allowed together with ``count=true``. Results are
-ordered by entity creation order (a stable order), so paging with offset yields each entity exactly once.
+Pagination (``limit``/``offset``/``count``, see http.parse_page): results are ordered by entity creation
+order (a stable order), so paging with offset yields each entity exactly once.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from . import distributed
-from .broker import DEFAULT_LIMIT, ENTITY, MAX_LIMIT, Broker
+from .broker import ENTITY, MAX_LIMIT, Broker
 from .context import ActiveContext
-from .entities import render_options_from, tenant_headers
 from .errors import NgsiLdError, bad_request
 from .geo import geo_predicate, parse_geoquery
 from .geojson import entity_feature, feature_collection
@@ -27,18 +22,28 @@ from .http import (
     GEOJSON,
     JSON,
     JSONLD,
+    Page,
     json_response,
     negotiate,
+    page_links,
+    parse_page,
     read_body,
+    render_options_from,
     request_context,
     resolve_context,
+    tenant_headers,
     tenant_of,
 )
 from .model import is_uri, now_timestamp
-from .query import parse_attrs_param, parse_id_pattern, parse_q, parse_type_expression, q_attribute_names
+from .query import (
+    Predicate,
+    parse_attrs_param,
+    parse_q,
+    q_attribute_names,
+    scope_predicate,
+    selector_predicate,
+)
 from .render import RenderOptions, render_entity
-
-Predicate = Callable[[dict[str, Any]], bool]
 
 
 @dataclass
@@ -55,90 +60,6 @@ class EntityFilter:
         if self.attrs is not None and not (set(self.attrs) & set(entity["attrs"])):
             return False
         return all(p(entity) for p in self.predicates)
-
-
-def scope_predicate(scope_q: str) -> Predicate:
-    """Scope query (clause 4.19): ``/a/b``, ``/a/+`` (one level), ``/a/#`` (descendants), ``;`` and ``,``."""
-    if not scope_q.strip():
-        raise bad_request("empty scopeQ")
-    alternatives = []
-    for alternative in scope_q.split(","):
-        conjunction = []
-        for term in alternative.split(";"):
-            term = term.strip().strip("()")
-            if not term.startswith("/"):
-                raise bad_request(f"invalid scopeQ term {term!r}")
-            conjunction.append(_scope_regex(term))
-        alternatives.append(conjunction)
-
-    def check(entity: dict[str, Any]) -> bool:
-        scopes = entity.get("scope") or []
-        return any(all(any(r.match(s) for s in scopes) for r in conj) for conj in alternatives)
-
-    return check
-
-
-def _scope_regex(term: str) -> re.Pattern[str]:
-    if term == "/#":
-        return re.compile(r"^/.*$")
-    parts = term.strip("/").split("/")
-    pattern = ""
-    for part in parts:
-        if part == "#":
-            pattern += r"(/.*)?"
-        elif part == "+":
-            pattern += r"/[^/]+"
-        else:
-            pattern += "/" + re.escape(part)
-    return re.compile("^" + pattern + "$")
-
-
-def _selector_predicate(
-    ids: list[str] | None, id_pattern: str | None, type_expr: str | None, ctx: ActiveContext
-) -> Predicate:
-    checks: list[Predicate] = []
-    if ids:
-        for entity_id in ids:
-            if not is_uri(entity_id):
-                raise bad_request(f"invalid entity id {entity_id!r}")
-        wanted = set(ids)
-        checks.append(lambda e: e["id"] in wanted)
-    elif id_pattern is not None:
-        regex = parse_id_pattern(id_pattern)
-        checks.append(lambda e: regex.search(e["id"]) is not None)
-    if type_expr is not None:
-        checks.append(parse_type_expression(type_expr, ctx))
-    return lambda e: all(c(e) for c in checks)
-
-
-def _parse_int(value: str | None, name: str, default: int) -> int:
-    if value is None or value == "":
-        return default
-    if not re.match(r"^\d+$", value.strip()):
-        raise bad_request(f"{name} shall be a non-negative integer")
-    return int(value)
-
-
-@dataclass
-class Page:
-    limit: int
-    offset: int
-    count: bool
-
-
-def parse_page(request: Request) -> Page:
-    params = request.query_params
-    limit = _parse_int(params.get("limit"), "limit", DEFAULT_LIMIT)
-    offset = _parse_int(params.get("offset"), "offset", 0)
-    count_raw = params.get("count", "false").lower()
-    if count_raw not in ("true", "false"):
-        raise bad_request("count shall be true or false")
-    count = count_raw == "true"
-    if limit > MAX_LIMIT:
-        raise NgsiLdError("TooManyResults", f"limit {limit} exceeds the maximum of {MAX_LIMIT}")
-    if limit == 0 and not count:
-        raise bad_request("limit=0 is only allowed together with count=true")
-    return Page(limit=limit, offset=offset, count=count)
 
 
 async def _remote_entities(
@@ -203,24 +124,6 @@ async def _respond(
     return response
 
 
-def page_links(request: Request, page: Page, total: int) -> list[str]:
-    """Link header values rel="prev" / rel="next" for paging through a result set (clause 6.3.10)."""
-    if page.limit == 0:
-        return []
-    links: list[str] = []
-    items = [(k, v) for k, v in request.query_params.multi_items() if k not in ("offset", "limit")]
-
-    def target(offset: int) -> str:
-        query = urlencode([*items, ("limit", str(page.limit)), ("offset", str(offset))])
-        return f"{request.url.path}?{query}"
-
-    if page.offset > 0:
-        links.append(f'<{target(max(0, page.offset - page.limit))}>; rel="prev"; type="application/ld+json"')
-    if page.offset + page.limit < total:
-        links.append(f'<{target(page.offset + page.limit)}>; rel="next"; type="application/ld+json"')
-    return links
-
-
 async def query_entities(request: Request, broker: Broker) -> Response:
     accept = negotiate(request, [JSON, JSONLD, GEOJSON])
     ctx = await request_context(request, broker.resolver)
@@ -248,7 +151,7 @@ async def query_entities(request: Request, broker: Broker) -> Response:
     page = parse_page(request)
     opts = render_options_from(request, ctx)
     flt = EntityFilter(ids=ids, type_expr=type_expr)
-    flt.predicates.append(_selector_predicate(ids, id_pattern, type_expr, ctx))
+    flt.predicates.append(selector_predicate(ids, id_pattern, type_expr, ctx))
     flt.attrs = parse_attrs_param(attrs_raw, ctx)
     if q is not None:
         flt.predicates.append(parse_q(q, ctx))
@@ -301,7 +204,7 @@ async def query_post(request: Request, broker: Broker) -> Response:
                 else:
                     raise bad_request("EntitySelector type shall be a string")
             alternatives.append(
-                _selector_predicate([sel_id] if sel_id else None, selector.get("idPattern"), raw_type, ctx)
+                selector_predicate([sel_id] if sel_id else None, selector.get("idPattern"), raw_type, ctx)
             )
         flt.predicates.append(lambda e: any(a(e) for a in alternatives))
         selector_ids = [sel.get("id") for sel in selectors if isinstance(sel, dict)]

@@ -17,7 +17,6 @@ from starlette.responses import Response
 
 from .broker import ENTITY, Broker
 from .context import ActiveContext
-from .entities import tenant_headers
 from .errors import NgsiLdError, bad_request, not_found
 from .geo import geo_predicate, parse_geoquery
 from .http import (
@@ -25,14 +24,16 @@ from .http import (
     JSONLD,
     json_response,
     negotiate,
+    page_links,
+    parse_page,
     read_body,
     request_context,
     resolve_context,
+    tenant_headers,
     tenant_of,
 )
 from .model import check_name, is_uri, now_timestamp, parse_datetime, parse_scope, validate_geometry
-from .query import parse_id_pattern, parse_q, parse_type_expression, q_attribute_names
-from .query_api import page_links, parse_page, scope_predicate
+from .query import parse_id_pattern, parse_q, parse_type_expression, q_attribute_names, scope_predicate
 
 REGISTRATION = "csourceRegistration"
 MODES = {"inclusive", "exclusive", "redirect", "auxiliary"}

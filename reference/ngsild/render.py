@@ -11,6 +11,7 @@ from typing import Any
 
 from .context import ActiveContext
 from .errors import bad_request
+from .model import ATTRIBUTE_TYPES
 
 NORMALIZED = "normalized"
 CONCISE = "concise"
@@ -97,16 +98,6 @@ def _compact_vocab(value: Any, ctx: ActiveContext) -> Any:
     return ctx.compact(value)
 
 
-VALUE_MEMBER = {
-    "Property": "value",
-    "GeoProperty": "value",
-    "Relationship": "object",
-    "LanguageProperty": "languageMap",
-    "ListProperty": "valueList",
-    "ListRelationship": "objectList",
-    "VocabProperty": "vocab",
-    "JsonProperty": "json",
-}
 # showChanges (NotificationParams, clause 5.2.14): the member carrying the previous value per attribute type
 PREVIOUS_MEMBER = {
     "Property": "previousValue",
@@ -137,7 +128,7 @@ def _render_deleted(inst: dict[str, Any], ctx: ActiveContext, opts: RenderOption
     out: dict[str, Any] = {}
     if opts.format != CONCISE:
         out["type"] = inst["type"]
-    out[VALUE_MEMBER[inst["type"]]] = NULL_URI
+    out[ATTRIBUTE_TYPES[inst["type"]]] = NULL_URI
     if "_previous" in inst:
         out[PREVIOUS_MEMBER[inst["type"]]] = _previous_out(inst, ctx, opts.format == CONCISE)
     if "datasetId" in inst:
@@ -172,14 +163,7 @@ def render_instance(inst: dict[str, Any], ctx: ActiveContext, opts: RenderOption
     elif attr_type == "VocabProperty":
         out["vocab"] = _compact_vocab(inst["vocab"], ctx)
     else:
-        member = {
-            "Property": "value",
-            "GeoProperty": "value",
-            "Relationship": "object",
-            "LanguageProperty": "languageMap",
-            "ListProperty": "valueList",
-            "JsonProperty": "json",
-        }[attr_type]
+        member = ATTRIBUTE_TYPES[attr_type]
         out[member] = inst[member]
     if "_previous" in inst:
         out[PREVIOUS_MEMBER[attr_type]] = _previous_out(inst, ctx, concise)

@@ -1,64 +1,49 @@
-"""Context subscriptions (clauses 5.8.1 - 5.8.5, 5.2.12 - 5.2.15) and notifications (clause 5.11.1 - 5.11.2).
+"""Context subscriptions (clauses 5.8.1 - 5.8.5, 5.2.12 - 5.2.15) and registration subscriptions
+(clauses 5.11.2 - 5.11.6): validation, rendering and the HTTP handlers.
 
 Stored subscription: the validated payload with watched attributes and notified attributes in expanded
 form, the user @context it was created with (``_context``, used to evaluate ``q`` and to compact
 notifications) and the delivery bookkeeping (``_status``: timesSent, timesFailed, lastNotification,
 lastSuccess, lastFailure, lastFailed).
 
-On-change subscriptions are matched synchronously when an entity changes (``Broker.notify_change``); the
-notification is built at once and delivered by a background asyncio task (HTTP POST off the event loop,
-in a worker thread), never blocking the request that caused it. Deliveries of one subscription keep their
-order. Periodic subscriptions (``timeInterval``) are served by a ticker task that wakes every 100 ms.
+Matching entity changes and sending the notifications is the notifier's work (notifier.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import copy
-import http.client
-import json
 import logging
 import re
-import urllib.error
-import urllib.request
 import uuid
-from contextlib import suppress
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .broker import ENTITY, Broker
+from .broker import Broker
 from .context import ActiveContext
-from .entities import tenant_headers
 from .errors import NgsiLdError, bad_request, not_found
-from .geo import geo_predicate, parse_geoquery
-from .geojson import entity_feature, feature_collection
+from .geo import parse_geoquery
 from .http import (
     GEOJSON,
     JSON,
     JSONLD,
-    body_context_member,
-    context_url_for,
     json_response,
-    link_header_value,
     negotiate,
+    page_links,
+    parse_page,
     read_body,
     request_context,
     resolve_context,
+    tenant_headers,
     tenant_of,
 )
 from .model import check_name, is_uri, now_timestamp, parse_datetime
-from .query import parse_q, parse_type_expression
-from .query_api import page_links, parse_page, scope_predicate
-from .registrations import REGISTRATION, csf_predicate, render_registration
-from .render import RenderOptions, render_entity
+from .notifier import CSOURCE_SUBSCRIPTION, SUBSCRIPTION, Notifier, subscription_status
+from .query import parse_q, parse_type_expression, scope_predicate
 
 log = logging.getLogger("reference.ngsild")
 
-SUBSCRIPTION = "subscription"
-CSOURCE_SUBSCRIPTION = "csourceSubscription"
 TRIGGERS = {
     "entityCreated",
     "entityUpdated",
@@ -67,11 +52,7 @@ TRIGGERS = {
     "attributeUpdated",
     "attributeDeleted",
 }
-DEFAULT_TRIGGERS = ["attributeCreated", "attributeUpdated"]
 FORMATS = {"normalized", "keyValues", "concise", "simplified"}
-DEFAULT_TIMEOUT_S = 5.0
-MAX_TIMEOUT_S = 30.0
-TICK_S = 0.1
 REMOVABLE_MEMBERS = {
     "subscriptionName",
     "description",
@@ -371,13 +352,6 @@ def _validate(payload: Any, ctx: ActiveContext, existing: dict[str, Any] | None)
 # ------------------------------------------------------------------------------- rendering
 
 
-def subscription_status(sub: dict[str, Any]) -> str:
-    expires = parse_datetime(sub.get("expiresAt"))
-    if expires is not None and expires <= (parse_datetime(now_timestamp()) or expires):
-        return "expired"
-    return "active" if sub.get("isActive", True) else "paused"
-
-
 def _render(sub: dict[str, Any], ctx: ActiveContext, sys_attrs: bool) -> dict[str, Any]:
     out = {k: copy.deepcopy(v) for k, v in sub.items() if not k.startswith("_")}
     if "watchedAttributes" in out:
@@ -537,537 +511,3 @@ async def update_csource_subscription(request: Request, broker: Broker, sub_id: 
 
 async def delete_csource_subscription(request: Request, broker: Broker, sub_id: str) -> Response:
     return await delete_subscription(request, broker, sub_id, CSOURCE_SUBSCRIPTION)
-
-
-# ---------------------------------------------------------------------------- change analysis
-
-
-class Change:
-    """What an entity change did, per attribute (expanded names)."""
-
-    def __init__(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        self.before = before
-        self.after = after
-        old = (before or {}).get("attrs", {})
-        new = (after or {}).get("attrs", {})
-        self.created = {a for a in new if a not in old}
-        self.deleted = {a for a in old if a not in new}
-        self.updated: set[str] = set()
-        self.deleted_instances: dict[str, list[dict[str, Any]]] = {}
-        for attr in set(old) & set(new):
-            old_by = {i.get("datasetId"): i for i in old[attr]}
-            new_by = {i.get("datasetId"): i for i in new[attr]}
-            gone = [i for k, i in old_by.items() if k not in new_by]
-            if gone:
-                self.deleted_instances[attr] = gone
-            if any(k not in old_by or old_by[k] != v for k, v in new_by.items()):
-                self.updated.add(attr)
-        for attr in self.deleted:
-            self.deleted_instances[attr] = old[attr]
-        self.entity_created = before is None and after is not None
-        self.entity_deleted = after is None and before is not None
-
-    def fired(self, triggers: set[str], watched: list[str] | None) -> bool:
-        def relevant(attrs: set[str]) -> bool:
-            return bool(attrs if watched is None else attrs & set(watched))
-
-        if self.entity_created:
-            if "entityCreated" in triggers:
-                return True
-            return "attributeCreated" in triggers and relevant(self.created)
-        if "entityUpdated" in triggers:
-            triggers = triggers | {"attributeCreated", "attributeUpdated", "attributeDeleted"}
-        if "attributeCreated" in triggers and relevant(self.created):
-            return True
-        if "attributeUpdated" in triggers and relevant(self.updated):
-            return True
-        deleted = self.deleted | set(self.deleted_instances)
-        if self.entity_deleted:
-            return "entityDeleted" in triggers or ("attributeDeleted" in triggers and relevant(deleted))
-        return "attributeDeleted" in triggers and relevant(deleted)
-
-
-# ------------------------------------------------------------------------------- the notifier
-
-
-# notifications go straight to the endpoint: environment proxy settings are not applied
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-# a dedicated pool: slow endpoints never starve the request handlers' thread pool (nor, much, each other)
-_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="notify")
-
-
-def _post(uri: str, headers: dict[str, str], body: bytes, timeout: float) -> bool:
-    if not re.match(r"^https?://", uri):
-        return False
-    request = urllib.request.Request(uri, data=body, headers=headers, method="POST")
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return 200 <= response.status < 300
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError, http.client.HTTPException):
-        return False
-
-
-def _selector_covers(selector: dict[str, Any], info: dict[str, Any], ctx: ActiveContext) -> bool:
-    """An EntitySelector of a subscription may select entities described by a registration EntityInfo."""
-    if not parse_type_expression(selector["type"], ctx)({"types": info["type"], "id": "", "attrs": {}}):
-        return False
-    if "id" in selector and "id" in info and selector["id"] != info["id"]:
-        return False
-    return not (
-        "id" not in selector and "idPattern" in selector and "id" in info
-        and not re.search(selector["idPattern"], info["id"])
-    )  # fmt: skip
-
-
-def _selector_matches(selector: dict[str, Any], entity: dict[str, Any], ctx: ActiveContext) -> bool:
-    if "id" in selector:
-        if selector["id"] != entity["id"]:
-            return False
-    elif "idPattern" in selector and not re.search(selector["idPattern"], entity["id"]):
-        return False
-    return parse_type_expression(selector["type"], ctx)(entity)
-
-
-class Notifier:
-    """Matches entity changes against subscriptions and delivers notifications in the background."""
-
-    def __init__(self, broker: Broker) -> None:
-        self.broker = broker
-        self.tails: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self.ticker: asyncio.Task[None] | None = None
-        self.next_due: dict[tuple[str, str], float] = {}
-        broker.listeners.append(self.on_change)
-        broker.registration_listeners.append(self.on_registration)
-        broker.notifier = self
-        broker.request_hooks.append(self.ensure_started)
-
-    # ---------------------------------------------------------------- lifecycle
-    def ensure_started(self) -> None:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        if self.ticker is None or self.ticker.done():
-            self.ticker = loop.create_task(self._tick_forever())
-
-    # ----------------------------------------------------------------- on-change
-    def on_change(self, tenant: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        subs = self.broker.storage.list(SUBSCRIPTION, tenant)
-        if not subs:
-            return
-        change = Change(before, after)
-        for sub in subs:
-            try:
-                self._consider(tenant, sub, change)
-            except NgsiLdError:
-                continue
-            except Exception:  # noqa: BLE001 - one bad subscription never stops the others
-                log.exception("subscription %s failed", sub.get("id"))
-
-    def _context(self, sub: dict[str, Any]) -> ActiveContext:
-        return self.broker.resolver.resolve(sub.get("_context"))
-
-    def _matches(
-        self, sub: dict[str, Any], entity: dict[str, Any], ctx: ActiveContext, deleted: bool
-    ) -> bool:
-        if "entities" in sub and not any(_selector_matches(s, entity, ctx) for s in sub["entities"]):
-            return False
-        if deleted:
-            return True
-        if "q" in sub and not parse_q(sub["q"], ctx)(entity):
-            return False
-        if "scopeQ" in sub and not scope_predicate(sub["scopeQ"])(entity):
-            return False
-        geo_q = sub.get("geoQ")
-        if geo_q:
-            query = parse_geoquery(
-                geo_q["georel"],
-                geo_q["geometry"],
-                geo_q["coordinates"],
-                ctx.expand(geo_q.get("geoproperty", "location")),
-            )
-            if query is not None and not geo_predicate(query)(entity):
-                return False
-        return True
-
-    def _consider(self, tenant: str, sub: dict[str, Any], change: Change) -> None:
-        if subscription_status(sub) != "active" or "timeInterval" in sub:
-            return
-        triggers = set(sub.get("notificationTrigger", DEFAULT_TRIGGERS))
-        if not change.fired(triggers, sub.get("watchedAttributes")):
-            return
-        ctx = self._context(sub)
-        entity = change.after if change.after is not None else change.before
-        assert entity is not None
-        if not self._matches(sub, entity, ctx, change.entity_deleted):
-            return
-        if not self._may_send(sub):
-            return
-        out_ctx, url = self._notification_context(sub, ctx)
-        data = [self._render_changed(sub, change, out_ctx)]
-        self._send(tenant, sub, data, out_ctx, url, [change.after] if change.after is not None else None)
-
-    def _may_send(self, sub: dict[str, Any]) -> bool:
-        status = sub.get("_status", {})
-        now = parse_datetime(now_timestamp())
-        assert now is not None
-        throttling = sub.get("throttling")
-        last = parse_datetime(status.get("lastNotification"))
-        if throttling and last and (now - last).total_seconds() < throttling:
-            return False
-        cooldown = sub["notification"]["endpoint"].get("cooldown")
-        failure = parse_datetime(status.get("lastFailure"))
-        if (
-            cooldown
-            and failure
-            and status.get("lastFailed")
-            and (now - failure).total_seconds() * 1000 < cooldown
-        ):
-            return False
-        return True
-
-    def _options(self, sub: dict[str, Any], ctx: ActiveContext) -> RenderOptions:
-        notification = sub["notification"]
-        attrs = notification.get("attributes")
-        opts = RenderOptions(
-            format=notification.get("format", "normalized"),
-            sys_attrs=bool(notification.get("sysAttrs")),
-            attrs=set(attrs) if attrs else None,
-            lang=sub.get("lang"),
-        )
-        if "datasetId" in sub:
-            opts.dataset_ids = {None if d == "@none" else d for d in sub["datasetId"]}
-        for member in ("pick", "omit"):
-            if member in notification:
-                names = {
-                    n if n in ("id", "type", "scope") else ctx.compact(ctx.expand(n))
-                    for n in notification[member]
-                }
-                setattr(opts, member, names)
-        return opts
-
-    def _render_changed(self, sub: dict[str, Any], change: Change, ctx: ActiveContext) -> dict[str, Any]:
-        """The entity as notified: current state, deleted attributes as urn:ngsi-ld:null (with their
-        previous value when showChanges), previous values of changed attributes when showChanges."""
-        opts = self._options(sub, ctx)
-        now = now_timestamp()
-        show_changes = bool(sub["notification"].get("showChanges"))
-        if change.entity_deleted:
-            assert change.before is not None
-            entity = copy.deepcopy(change.before)
-            entity["attrs"] = {}
-        else:
-            assert change.after is not None
-            entity = copy.deepcopy(change.after)
-        if show_changes and change.before is not None and not change.entity_deleted:
-            old = change.before["attrs"]
-            for attr, instances in entity["attrs"].items():
-                for inst in instances:
-                    previous = next(
-                        (i for i in old.get(attr, []) if i.get("datasetId") == inst.get("datasetId")), None
-                    )
-                    if previous is None or previous["type"] != inst["type"]:
-                        continue
-                    member = _value_member(inst["type"])
-                    if previous.get(member) != inst.get(member):
-                        inst["_previous"] = _previous_value(previous)
-        for attr, gone in change.deleted_instances.items():
-            for inst in gone:
-                marker = {"type": inst["type"], "_deleted": True, "deletedAt": now}
-                for member in ("datasetId", "createdAt", "modifiedAt"):
-                    if member in inst:
-                        marker[member] = inst[member]
-                if show_changes:
-                    marker["_previous"] = _previous_value(inst)
-                entity["attrs"].setdefault(attr, []).append(marker)
-        data = render_entity(entity, ctx, opts)
-        if change.entity_deleted:
-            # the deletion time is always given for a deleted entity (sysAttrs adds createdAt/modifiedAt)
-            data = {k: v for k, v in data.items() if k not in ("createdAt", "modifiedAt")}
-            head = {"id": data.pop("id"), "type": data.pop("type")}
-            if "scope" in data:
-                head["scope"] = data.pop("scope")
-            if opts.sys_attrs:
-                head["createdAt"] = entity["createdAt"]
-                head["modifiedAt"] = entity["modifiedAt"]
-            head["deletedAt"] = now
-            data = {**head, **data}
-        return data
-
-    # ------------------------------------------------------------------- sending
-    def _notification_context(self, sub: dict[str, Any], ctx: ActiveContext) -> tuple[ActiveContext, str]:
-        """The context used to compact the notification and the URL announced for it."""
-        if sub.get("jsonldContext"):
-            with suppress(NgsiLdError):
-                return self.broker.resolver.resolve(sub["jsonldContext"]), sub["jsonldContext"]
-        hosted: str | None = None
-        if ctx.source is not None and not isinstance(ctx.source, str):
-            entry = self.broker.host_context(ctx.source, "ImplicitlyCreated", now_timestamp())
-            hosted = (
-                str(sub.get("_base", "http://127.0.0.1/")).rstrip("/")
-                + "/ngsi-ld/v1/jsonldContexts/"
-                + entry.id
-            )
-        return ctx, context_url_for(ctx, hosted)
-
-    def _send(
-        self,
-        tenant: str,
-        sub: dict[str, Any],
-        data: list[dict[str, Any]],
-        ctx: ActiveContext,
-        link_url: str,
-        entities: list[dict[str, Any]] | None,
-    ) -> None:
-        endpoint = sub["notification"]["endpoint"]
-        accept = endpoint.get("accept", JSON)
-        payload: dict[str, Any] = {
-            "id": f"urn:ngsi-ld:Notification:{uuid.uuid4()}",
-            "type": "Notification",
-            "subscriptionId": sub["id"],
-            "notifiedAt": now_timestamp(),
-        }
-        receiver_info = {i["key"]: i["value"] for i in endpoint.get("receiverInfo") or []}
-        headers = {"Content-Type": JSON}
-        if accept == GEOJSON:
-            opts = self._options(sub, ctx)
-            features = []
-            for index, rendered in enumerate(data):
-                stored = entities[index] if entities and index < len(entities) else None
-                if stored is not None:
-                    features.append(entity_feature(stored, rendered, ctx, "location", opts))
-                else:
-                    properties = {k: v for k, v in rendered.items() if k != "id"}
-                    features.append(
-                        {
-                            "id": rendered.get("id"),
-                            "type": "Feature",
-                            "geometry": None,
-                            "properties": properties,
-                        }
-                    )
-            collection = feature_collection(features)
-            if receiver_info.get("Prefer", "").replace(" ", "") != "body=json":
-                collection["@context"] = body_context_member(ctx)
-            payload["data"] = collection
-            headers["Content-Type"] = GEOJSON
-        else:
-            payload["data"] = data
-        self._dispatch(tenant, SUBSCRIPTION, sub, payload, headers, ctx, link_url)
-
-    def _dispatch(
-        self,
-        tenant: str,
-        kind: str,
-        sub: dict[str, Any],
-        payload: dict[str, Any],
-        headers: dict[str, str],
-        ctx: ActiveContext,
-        link_url: str,
-    ) -> None:
-        """Add the @context (body or Link), tenant and receiverInfo headers; deliver in the background."""
-        endpoint = sub["notification"]["endpoint"]
-        receiver_info = {i["key"]: i["value"] for i in endpoint.get("receiverInfo") or []}
-        if endpoint.get("accept", JSON) == JSONLD:
-            headers["Content-Type"] = JSONLD
-            payload = {"@context": body_context_member(ctx), **payload}
-        else:
-            headers["Link"] = link_header_value(link_url)
-        if tenant:
-            headers["NGSILD-Tenant"] = tenant
-        headers.update(receiver_info)
-        status = sub.setdefault("_status", {})
-        status["lastNotification"] = payload["notifiedAt"]
-        self.broker.storage.update(kind, tenant, sub["id"], sub)
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        timeout = (
-            min(MAX_TIMEOUT_S, endpoint["timeout"] / 1000) if "timeout" in endpoint else DEFAULT_TIMEOUT_S
-        )
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        key = (tenant, kind + " " + sub["id"])
-        previous = self.tails.get(key)
-        task = loop.create_task(
-            self._deliver(previous, tenant, kind, sub["id"], endpoint["uri"], headers, body, timeout)
-        )
-        self.tails[key] = task
-        task.add_done_callback(lambda t, k=key: self.tails.pop(k, None) if self.tails.get(k) is t else None)
-
-    async def _deliver(
-        self,
-        previous: asyncio.Task[None] | None,
-        tenant: str,
-        kind: str,
-        sub_id: str,
-        uri: str,
-        headers: dict[str, str],
-        body: bytes,
-        timeout: float,
-    ) -> None:
-        if previous is not None and not previous.done():
-            with suppress(Exception):
-                await asyncio.wait([previous])
-        loop = asyncio.get_running_loop()
-        ok = await loop.run_in_executor(_EXECUTOR, _post, uri, headers, body, timeout)
-        sub = self.broker.storage.get(kind, tenant, sub_id)
-        if sub is None:
-            return
-        status = sub.setdefault("_status", {})
-        now = now_timestamp()
-        status["timesSent"] = status.get("timesSent", 0) + 1
-        if ok:
-            status["lastSuccess"] = now
-            status["lastFailed"] = False
-        else:
-            status["timesFailed"] = status.get("timesFailed", 0) + 1
-            status["lastFailure"] = now
-            status["lastFailed"] = True
-        self.broker.storage.update(kind, tenant, sub_id, sub)
-
-    # --------------------------------------------------- registration subscriptions
-    def _registration_matches(
-        self, sub: dict[str, Any], reg: dict[str, Any] | None, ctx: ActiveContext
-    ) -> bool:
-        if reg is None:
-            return False
-        expires = parse_datetime(reg.get("expiresAt"))
-        if expires is not None and expires <= (parse_datetime(now_timestamp()) or expires):
-            return False
-        watched = set(sub.get("watchedAttributes", []))
-
-        def info_ok(info: dict[str, Any]) -> bool:
-            entities = info.get("entities")
-            if "entities" in sub and entities:
-                if not any(_selector_covers(s, e, ctx) for s in sub["entities"] for e in entities):
-                    return False
-            names = set(info.get("propertyNames", [])) | set(info.get("relationshipNames", []))
-            return not (watched and names and not names & watched)
-
-        if not any(info_ok(i) for i in reg["information"]):
-            return False
-        geo_q = sub.get("geoQ")
-        if geo_q:
-            if "location" not in reg:
-                return False
-            query = parse_geoquery(geo_q["georel"], geo_q["geometry"], geo_q["coordinates"], "location")
-            pseudo = {"attrs": {"location": [{"type": "GeoProperty", "value": reg["location"]}]}}
-            if query is not None and not geo_predicate(query)(pseudo):
-                return False
-        if sub.get("csf") and not csf_predicate(sub["csf"], ctx)(reg):
-            return False
-        return True
-
-    def on_registration(
-        self, tenant: str, before: dict[str, Any] | None, after: dict[str, Any] | None
-    ) -> None:
-        for sub in self.broker.storage.list(CSOURCE_SUBSCRIPTION, tenant):
-            try:
-                if subscription_status(sub) != "active" or not self._may_send(sub):
-                    continue
-                ctx = self._context(sub)
-                was, now = (
-                    self._registration_matches(sub, before, ctx),
-                    self._registration_matches(sub, after, ctx),
-                )
-                if now:
-                    reason = "updated" if was else "newlyMatching"
-                elif was:
-                    reason = "noLongerMatching"
-                else:
-                    continue
-                self._send_registrations(tenant, sub, [after if after is not None else before], reason)
-            except NgsiLdError:
-                continue
-            except Exception:  # noqa: BLE001
-                log.exception("registration subscription %s failed", sub.get("id"))
-
-    def initial_csource_notification(self, tenant: str, sub: dict[str, Any]) -> None:
-        """First notification of a registration subscription: every registration matching now."""
-        if subscription_status(sub) != "active":
-            return
-        ctx = self._context(sub)
-        matching = [
-            r
-            for r in self.broker.storage.list(REGISTRATION, tenant)
-            if self._registration_matches(sub, r, ctx)
-        ]
-        if matching:
-            self._send_registrations(tenant, sub, matching, "newlyMatching")
-
-    def _send_registrations(
-        self, tenant: str, sub: dict[str, Any], regs: list[dict[str, Any] | None], reason: str
-    ) -> None:
-        ctx, url = self._notification_context(sub, self._context(sub))
-        sys_attrs = bool(sub["notification"].get("sysAttrs"))
-        payload: dict[str, Any] = {
-            "id": f"urn:ngsi-ld:Notification:{uuid.uuid4()}",
-            "type": "CsourceNotification",
-            "subscriptionId": sub["id"],
-            "notifiedAt": now_timestamp(),
-            "data": [render_registration(r, ctx, sys_attrs) for r in regs if r is not None],
-            "triggerReason": reason,
-        }
-        self._dispatch(tenant, CSOURCE_SUBSCRIPTION, sub, payload, {"Content-Type": JSON}, ctx, url)
-
-    # ------------------------------------------------------------------ periodic
-    async def _tick_forever(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(TICK_S)
-            try:
-                self._tick(loop.time())
-            except Exception:  # noqa: BLE001 - the ticker must survive any bad subscription
-                continue
-
-    def _tick(self, now: float) -> None:
-        seen: set[tuple[str, str]] = set()
-        for tenant, sub in self.broker.storage.list_all_tenants(SUBSCRIPTION):
-            if "timeInterval" not in sub:
-                continue
-            key = (tenant, sub["id"])
-            seen.add(key)
-            due = self.next_due.get(key)
-            if due is None:
-                self.next_due[key] = now + sub["timeInterval"]
-                continue
-            if now < due:
-                continue
-            self.next_due[key] = now + sub["timeInterval"]
-            if subscription_status(sub) != "active" or not self._may_send(sub):
-                continue
-            try:
-                self._periodic(tenant, sub)
-            except NgsiLdError:
-                continue
-        for key in set(self.next_due) - seen:
-            del self.next_due[key]
-
-    def _periodic(self, tenant: str, sub: dict[str, Any]) -> None:
-        ctx = self._context(sub)
-        entities = [e for e in self.broker.storage.list(ENTITY, tenant) if self._matches(sub, e, ctx, False)]
-        if not entities:
-            return
-        out_ctx, url = self._notification_context(sub, ctx)
-        opts = self._options(sub, out_ctx)
-        data = [render_entity(e, out_ctx, opts) for e in entities]
-        self._send(tenant, sub, data, out_ctx, url, entities)
-
-
-def _previous_value(inst: dict[str, Any]) -> Any:
-    """The stored value member of an instance (rendering converts it like the current value)."""
-    return copy.deepcopy(inst.get(_value_member(inst["type"])))
-
-
-def _value_member(attr_type: str) -> str:
-    return {
-        "Property": "value",
-        "GeoProperty": "value",
-        "Relationship": "object",
-        "LanguageProperty": "languageMap",
-        "ListProperty": "valueList",
-        "ListRelationship": "objectList",
-        "VocabProperty": "vocab",
-        "JsonProperty": "json",
-    }[attr_type]

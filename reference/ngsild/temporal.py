@@ -30,17 +30,20 @@ from starlette.responses import Response
 
 from .broker import Broker
 from .context import ActiveContext
-from .entities import tenant_headers
 from .errors import NgsiLdError, bad_request, not_found
 from .geo import geo_predicate, parse_geoquery
 from .http import (
     JSON,
     JSONLD,
+    Page,
     json_response,
     negotiate,
+    page_links,
+    parse_page,
     read_body,
     request_context,
     resolve_context,
+    tenant_headers,
     tenant_of,
 )
 from .model import (
@@ -54,24 +57,15 @@ from .model import (
     parse_instance,
     parse_scope,
 )
-from .query import parse_attrs_param, parse_q
-from .query_api import Page, _selector_predicate, page_links, parse_page, scope_predicate
+from .query import parse_attrs_param, parse_q, scope_predicate, selector_predicate
 from .render import RenderOptions, render_instance
 
 TEMPORAL_ENTITY = "temporalEntity"
 TIME_PROPERTIES = ("observedAt", "createdAt", "modifiedAt", "deletedAt")
 AGGR_METHODS = ("totalCount", "distinctCount", "sum", "avg", "min", "max", "stddev", "sumsq")
-# clause 4.5.9: member of the simplified temporal representation per attribute type
-VALUES_MEMBER = {
-    "Property": "values",
-    "GeoProperty": "values",
-    "Relationship": "objects",
-    "LanguageProperty": "languageMaps",
-    "ListProperty": "valueLists",
-    "ListRelationship": "objectLists",
-    "VocabProperty": "vocabs",
-    "JsonProperty": "jsons",
-}
+# clause 4.5.9: member of the simplified temporal representation per attribute type, the plural of the
+# value member (values, objects, languageMaps, valueLists, objectLists, vocabs, jsons)
+VALUES_MEMBER = {attr_type: member + "s" for attr_type, member in ATTRIBUTE_TYPES.items()}
 SIMPLIFIED_MEMBERS = {v: k for k, v in VALUES_MEMBER.items() if k != "GeoProperty"}
 
 
@@ -736,7 +730,7 @@ async def query_temporal(request: Request, broker: Broker) -> Response:
     page = parse_page(request)
     tq = _common_params(request, ctx)
     match = EntityMatch()
-    match.predicates.append(_selector_predicate(ids, params.get("idPattern"), params.get("type"), ctx))
+    match.predicates.append(selector_predicate(ids, params.get("idPattern"), params.get("type"), ctx))
     if params.get("q") is not None:
         match.predicates.append(parse_q(params["q"], ctx))
     geo = parse_geoquery(
@@ -793,7 +787,7 @@ async def query_temporal_post(request: Request, broker: Broker) -> Response:
                 raise bad_request("EntitySelector type shall be a string")
             sel_id = selector.get("id")
             alternatives.append(
-                _selector_predicate([sel_id] if sel_id else None, selector.get("idPattern"), raw_type, ctx)
+                selector_predicate([sel_id] if sel_id else None, selector.get("idPattern"), raw_type, ctx)
             )
         match.predicates.append(lambda e: any(a(e) for a in alternatives))
     elif "attrs" not in query and "q" not in query and "geoQ" not in query and "scopeQ" not in query:
