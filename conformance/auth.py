@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import requests
 
-from conformance.outcomes import Inconclusive
 from conformance.profiles import Auth
 from conformance.redaction import Redactor
 
@@ -46,23 +45,36 @@ def _client_credentials(auth: Auth, redactor: Redactor, timeout: float) -> Calla
     cache: dict[str, float | str] = {}
 
     def headers() -> dict[str, str]:
-        if not cache or float(cache["expires"]) - 30 < time.time():
+        if not cache or time.time() >= float(cache["refresh_at"]):
             form = {"grant_type": "client_credentials", "client_id": auth.client_id, "client_secret": secret}
             if auth.scope:
                 form["scope"] = auth.scope
             try:
                 resp = requests.post(auth.token_url, data=form, timeout=timeout)
             except requests.RequestException as exc:
-                raise Inconclusive(
-                    f"token endpoint {auth.token_url} unreachable ({type(exc).__name__})"
+                raise AuthError(
+                    f"token endpoint {auth.token_url} unreachable ({type(exc).__name__}); check auth.token_url"
                 ) from None
             if resp.status_code != 200:
-                raise Inconclusive(f"token endpoint {auth.token_url} refused the client ({resp.status_code})")
-            body = resp.json()
-            token = str(body["access_token"])
+                raise AuthError(
+                    f"token endpoint {auth.token_url} refused the client ({resp.status_code}); "
+                    "check auth.client_id and the client secret"
+                )
+            try:
+                body = resp.json()
+            except ValueError:
+                body = None
+            token = body.get("access_token") if isinstance(body, dict) else None
+            if not isinstance(token, str) or not token:
+                raise AuthError(f"token endpoint {auth.token_url} answered 200 without an access_token")
+            try:
+                lifetime = float(body.get("expires_in", 300))  # type: ignore[union-attr]
+            except (TypeError, ValueError):
+                lifetime = 300.0
             redactor.add(token)
             cache["token"] = token
-            cache["expires"] = time.time() + float(body.get("expires_in", 300))
+            # refreshed before it expires: 30 s early, or halfway through a short lifetime
+            cache["refresh_at"] = time.time() + lifetime - min(30.0, lifetime / 2)
         return {"Authorization": f"Bearer {cache['token']}"}
 
     return headers

@@ -1,5 +1,5 @@
-"""Small named checks. Each raises ``CheckFailed`` (an AssertionError, so a FAIL) with a message
-that says what was expected and what the target did."""
+"""Small named checks. Each raises ``CheckFailed`` (the only source of a FAIL) with a message that
+says what was expected and what the target did."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ from typing import Any
 
 import requests
 
+from conformance.outcomes import CheckFailed
+
 NGSILD_ERROR_PREFIX = "https://uri.etsi.org/ngsi-ld/errors/"
 
 
-class CheckFailed(AssertionError):
-    """The target deviates from the requirement under test."""
-
-
-def fail(message: str) -> None:
-    raise CheckFailed(message)
+def fail(message: str, *, expected: Any = None, seen: Any = None, exchange: str | None = None) -> None:
+    raise CheckFailed(message, expected=expected, seen=seen, exchange=exchange)
 
 
 def _where(resp: requests.Response) -> str:
@@ -27,7 +25,10 @@ def status_is(resp: requests.Response, *expected: int) -> None:
     if resp.status_code not in expected:
         want = " or ".join(str(s) for s in expected)
         fail(
-            f"{_where(resp)}: expected HTTP status {want}, got {resp.status_code}; body: {resp.text[:300]!r}"
+            f"{_where(resp)}: expected HTTP status {want}, got {resp.status_code}; body: {resp.text[:300]!r}",
+            expected=f"HTTP {want}",
+            seen=f"HTTP {resp.status_code}",
+            exchange=_where(resp),
         )
 
 
@@ -53,11 +54,59 @@ def content_type_is(resp: requests.Response, *expected: str) -> None:
         fail(f"{_where(resp)}: expected Content-Type {' or '.join(expected)}, got {got or 'none'!r}")
 
 
+class AnswerObject(dict):  # type: ignore[type-arg]
+    """A JSON object from the target, read through a check: a missing member is a FAIL that names
+    it (CheckFailed), not a KeyError that would make the case a suite error."""
+
+    where: str = "the answer"
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            fail(
+                f"{self.where}: expected member {key!r}; members present: {sorted(map(str, self))}"[:600],
+                expected=f"member {key!r}",
+                seen=f"members {sorted(map(str, self))}"[:300],
+            )
+
+
+class AnswerArray(list):  # type: ignore[type-arg]
+    """A JSON array from the target, read through a check: a missing element is a FAIL."""
+
+    where: str = "the answer"
+
+    def __getitem__(self, index: Any) -> Any:
+        try:
+            return super().__getitem__(index)
+        except IndexError:
+            fail(
+                f"{self.where}: expected an element at index {index!r}; the array has {len(self)}",
+                expected=f"element {index!r}",
+                seen=f"{len(self)} elements",
+            )
+
+
+def checked(value: Any, where: str = "the answer") -> Any:
+    """A parsed JSON value whose objects and arrays FAIL through a check when a scenario reads a
+    member or an element that is not there."""
+    if isinstance(value, dict):
+        obj = AnswerObject((k, checked(v, where)) for k, v in value.items())
+        obj.where = where
+        return obj
+    if isinstance(value, list):
+        arr = AnswerArray(checked(v, where) for v in value)
+        arr.where = where
+        return arr
+    return value
+
+
 def json_body(resp: requests.Response) -> Any:
     try:
-        return resp.json()
+        body = resp.json()
     except (ValueError, json.JSONDecodeError):
         fail(f"{_where(resp)}: expected a JSON body, got {resp.text[:200]!r}")
+    return checked(body, _where(resp))
 
 
 def json_object(resp: requests.Response) -> dict[str, Any]:
@@ -81,7 +130,7 @@ def empty_body(resp: requests.Response) -> None:
 
 def equal(what: str, got: Any, expected: Any) -> None:
     if got != expected:
-        fail(f"{what}: expected {expected!r}, got {got!r}")
+        fail(f"{what}: expected {expected!r}, got {got!r}", expected=expected, seen=got)
 
 
 def member(what: str, obj: dict[str, Any], key: str) -> Any:

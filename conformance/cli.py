@@ -7,21 +7,35 @@ import contextlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
-from conformance import SUITE_NAME, __version__
-from conformance.profiles import MIMS, ProfileError, TargetProfile, from_url, load_profile
-from conformance.requirements import RequirementError, build_catalogue
+from conformance import SUITE_NAME, __version__, evidence
+from conformance.certificate import read_certificate
+from conformance.preflight import PREFLIGHT_FILE, default_tmf_probes, run_preflight
+from conformance.profiles import MIMS
+from conformance.records import Certificate
+from conformance.requirements import CatalogueEntry, RequirementError, build_catalogue, render_markdown
 from conformance.run_ids import new_run_id
+from conformance.runcontext import (
+    RunError,
+    Target,
+    check_profile,
+    make_run_folder,
+    parse_mims,
+    resolve_target,
+    unavailable,
+    usage,
+)
+from conformance.verdicts import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, RunVerdict
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INCONCLUSIVE = 0, 1, 2, 3
+CASE_ID = re.compile(r"^MIM[123]-[A-Z]+-\d{3}(\[.+\])?$")
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -38,75 +52,91 @@ def pytest_base_args() -> list[str]:
 
 
 def _parse_mims(value: str) -> list[str]:
-    mims = [m.strip().lower() for m in value.split(",") if m.strip()]
-    bad = [m for m in mims if m not in MIMS]
-    if bad or not mims:
-        raise argparse.ArgumentTypeError(
-            f"expected a comma-separated subset of {','.join(MIMS)}, got {value!r}"
-        )
-    return mims
+    try:
+        return parse_mims(value)
+    except RunError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--mim: ")) from None
 
 
 # ------------------------------------------------------------------------------------------- run
 
 
-def _default_out() -> Path:
-    return Path("reports") / time.strftime("%Y%m%d-%H%M%S", time.localtime())
-
-
-def _point_latest(out: Path) -> None:
-    latest = out.parent / "latest"
-    try:
-        if latest.is_symlink() or latest.exists():
-            latest.unlink()
-        latest.symlink_to(out.resolve(), target_is_directory=True)
-    except OSError:
-        pass
-
-
-def _preflight(profile: TargetProfile, mims: list[str]) -> str | None:
-    """One line naming what is unreachable, or None. Any HTTP answer counts as reachable."""
-    for mim in mims:
-        url = profile.base_url(mim)
-        if url is None:
-            continue
-        try:
-            requests.get(url, timeout=min(profile.timeout_seconds, 10))
-        except requests.RequestException as exc:
-            reason = type(exc).__name__
-            return f"target unreachable: {url} ({mim}): {reason}"
-    return None
-
-
-def _summary(cert: dict[str, Any], out: Path) -> int:
-    print(f"\nmimcheck: {cert['target']['name']} - {cert['cases']} test cases")
-    for mim, m in cert["mims"].items():
+def _summary(cert: Certificate, out: Path) -> int:
+    """The closing summary; everything in it is read from the certificate."""
+    cases = cert.cases
+    print(
+        f"\nmimcheck: {cert.target['name']}: {cases.get('total', 0)} test cases run"
+        + (f", {cases['not_run']} not run" if cases.get("not_run") else "")
+    )
+    for mim, m in cert.mims.items():
         print(
-            f"  {mim.upper()}  {m['verdict']:<14} {m['pass']} pass, {m['fail']} fail, "
-            f"{m['not_applicable']} not applicable, {m['inconclusive']} inconclusive"
+            f"  {mim.upper()}  {m.verdict:<14} requirements: {m.passed} pass, {m.failed} fail"
+            + (f" ({m.warnings} warning{'s' if m.warnings != 1 else ''})" if m.warnings else "")
+            + f", {m.not_applicable} not applicable, {m.inconclusive} inconclusive"
         )
-    failed = [r for r in cert["requirements"] if r["verdict"] == "FAIL"]
-    inconclusive = [r for r in cert["requirements"] if r["verdict"] == "INCONCLUSIVE"]
-    for r in failed:
-        print(f"  FAIL {r['id']} ({r['spec']} clause {r['clause']}): {r['title']}")
-        for reason in r.get("reasons", [])[:3]:
+    for cause in cert.root_causes[:10]:
+        print(f"  ROOT CAUSE {cause.cause}")
+        print(
+            f"       blocks {len(cause.cases)} case(s) of {', '.join(cause.requirements[:8])}"
+            + (" ..." if len(cause.requirements) > 8 else "")
+        )
+    if len(cert.root_causes) > 10:
+        print(f"  ... {len(cert.root_causes) - 10} more root causes in the certificate")
+    for r in cert.failed:
+        req = r.requirement
+        print(f"  FAIL {req.id} ({req.level}, {req.spec} clause {req.clause}): {req.title}")
+        for reason in r.reasons[:3]:
             print(f"       {reason[:300]}")
-    for r in inconclusive[:20]:
-        print(f"  INCONCLUSIVE {r['id']}: {(r.get('reasons') or [''])[0][:300]}")
+    for r in cert.warnings:
+        req = r.requirement
+        print(f"  WARNING {req.id} (SHOULD, {req.spec} clause {req.clause}): {req.title}")
+        for reason in r.reasons[:2]:
+            print(f"       {reason[:300]}")
+    if cert.narrowed:
+        print(f"  narrowed by {cert.narrowed}: {len(cert.not_run)} requirements not run")
     print(f"  certificate: {out / 'certificate.html'}")
-    if failed:
-        print(f"Verdict: NOT CONFORMANT ({len(failed)} requirement(s) failed)")
-        return EXIT_FAIL
-    if inconclusive or cert["verdict"] == "INCONCLUSIVE":
-        print(f"Verdict: INCONCLUSIVE ({len(inconclusive)} requirement(s) could not be checked)")
-        return EXIT_INCONCLUSIVE
-    print("Verdict: CONFORMANT")
-    return EXIT_OK
+    verdict = cert.verdict
+    if verdict == RunVerdict.NOT_CONFORMANT:
+        print(f"Verdict: NOT CONFORMANT ({len(cert.failed)} MUST requirement(s) failed)")
+    elif verdict == RunVerdict.PARTIAL:
+        print("Verdict: PARTIAL (the run was narrowed; a partial run certifies nothing)")
+    elif verdict == RunVerdict.INCOMPLETE:
+        inconclusive = sum(m.inconclusive for m in cert.mims.values())
+        why = "the run was interrupted; " if cert.interrupted else ""
+        print(f"Verdict: INCOMPLETE ({why}{inconclusive} requirement(s) could not be checked)")
+    elif verdict == RunVerdict.NOTHING_CERTIFIED:
+        print(
+            "Verdict: NOTHING CERTIFIED (no requirement applies: declare the product's capabilities "
+            "under [capabilities] and its base URLs in the target profile)"
+        )
+    else:
+        warned = f" with {len(cert.warnings)} warning(s)" if cert.warnings else ""
+        print(f"Verdict: CONFORMANT{warned}")
+    return cert.exit_code
+
+
+def _only(ns: argparse.Namespace) -> list[str] | None:
+    """Case ids or node ids given with --only / --only-file (None when not narrowed)."""
+    if not ns.only and not ns.only_file:
+        return None
+    nodes = list(ns.only or [])
+    if ns.only_file:
+        try:
+            text = Path(ns.only_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise usage(f"--only-file {ns.only_file}: {exc.strerror}") from None
+        nodes += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    for node in nodes:
+        if not (CASE_ID.match(node) or (node.startswith("conformance/") and "::" in node)):
+            raise usage(
+                f"--only {node!r}: expected a case id (MIM1-ENT-001[param]) or a node id, "
+                "as `mimcheck requirements --format json` lists them"
+            )
+    return nodes
 
 
 def run_suite(
-    profile_path: Path,
-    profile: TargetProfile,
+    target: Target,
     mims: list[str],
     out: Path,
     *,
@@ -115,20 +145,42 @@ def run_suite(
     only: list[str] | None = None,
     extra: list[str] | None = None,
 ) -> int:
-    problem = _preflight(profile, mims)
-    if problem:
-        _err(problem)
-        return EXIT_INCONCLUSIVE
-    targets = [str(PACKAGE_DIR.parent / node) for node in only] if only else scenario_paths(mims)
+    profile = target.profile
+    check_profile(profile, mims)
+    from conformance.auth import AuthError, make_authorizer
+    from conformance.recording import RecordingClient
+    from conformance.redaction import Redactor
+
+    redactor = Redactor()
+    for secret in profile.auth.secrets():
+        redactor.add(secret)
+    try:
+        client = RecordingClient(
+            redactor=redactor,
+            timeout=min(profile.timeout_seconds, 10),
+            default_headers=dict(profile.headers),
+            authorizer=make_authorizer(profile.auth, redactor, profile.timeout_seconds),
+        )
+        check = run_preflight(profile, mims, client, tmf_probes=default_tmf_probes())
+    except AuthError as exc:
+        raise unavailable(f"authentication: {exc}") from None
+    if check.unreachable:
+        raise unavailable(f"{check.unreachable}; check the base URL and that the product is running")
+    (out / PREFLIGHT_FILE).write_text(json.dumps(check.to_json(), indent=2), encoding="utf-8")
+    evidence.write(out, "_preflight", {**check.to_json(), "exchanges": [e.as_json() for e in client.take()]})
+    for cause in sorted(check.blocked.values()):
+        print(f"mimcheck: preflight: {cause}", flush=True)
     args = [
-        *targets,
+        *scenario_paths(mims),
         *pytest_base_args(),
         "--mim-profile",
-        str(profile_path),
+        str(target.profile_path),
         "--mim-out",
         str(out),
         "--mim-run-id",
         new_run_id(),
+        "--mim-preflight",
+        str(out / PREFLIGHT_FILE),
         "--mim-progress",
         "--alluredir",
         str(out / "allure-results"),
@@ -142,6 +194,9 @@ def run_suite(
         "-p",
         "no:warnings",
     ]
+    if only is not None:
+        (out / "only.txt").write_text("\n".join(only) + "\n", encoding="utf-8")
+        args += ["--mim-only-file", str(out / "only.txt")]
     if workers > 0:
         args += ["-n", str(workers)]
     if keyword:
@@ -149,83 +204,25 @@ def run_suite(
     args += extra or []
     print(f"mimcheck: certifying {profile.name} ({', '.join(mims)}) into {out}", flush=True)
     code = pytest.main(args)
-    cert_path = out / "certificate.json"
     if code == pytest.ExitCode.USAGE_ERROR:
         return EXIT_USAGE
-    if not cert_path.is_file():
-        _err(f"the run ended without a certificate (pytest exit {int(code)})")
+    if not (out / "certificate.json").is_file():
+        _err(f"the run ended without a certificate (pytest exit {int(code)}); see the output above")
         return EXIT_INCONCLUSIVE
-    cert = json.loads(cert_path.read_text(encoding="utf-8"))
-    if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR) and cert["verdict"] != "FAIL":
-        _err(f"the run was interrupted (pytest exit {int(code)}); the certificate is incomplete")
-        _summary(cert, out)
-        return EXIT_INCONCLUSIVE
-    return _summary(cert, out)
-
-
-def _only(ns: argparse.Namespace) -> list[str] | None:
-    """Node ids given with --only / --only-file ([] when none); None after a usage error."""
-    nodes = list(ns.only or [])
-    if ns.only_file:
-        try:
-            text = Path(ns.only_file).read_text(encoding="utf-8")
-        except OSError as exc:
-            _err(f"--only-file {ns.only_file}: {exc.strerror}")
-            return None
-        nodes += [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    for node in nodes:
-        if not node.startswith("conformance/") or "::" not in node:
-            _err(f"--only {node!r}: expected a node id as `mimcheck requirements --format json` lists it")
-            return None
-    return nodes
+    return _summary(read_certificate(out), out)
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
-    out = Path(ns.out) if ns.out else _default_out()
-    out.mkdir(parents=True, exist_ok=True)
-    if not ns.out:
-        _point_latest(out)
-    mims: list[str] = ns.mim
-    extra = list(ns.pytest_args or [])
     only = _only(ns)
-    if only is None:
-        return EXIT_USAGE
-    if ns.target:
-        try:
-            profile = load_profile(ns.target)
-        except ProfileError as exc:
-            _err(str(exc))
-            return EXIT_USAGE
+    out = make_run_folder(ns.out)
+    with resolve_target(target=ns.target, target_url=ns.target_url, folder=out, say=_say) as target:
         return run_suite(
-            Path(ns.target), profile, mims, out, workers=ns.workers, keyword=ns.k, only=only, extra=extra
+            target, ns.mim, out, workers=ns.workers, keyword=ns.k, only=only, extra=list(ns.pytest_args or [])
         )
-    if ns.target_url:
-        try:
-            profile = from_url(ns.target_url)
-        except ProfileError as exc:
-            _err(str(exc))
-            return EXIT_USAGE
-        path = out / "target-profile.toml"
-        path.write_text(
-            f'[product]\nname = "{profile.name}"\n\n[mim1]\nbase_url = "{profile.base_urls["mim1"]}"\n',
-            encoding="utf-8",
-        )
-        return run_suite(path, profile, mims, out, workers=ns.workers, keyword=ns.k, only=only, extra=extra)
 
-    from conformance.embedded import EmbeddedReference, EmbeddedStartError
 
-    try:
-        with EmbeddedReference(log=out / "reference.log") as ref:
-            path = out / "target-profile.toml"
-            path.write_text(ref.profile_toml(), encoding="utf-8")
-            profile = load_profile(path)
-            print(f"mimcheck: embedded reference platform started on {ref.base_url}", flush=True)
-            return run_suite(
-                path, profile, mims, out, workers=ns.workers, keyword=ns.k, only=only, extra=extra
-            )
-    except EmbeddedStartError as exc:
-        _err(str(exc))
-        return EXIT_INCONCLUSIVE
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 # ---------------------------------------------------------------------------------- requirements
@@ -239,7 +236,8 @@ class _Collector:
         self.items = list(items)
 
 
-def collect_catalogue(mims: list[str]) -> list[dict[str, Any]]:
+def collect_entries(mims: list[str]) -> list[CatalogueEntry]:
+    """The requirement catalogue of these MIMs, collected from the scenarios (no target needed)."""
     collector = _Collector()
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
@@ -251,50 +249,32 @@ def collect_catalogue(mims: list[str]) -> list[dict[str, Any]]:
         raise RequirementError(
             f"collecting the scenarios failed (pytest exit {int(code)}):\n{buffer.getvalue()}"
         )
-    keys = ("id", "mim", "spec", "clause", "level", "capability", "title", "tests")
-    return [{k: e.as_json()[k] for k in keys} for e in build_catalogue(collector.items)]
+    return build_catalogue(collector.items)
 
 
-def _markdown(catalogue: list[dict[str, Any]]) -> str:
-    lines = [
-        "# Requirement catalogue",
-        "",
-        f"Generated by `mimcheck requirements --format markdown` ({SUITE_NAME} {__version__}) from the",
-        "declarations in the scenarios; do not edit by hand.",
-        "",
-        "| Id | MIM | Spec | Clause | Level | Capability | Title | Cases |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in catalogue:
-        lines.append(
-            f"| {r['id']} | {r['mim']} | {r['spec']} | {r['clause']} | {r['level']} | "
-            f"{r['capability'] or ''} | {r['title']} | {len(r['tests'])} |"
-        )
-    clauses = {(r["spec"], r["clause"]) for r in catalogue}
-    lines += [
-        "",
-        f"{len(catalogue)} requirements, {len(clauses)} distinct clauses, "
-        f"{sum(len(r['tests']) for r in catalogue)} test cases.",
-        "",
-    ]
-    return "\n".join(lines)
+def collect_catalogue(mims: list[str]) -> list[dict[str, Any]]:
+    """The catalogue as JSON: each requirement with its case ids and node ids."""
+    return [entry.to_json() for entry in collect_entries(mims)]
+
+
+def catalogue_markdown(mims: list[str]) -> str:
+    return render_markdown(collect_entries(mims), f"{SUITE_NAME} {__version__}")
 
 
 def cmd_requirements(ns: argparse.Namespace) -> int:
     try:
-        catalogue = collect_catalogue(ns.mim)
+        entries = collect_entries(ns.mim)
     except RequirementError as exc:
         _err(str(exc))
         return EXIT_USAGE
     if ns.format == "json":
-        print(json.dumps(catalogue, indent=2))
+        print(json.dumps([e.to_json() for e in entries], indent=2))
     elif ns.format == "markdown":
-        print(_markdown(catalogue))
+        print(render_markdown(entries, f"{SUITE_NAME} {__version__}"))
     else:
-        for r in catalogue:
-            print(
-                f"{r['id']:<14} {r['level']:<6} {r['spec']} {r['clause']:<10} {r['title']} ({len(r['tests'])})"
-            )
+        for e in entries:
+            r = e.requirement
+            print(f"{r.id:<14} {r.level:<6} {r.spec} {r.clause:<10} {r.title} ({len(e.cases)})")
     return EXIT_OK
 
 
@@ -329,9 +309,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", help="run folder (default reports/<timestamp>, reports/latest)")
     run.add_argument("--workers", type=int, default=0, metavar="N", help="parallel workers (pytest-xdist)")
     run.add_argument("-k", metavar="EXPR", help="only scenarios matching this pytest -k expression")
-    run.add_argument("--only", action="append", metavar="NODEID", help="only this test case (repeatable)")
     run.add_argument(
-        "--only-file", metavar="FILE", help="only the test cases listed in FILE, one node id a line"
+        "--only",
+        action="append",
+        metavar="CASE",
+        help="only this case id or node id (repeatable): a PARTIAL run",
+    )
+    run.add_argument(
+        "--only-file", metavar="FILE", help="only the cases listed in FILE, one case id or node id a line"
     )
     run.add_argument("pytest_args", nargs="*", help="further pytest arguments, after --")
     run.set_defaults(func=cmd_run)
@@ -364,7 +349,19 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) and EXIT_USAGE
     os.environ.setdefault("ALLURE_NO_ANALYTICS", "true")
-    return int(ns.func(ns))
+    try:
+        return int(ns.func(ns))
+    except RunError as exc:
+        _err(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return EXIT_INCONCLUSIVE
+    except BrokenPipeError:
+        # `mimcheck ... | head`: the reader left; end quietly, without a second error on exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -7,18 +7,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+from conformance.records import evidence_name
+
 EVIDENCE_DIR = "evidence"
 
 
-def file_name(nodeid: str) -> str:
-    return hashlib.sha1(nodeid.encode("utf-8")).hexdigest()[:20] + ".json"
-
-
-def write(out_dir: Path, nodeid: str, document: dict[str, Any]) -> str:
-    """Write one case's evidence; returns its path relative to the run folder."""
+def write(out_dir: Path, case_id: str, document: dict[str, Any]) -> str:
+    """Write one case's evidence, named by its stable case id; returns its path relative to the run
+    folder."""
     folder = out_dir / EVIDENCE_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    name = file_name(nodeid)
+    name = evidence_name(case_id)
     (folder / name).write_text(json.dumps(document, indent=1, sort_keys=True), encoding="utf-8")
     return f"{EVIDENCE_DIR}/{name}"
 

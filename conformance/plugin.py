@@ -1,7 +1,11 @@
-"""The pytest plugin: target configuration, fixtures, verdicts, evidence, Allure labels, certificate.
+"""The pytest plugin: target configuration, fixtures, case outcomes, evidence, Allure labels.
 
-It is registered through the ``pytest11`` entry point and stays inert for test sessions that do not
-collect conformance scenarios.
+The module registers one ``MimcheckPlugin`` object per pytest run (as pytest's own junitxml plugin
+does); the object owns all the run's state, there are no module globals. It stays inert for test
+sessions that collect no conformance scenario.
+
+It decides no verdict beyond a single case's outcome: requirement, MIM and run verdicts come from
+``conformance.verdicts`` through ``conformance.certificate``.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import json
 import signal
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,18 +26,19 @@ from conformance import evidence
 from conformance.auth import AuthError, make_authorizer
 from conformance.callback_server import CallbackServer, CallbackServerError
 from conformance.cleanup import Cleanup
-from conformance.outcomes import Inconclusive, NotApplicable
-from conformance.profiles import ProfileError, TargetProfile, from_url, load_profile
+from conformance.outcomes import CheckFailed, Inconclusive, NotApplicable
+from conformance.preflight import Preflight, default_tmf_probes, run_preflight
+from conformance.profiles import MIMS, ProfileError, TargetProfile, from_url, load_profile
 from conformance.recording import RecordingClient, RunClock, exchange_text
+from conformance.records import CaseResult
 from conformance.redaction import Redactor
-from conformance.requirements import Requirement, of_item
+from conformance.requirements import Requirement, case_id_of, of_item
 from conformance.run_ids import RunIds, new_run_id
 from conformance.verdicts import Verdict
 
-PROPERTY = "mimcheck"
-
-# Exceptions that come from the suite's own environment, not from what the target answered.
-SUITE_ERRORS: tuple[type[BaseException], ...] = (OSError, ImportError, NameError, RecursionError, MemoryError)
+PROPERTY = "mimcheck-case"
+PLAN_DIR = ".plan"
+PLUGIN_NAME = "mimcheck-run"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,48 +48,119 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mim-out", metavar="DIR", help="run folder: evidence and certificate are written here")
     group.addoption("--mim-run-id", metavar="ID", help="run id carried by every identifier the run creates")
     group.addoption(
+        "--mim", dest="mim_select", metavar="MIMS", help="only these MIMs' scenarios, e.g. mim1,mim3"
+    )
+    group.addoption(
+        "--mim-only-file",
+        metavar="FILE",
+        help="only the cases listed in FILE (case ids or node ids, one a line): a narrowed, PARTIAL run",
+    )
+    group.addoption("--mim-preflight", metavar="FILE", help="preflight result written by `mimcheck run`")
+    group.addoption(
         "--mim-progress", action="store_true", help="print a short progress line instead of pytest's dots"
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "requirement(req): the conformance requirement a scenario checks")
+    plugin = MimcheckPlugin(config)
+    config.stash[_PLUGIN] = plugin
+    config.pluginmanager.register(plugin, PLUGIN_NAME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    plugin = config.stash.get(_PLUGIN, None)
+    if plugin is not None:
+        config.pluginmanager.unregister(plugin)
+        del config.stash[_PLUGIN]
+
+
+_PLUGIN = pytest.StashKey["MimcheckPlugin"]()
+
+
+def plugin_of(config: pytest.Config) -> MimcheckPlugin:
+    return config.stash[_PLUGIN]
+
+
 @dataclass
-class CaseRecord:
+class CaseState:
     """What the run learns about one test case across its setup, call and teardown."""
 
+    case_id: str
     nodeid: str
-    requirement: Requirement | None
+    requirement: Requirement
     verdict: Verdict | None = None
     reason: str = ""
+    blocked_by: str | None = None
+    failure: dict[str, Any] | None = None
+    trace: str | None = None
     exchanges: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duration: float = 0.0
 
 
-class MimRun:
+class CaseEvidence:
+    """What a scenario adds to its case's evidence: notes and named attachments (the public way for
+    scenarios and their fixtures to record more than the HTTP exchanges)."""
+
+    def __init__(self, plugin: MimcheckPlugin, nodeid: str) -> None:
+        self._plugin = plugin
+        self._nodeid = nodeid
+
+    def note(self, text: str) -> None:
+        case = self._plugin.cases.get(self._nodeid)
+        if case is not None:
+            case.notes.append(text)
+
+    def attach(self, name: str, text: str) -> None:
+        """A note in the evidence file and an attachment in the Allure report."""
+        self.note(f"{name}:\n{text}")
+        try:
+            import allure
+
+            allure.attach(
+                self._plugin.redactor.text(text), name=name, attachment_type=allure.attachment_type.TEXT
+            )
+        except Exception:  # noqa: BLE001 - evidence must never break a verdict
+            pass
+
+
+class MimcheckPlugin:
     """Per-process state of a conformance run (one per xdist worker, plus the controller)."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.out_dir: Path | None = (
-            Path(config.getoption("--mim-out")) if config.getoption("--mim-out") else None
-        )
+        out = config.getoption("--mim-out")
+        self.out_dir: Path | None = Path(out) if out else None
         self.run_id: str = config.getoption("--mim-run-id") or new_run_id()
-        self.worker = getattr(config, "workerinput", {}).get("workerid", "")
-        self._profile: TargetProfile | None = None
-        self._profile_error: str | None = None
-        self._client: RecordingClient | None = None
+        self.worker: str = getattr(config, "workerinput", {}).get("workerid", "")
         self.redactor = Redactor()
         self.cleanup = Cleanup()
         self.ids = RunIds(self.run_id, self.worker)
-        self.cases: dict[str, CaseRecord] = {}
-        self.results: dict[str, dict[str, Any]] = {}
+        self.cases: dict[str, CaseState] = {}
+        self.results: dict[str, CaseResult] = {}
+        self.plan: dict[str, dict[str, Any]] = {}
+        self.deselected: dict[str, str] = {}  # case id -> requirement id, for a narrowed run
+        self.narrowed_by: list[str] = []
+        self.active = False  # the session collected conformance scenarios
         self.started = time.time()
         self.collected = 0
         self._last_progress = 0.0
+        self._profile: TargetProfile | None = None
+        self._client: RecordingClient | None = None
+        self._preflight: Preflight | None = None
+        self._mim_filtered: set[str] = set()
+        if config.getoption("--mim-out") and not self.worker:
+            self._trap_sigterm()
+
+    # -- target -----------------------------------------------------------------------------
 
     @property
     def is_controller(self) -> bool:
-        return not hasattr(self.config, "workerinput")
+        return not self.worker
+
+    def has_target(self) -> bool:
+        return bool(self.config.getoption("--mim-profile") or self.config.getoption("--mim-target-url"))
 
     def profile(self) -> TargetProfile:
         if self._profile is None:
@@ -96,10 +173,10 @@ class MimRun:
                     self._profile = from_url(url)
                 else:
                     raise pytest.UsageError(
-                        "no target: give --mim-profile PATH or --mim-target-url URL (or use `mimcheck run`)"
+                        "mimcheck: no target: give --mim-profile PATH or --mim-target-url URL (or use `mimcheck run`)"
                     )
             except ProfileError as exc:
-                raise pytest.UsageError(str(exc)) from None
+                raise pytest.UsageError(f"mimcheck: {exc}") from None
             for value in self._profile.headers.values():
                 if len(value) >= 8:  # extra headers often carry API keys: keep them out of evidence
                     self.redactor.add(value)
@@ -110,10 +187,7 @@ class MimRun:
     def client(self) -> RecordingClient:
         if self._client is None:
             profile = self.profile()
-            try:
-                authorizer = make_authorizer(profile.auth, self.redactor, profile.timeout_seconds)
-            except AuthError as exc:
-                raise pytest.UsageError(str(exc)) from None
+            authorizer = make_authorizer(profile.auth, self.redactor, profile.timeout_seconds)
             self._client = RecordingClient(
                 redactor=self.redactor,
                 timeout=profile.timeout_seconds,
@@ -123,23 +197,30 @@ class MimRun:
             )
         return self._client
 
+    def preflight(self) -> Preflight:
+        """The preflight result: from `mimcheck run`'s file, or probed here once per process."""
+        if self._preflight is None:
+            path = self.config.getoption("--mim-preflight")
+            if path:
+                self._preflight = Preflight.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+            else:
+                try:
+                    client = self.client()
+                except AuthError:
+                    self._preflight = Preflight()
+                else:
+                    self._preflight = run_preflight(
+                        self.profile(), list(MIMS), client, tmf_probes=default_tmf_probes()
+                    )
+                    client.take()
+        return self._preflight
+
     def take_exchanges(self) -> list[dict[str, Any]]:
         if self._client is None:
             return []
         return [exchange.as_json() for exchange in self._client.take()]
 
-
-_RUN_KEY = pytest.StashKey[MimRun]()
-
-
-def run_of(config: pytest.Config) -> MimRun:
-    return config.stash[_RUN_KEY]
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "requirement(req): the conformance requirement a scenario checks")
-    config.stash[_RUN_KEY] = MimRun(config)
-    if config.getoption("--mim-out") and hasattr(signal, "SIGTERM") and not hasattr(config, "workerinput"):
+    def _trap_sigterm(self) -> None:
         # An abort by SIGTERM unwinds like Ctrl-C, so that cleanup and the certificate still happen.
         def _terminate(signum: int, frame: object) -> None:
             raise KeyboardInterrupt(f"signal {signum}")
@@ -149,30 +230,344 @@ def pytest_configure(config: pytest.Config) -> None:
         except ValueError:
             pass
 
+    # -- collection ---------------------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        scenarios = [item for item in items if of_item(item) is not None]
+        if not scenarios:
+            return
+        self.active = True
+        if not self.has_target() and not config.option.collectonly:
+            raise pytest.UsageError(
+                "mimcheck: these are conformance scenarios and no target is given: pass --mim-profile PATH "
+                "or --mim-target-url URL, or run them with `mimcheck run`"
+            )
+        for item in scenarios:
+            req = of_item(item)
+            assert req is not None
+            for mark in _allure_marks(req):
+                item.add_marker(mark)
+        keep = list(items)
+        chosen = self.config.getoption("mim_select")
+        if chosen:
+            mims = {m.strip().lower() for m in chosen.split(",") if m.strip()}
+            bad = mims - set(MIMS)
+            if bad:
+                raise pytest.UsageError(f"mimcheck: --mim {chosen!r}: expected a subset of {','.join(MIMS)}")
+            dropped = [i for i in keep if (r := of_item(i)) is not None and r.mim not in mims]
+            self._mim_filtered = {i.nodeid for i in dropped}
+            keep = [i for i in keep if i.nodeid not in self._mim_filtered]
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
+        only = self.config.getoption("--mim-only-file")
+        if only:
+            wanted = _read_only_file(only)
+            dropped = [i for i in keep if of_item(i) is not None and not ({i.nodeid, case_id_of(i)} & wanted)]
+            keep = [i for i in keep if i not in dropped]
+            self.narrowed_by.append("--only")
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            if item.nodeid in self._mim_filtered:
+                continue
+            case = case_id_of(item)
+            req = of_item(item)
+            if case is not None and req is not None:
+                self.deselected[case] = req.id
+                how = "--only" if "--only" in self.narrowed_by else _deselection_option(self.config)
+                if how not in self.narrowed_by:
+                    self.narrowed_by.append(how)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if not self.active:
+            return
+        for item in session.items:
+            req = of_item(item)
+            case = case_id_of(item)
+            if req is not None and case is not None:
+                self.plan[case] = {"nodeid": item.nodeid, "requirement": req.to_json()}
+        self.collected = len(self.plan)
+        if self.out_dir is not None:
+            folder = self.out_dir / PLAN_DIR
+            folder.mkdir(parents=True, exist_ok=True)
+            document = {"plan": self.plan, "deselected": self.deselected, "narrowed_by": self.narrowed_by}
+            (folder / f"{self.worker or 'main'}.json").write_text(json.dumps(document), encoding="utf-8")
+        if self.config.getoption("--mim-progress") and self.collected and (self.is_controller):
+            self.say(f"mimcheck: {self.collected} test cases collected")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        if self.config.getoption("--mim-progress") and not self.collected:
+            self.collected = len(ids)
+            self.say(f"mimcheck: {self.collected} test cases collected")
+
+    # -- one case -----------------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        req = of_item(item)
+        case = case_id_of(item)
+        if req is None or case is None:
+            return
+        self.cases[item.nodeid] = CaseState(case_id=case, nodeid=item.nodeid, requirement=req)
+        profile = self.profile()
+        if profile.base_url(req.mim) is None:
+            raise NotApplicable(f"the target profile declares no base_url for {req.mim}")
+        if req.capability and not profile.declares(req.capability):
+            raise NotApplicable(f"capability {req.capability!r} is not declared by the target")
+        cause = self.preflight().cause(req.mim, req.capability)
+        if cause:
+            raise Inconclusive(f"blocked by the preflight: {cause}", blocked_by=cause)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome = yield
+        report: pytest.TestReport = outcome.get_result()
+        case = self.cases.get(item.nodeid)
+        if case is None:
+            return
+        case.exchanges.extend(self.take_exchanges())
+        case.duration += report.duration
+        if report.when in ("setup", "call") and (report.failed or report.skipped):
+            _judge(case, call.excinfo, report.when)
+        elif report.when == "call" and report.passed:
+            case.verdict, case.reason = Verdict.PASS, ""
+        if report.when == "call":
+            self._attach(case)
+        elif report.when == "teardown":
+            if report.failed:
+                case.notes.append(f"teardown failed: {_exc_text(call.excinfo)}")
+            if self.cleanup.failures:
+                case.notes.extend(f"cleanup: {failure}" for failure in self.cleanup.failures)
+                self.cleanup.failures.clear()
+            result = self._finish(case)
+            report.user_properties.append((PROPERTY, json.dumps(result.to_json())))
+            del self.cases[item.nodeid]
+
+    def _attach(self, case: CaseState) -> None:
+        if not case.exchanges:
+            return
+        try:
+            import allure
+        except ImportError:  # pragma: no cover - allure-pytest is a dependency
+            return
+        text = "\n\n".join(exchange_text(e) for e in case.exchanges)
+        allure.attach(
+            self.redactor.text(text), name="HTTP exchanges", attachment_type=allure.attachment_type.TEXT
+        )
+
+    def _finish(self, case: CaseState) -> CaseResult:
+        verdict = case.verdict or Verdict.INCONCLUSIVE
+        reason = self.redactor.text(case.reason or ("" if case.verdict else "the case reported no outcome"))
+        result = CaseResult(
+            case_id=case.case_id,
+            requirement=case.requirement,
+            verdict=verdict,
+            reason=reason,
+            blocked_by=self.redactor.text(case.blocked_by) if case.blocked_by else None,
+            nodeid=case.nodeid,
+            exchanges=len(case.exchanges),
+            duration_s=round(case.duration, 4),
+            notes=[self.redactor.text(n) for n in case.notes],
+        )
+        if self.out_dir is not None:
+            document = result.to_json()
+            document["exchanges"] = case.exchanges
+            if case.failure:
+                document["failure"] = {k: self.redactor.text(str(v)) for k, v in case.failure.items()}
+            if case.trace:
+                document["traceback"] = self.redactor.text(case.trace)
+            result.evidence = evidence.write(self.out_dir, case.case_id, document)
+        return result
+
+    # -- controller: results and progress ---------------------------------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when != "teardown":
+            return
+        for key, value in report.user_properties:
+            if key == PROPERTY:
+                result = CaseResult.from_json(json.loads(value))
+                self.results[result.case_id] = result
+                self._progress()
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
+        if config.getoption("--mim-progress") and report.when == "call":
+            return report.outcome, "", ""
+        if config.getoption("--mim-progress") and report.when == "setup" and report.skipped:
+            return "skipped", "", ""
+        return None
+
+    def say(self, line: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(line)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def _progress(self) -> None:
+        if not self.config.getoption("--mim-progress"):
+            return
+        done = len(self.results)
+        now = time.monotonic()
+        if done != self.collected and now - self._last_progress < 2.0:
+            return
+        self._last_progress = now
+        counts = {v: 0 for v in Verdict}
+        for result in self.results.values():
+            counts[result.verdict] += 1
+        total = max(self.collected, done)
+        pct = 100 * done // total if total else 100
+        self.say(
+            f"mimcheck: [{pct:3d}%] {done}/{total} cases  pass {counts[Verdict.PASS]}  fail {counts[Verdict.FAIL]}"
+            f"  n/a {counts[Verdict.NOT_APPLICABLE]}  inconclusive {counts[Verdict.INCONCLUSIVE]}"
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        self.cleanup.sweep()
+        if self._client is not None:
+            self._client.close()
+        if not self.is_controller or self.out_dir is None or not (self.active or self.results):
+            return
+        from conformance.certificate import write_run_outputs
+
+        try:
+            profile = self.profile()
+        except pytest.UsageError:
+            return
+        plan, deselected, narrowed_by = _read_plans(
+            self.out_dir, self.plan, self.deselected, self.narrowed_by
+        )
+        write_run_outputs(
+            out_dir=self.out_dir,
+            profile=profile,
+            results=list(self.results.values()),
+            plan=plan,
+            deselected=deselected,
+            narrowed_by=narrowed_by,
+            started=self.started,
+            finished=time.time(),
+            run_id=self.run_id,
+            redactor=self.redactor,
+            interrupted=bool(session.shouldstop) or exitstatus == pytest.ExitCode.INTERRUPTED,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Case outcomes: FAIL only from an explicit check
+
+
+def _exc_text(excinfo: pytest.ExceptionInfo[BaseException] | None) -> str:
+    if excinfo is None:
+        return ""
+    return f"{excinfo.typename}: {excinfo.value}"[:2000]
+
+
+def _judge(case: CaseState, excinfo: pytest.ExceptionInfo[BaseException] | None, when: str) -> None:
+    """The outcome of a case whose setup or call did not pass."""
+    exc = excinfo.value if excinfo is not None else None
+    if isinstance(exc, NotApplicable):
+        case.verdict, case.reason = Verdict.NOT_APPLICABLE, exc.reason
+    elif isinstance(exc, Inconclusive):
+        case.verdict, case.reason, case.blocked_by = Verdict.INCONCLUSIVE, exc.reason, exc.blocked_by
+    elif isinstance(exc, CheckFailed) and when == "call":
+        exc.requirement = case.requirement.id
+        case.verdict, case.reason, case.failure = Verdict.FAIL, str(exc)[:2000], exc.details()
+    elif isinstance(exc, AuthError):
+        case.verdict, case.reason = Verdict.INCONCLUSIVE, f"authentication: {exc}"
+        case.blocked_by = f"authentication: {exc}"
+    elif isinstance(exc, CallbackServerError):
+        case.verdict, case.reason = Verdict.INCONCLUSIVE, str(exc)
+        case.blocked_by = str(exc)
+    elif isinstance(exc, pytest.skip.Exception):
+        case.verdict = Verdict.INCONCLUSIVE
+        case.reason = f"skipped without a verdict: {exc}"
+    else:
+        # Anything else is the suite's own error (a scenario helper's KeyError, a missing fixture
+        # file): never blamed on the product.
+        case.verdict = Verdict.INCONCLUSIVE
+        case.reason = f"suite error ({when}): {_exc_text(excinfo)}"
+        case.blocked_by = f"suite error: {excinfo.typename if excinfo else 'unknown'}"
+        if excinfo is not None:
+            case.trace = "".join(traceback.format_exception(excinfo.value))[-8000:]
+
+
+def _deselection_option(config: pytest.Config) -> str:
+    if config.getoption("keyword"):
+        return f"-k {config.getoption('keyword')}"
+    if config.getoption("markexpr"):
+        return f"-m {config.getoption('markexpr')}"
+    return "deselection"
+
+
+def _read_only_file(path: str) -> set[str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise pytest.UsageError(f"mimcheck: --mim-only-file {path}: {exc.strerror}") from None
+    return {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+
+
+def _read_plans(
+    out_dir: Path, plan: dict[str, Any], deselected: dict[str, str], narrowed_by: list[str]
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """Merge the plans that each process (xdist workers) wrote at collection, then remove them."""
+    merged_plan, merged_desel, merged_by = dict(plan), dict(deselected), list(narrowed_by)
+    folder = out_dir / PLAN_DIR
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            merged_plan.update(doc.get("plan", {}))
+            merged_desel.update(doc.get("deselected", {}))
+            merged_by += [b for b in doc.get("narrowed_by", []) if b not in merged_by]
+            path.unlink(missing_ok=True)
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+    return merged_plan, merged_desel, merged_by
+
 
 # ---------------------------------------------------------------------------------------------
 # Fixtures
 
 
 @pytest.fixture(scope="session")
-def mim_run(request: pytest.FixtureRequest) -> MimRun:
-    return run_of(request.config)
+def mim_plugin(request: pytest.FixtureRequest) -> MimcheckPlugin:
+    return plugin_of(request.config)
 
 
 @pytest.fixture(scope="session")
-def profile(mim_run: MimRun) -> TargetProfile:
-    return mim_run.profile()
+def profile(mim_plugin: MimcheckPlugin) -> TargetProfile:
+    return mim_plugin.profile()
 
 
 @pytest.fixture(scope="session")
-def http(mim_run: MimRun) -> RecordingClient:
+def http(mim_plugin: MimcheckPlugin) -> RecordingClient:
     """The recording HTTP client."""
-    return mim_run.client()
+    return mim_plugin.client()
 
 
 @pytest.fixture(scope="session")
-def run_ids(mim_run: MimRun) -> RunIds:
-    return mim_run.ids
+def run_ids(mim_plugin: MimcheckPlugin) -> RunIds:
+    return mim_plugin.ids
+
+
+@pytest.fixture
+def case_evidence(mim_plugin: MimcheckPlugin, request: pytest.FixtureRequest) -> CaseEvidence:
+    """Notes and attachments for this case's evidence (besides its HTTP exchanges)."""
+    return CaseEvidence(mim_plugin, request.node.nodeid)
 
 
 @pytest.fixture(scope="session")
@@ -189,11 +584,11 @@ def callback_server(profile: TargetProfile) -> Iterator[CallbackServer]:
 
 
 @pytest.fixture
-def cleanup(mim_run: MimRun) -> Iterator[Cleanup]:
+def cleanup(mim_plugin: MimcheckPlugin) -> Iterator[Cleanup]:
     """Undo actions pushed by a test case run at its teardown."""
-    mark = mim_run.cleanup.mark()
-    yield mim_run.cleanup
-    mim_run.cleanup.unwind(mark)
+    mark = mim_plugin.cleanup.mark()
+    yield mim_plugin.cleanup
+    mim_plugin.cleanup.unwind(mark)
 
 
 def _allure_marks(req: Requirement) -> list[pytest.MarkDecorator]:
@@ -217,232 +612,3 @@ def _allure_marks(req: Requirement) -> list[pytest.MarkDecorator]:
             pytest.mark.allure_link(req.spec_link, link_type="link", name=f"{req.spec} clause {req.clause}")
         )
     return marks
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        req = of_item(item)
-        if req is not None:
-            for mark in _allure_marks(req):
-                item.add_marker(mark)
-
-
-# ---------------------------------------------------------------------------------------------
-# Applicability and verdicts
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    req = of_item(item)
-    if req is None:
-        return
-    run = run_of(item.config)
-    run.cases[item.nodeid] = CaseRecord(nodeid=item.nodeid, requirement=req)
-    profile = run.profile()
-    if profile.base_url(req.mim) is None:
-        raise NotApplicable(f"the target profile declares no base_url for {req.mim}")
-    if req.capability and not profile.declares(req.capability):
-        raise NotApplicable(f"capability {req.capability!r} is not declared by the target")
-
-
-def _skip_verdict(excinfo: pytest.ExceptionInfo[BaseException] | None) -> tuple[Verdict, str]:
-    if excinfo is not None and isinstance(excinfo.value, NotApplicable):
-        return Verdict.NOT_APPLICABLE, excinfo.value.reason
-    if excinfo is not None and isinstance(excinfo.value, Inconclusive):
-        return Verdict.INCONCLUSIVE, excinfo.value.reason
-    message = str(excinfo.value) if excinfo is not None else "skipped"
-    return Verdict.INCONCLUSIVE, f"skipped without a verdict: {message}"
-
-
-def _failure_text(call: pytest.CallInfo[None]) -> str:
-    if call.excinfo is None:
-        return ""
-    return f"{call.excinfo.typename}: {call.excinfo.value}"[:2000]
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
-    report: pytest.TestReport = outcome.get_result()
-    run = run_of(item.config)
-    case = run.cases.get(item.nodeid)
-    if case is None:
-        return
-    case.exchanges.extend(run.take_exchanges())
-    case.duration += report.duration
-    if report.when == "setup":
-        if report.failed:
-            case.verdict, case.reason = Verdict.INCONCLUSIVE, f"set-up failed: {_failure_text(call)}"
-        elif report.skipped:
-            case.verdict, case.reason = _skip_verdict(call.excinfo)
-    elif report.when == "call":
-        if report.passed:
-            case.verdict, case.reason = Verdict.PASS, ""
-        elif report.failed and call.excinfo is not None and call.excinfo.errisinstance(SUITE_ERRORS):
-            # Not the target's answer but the suite's own environment broke (a fixture file missing,
-            # a module not importable): never blame the product for that.
-            case.verdict = Verdict.INCONCLUSIVE
-            case.reason = f"the scenario could not run (suite error): {_failure_text(call)}"
-        elif report.failed and call.excinfo is not None and not call.excinfo.errisinstance(AssertionError):
-            # A scenario tripping over the answer (a member that is not an object, a missing key)
-            # means the answer does not have the shape the requirement prescribes.
-            case.verdict = Verdict.FAIL
-            case.reason = f"the answer does not have the required shape: {_failure_text(call)}"
-        elif report.failed:
-            case.verdict, case.reason = Verdict.FAIL, _failure_text(call)
-        else:
-            case.verdict, case.reason = _skip_verdict(call.excinfo)
-        _attach(run, case)
-    elif report.when == "teardown":
-        if report.failed:
-            case.notes.append(f"teardown failed: {_failure_text(call)}")
-        if run.cleanup.failures:
-            case.notes.extend(f"cleanup: {failure}" for failure in run.cleanup.failures)
-            run.cleanup.failures.clear()
-        _finish(run, case, report)
-
-
-def _attach(run: MimRun, case: CaseRecord) -> None:
-    if not case.exchanges:
-        return
-    try:
-        import allure
-    except ImportError:  # pragma: no cover - allure-pytest is a dependency
-        return
-    text = "\n\n".join(exchange_text(e) for e in case.exchanges)
-    allure.attach(run.redactor.text(text), name="HTTP exchanges", attachment_type=allure.attachment_type.TEXT)
-
-
-def _finish(run: MimRun, case: CaseRecord, report: pytest.TestReport) -> None:
-    assert case.requirement is not None
-    verdict = case.verdict or Verdict.INCONCLUSIVE
-    document = {
-        "nodeid": case.nodeid,
-        "requirement": case.requirement.id,
-        "verdict": str(verdict),
-        "reason": run.redactor.text(case.reason),
-        "notes": [run.redactor.text(n) for n in case.notes],
-        "duration_s": round(case.duration, 4),
-        "exchanges": case.exchanges,
-    }
-    path = evidence.write(run.out_dir, case.nodeid, document) if run.out_dir else None
-    summary = {
-        "nodeid": case.nodeid,
-        "requirement": _requirement_json(case.requirement),
-        "verdict": str(verdict),
-        "reason": document["reason"],
-        "evidence": path,
-        "exchanges": len(case.exchanges),
-    }
-    report.user_properties.append((PROPERTY, json.dumps(summary)))
-    del run.cases[case.nodeid]
-
-
-def _requirement_json(req: Requirement) -> dict[str, Any]:
-    return {
-        "id": req.id,
-        "mim": req.mim,
-        "spec": req.spec,
-        "clause": req.clause,
-        "level": req.level,
-        "capability": req.capability,
-        "title": req.title,
-        "area": req.area,
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# Controller side: collect results, progress, certificate
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    run = run_of(session.config)
-    run.collected = sum(1 for item in session.items if of_item(item) is not None)
-    if session.config.getoption("--mim-progress") and run.is_controller and run.collected:
-        _say(session.config, f"mimcheck: {run.collected} test cases collected")
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if report.when != "teardown":
-        return
-    for key, value in report.user_properties:
-        if key == PROPERTY:
-            summary = json.loads(value)
-            config = _CONFIG.get("config")
-            if config is None:
-                return
-            run = run_of(config)
-            run.results[summary["nodeid"]] = summary
-            _progress(config, run)
-
-
-_CONFIG: dict[str, pytest.Config] = {}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _CONFIG["config"] = session.config
-
-
-def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
-    if config.getoption("--mim-progress") and report.when == "call":
-        return report.outcome, "", ""
-    if config.getoption("--mim-progress") and report.when == "setup" and report.skipped:
-        return "skipped", "", ""
-    return None
-
-
-def _say(config: pytest.Config, line: str) -> None:
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.ensure_newline()
-        reporter.write_line(line)
-    else:
-        print(line, file=sys.stderr, flush=True)
-
-
-def _progress(config: pytest.Config, run: MimRun) -> None:
-    if not config.getoption("--mim-progress"):
-        return
-    done = len(run.results)
-    now = time.monotonic()
-    if done != run.collected and now - run._last_progress < 2.0:
-        return
-    run._last_progress = now
-    counts = {v: 0 for v in Verdict}
-    for summary in run.results.values():
-        counts[Verdict(summary["verdict"])] += 1
-    total = max(run.collected, done)
-    pct = 100 * done // total if total else 100
-    _say(
-        config,
-        f"mimcheck: [{pct:3d}%] {done}/{total} cases  pass {counts[Verdict.PASS]}  fail {counts[Verdict.FAIL]}"
-        f"  n/a {counts[Verdict.NOT_APPLICABLE]}  inconclusive {counts[Verdict.INCONCLUSIVE]}",
-    )
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    run = run_of(session.config)
-    run.cleanup.sweep()
-    if run._client is not None:
-        run._client.close()
-    if not run.is_controller or run.out_dir is None:
-        return
-    from conformance.certificate import write_run_outputs
-
-    profile = run._profile
-    if profile is None:
-        try:
-            profile = run.profile()
-        except pytest.UsageError:
-            return
-    write_run_outputs(
-        out_dir=run.out_dir,
-        profile=profile,
-        results=list(run.results.values()),
-        started=run.started,
-        finished=time.time(),
-        run_id=run.run_id,
-        redactor=run.redactor,
-        interrupted=session.shouldstop or exitstatus == pytest.ExitCode.INTERRUPTED,
-    )

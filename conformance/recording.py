@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -117,7 +118,10 @@ class RecordingClient:
     ) -> requests.Response:
         remaining = self.clock.remaining()
         if remaining <= 0:
-            raise Inconclusive("the run's deadline has passed; the request was not sent")
+            raise Inconclusive(
+                "the run's deadline has passed; the request was not sent",
+                blocked_by="the run's deadline passed (raise [run] deadline_seconds in the profile)",
+            )
         merged = dict(self.default_headers)
         if authorize and self.authorizer is not None:
             merged.update(self.authorizer())
@@ -144,7 +148,11 @@ class RecordingClient:
             exchange.elapsed_ms = (time.perf_counter() - start) * 1000
             exchange.error = self.redactor.text(f"{type(exc).__name__}: {exc}")
             self.exchanges.append(exchange)
-            raise Inconclusive(f"{method} {exchange.url}: no response ({type(exc).__name__})") from None
+            origin = "{0.scheme}://{0.netloc}".format(urlsplit(exchange.url))
+            raise Inconclusive(
+                f"{method} {exchange.url}: no response ({type(exc).__name__})",
+                blocked_by=f"no response from {origin} ({type(exc).__name__})",
+            ) from None
         exchange.elapsed_ms = (time.perf_counter() - start) * 1000
         exchange.status = response.status_code
         exchange.response_headers = self.redactor.headers(dict(response.headers))

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs
 import pytest
 
 from conformance.auth import AuthError, make_authorizer
-from conformance.outcomes import Inconclusive
 from conformance.profiles import Auth
 from conformance.redaction import MASK, Redactor
 
@@ -67,7 +66,7 @@ def test_refused_client_is_inconclusive(
 ) -> None:
     url, _ = token_server
     monkeypatch.setenv("T_SECRET", "wrong-secret")
-    with pytest.raises(Inconclusive, match="refused"):
+    with pytest.raises(AuthError, match="refused"):
         make_authorizer(_oauth(url), Redactor())()
 
 

@@ -7,7 +7,7 @@ import pytest
 from conformance.cli import collect_catalogue, main
 from conformance.requirements import RequirementError, declare
 
-KEYS = {"id", "mim", "spec", "clause", "level", "capability", "title", "tests"}
+KEYS = {"id", "mim", "area", "spec", "clause", "level", "capability", "title", "cases", "tests"}
 
 
 def test_catalogue_lists_every_requirement_with_its_tests() -> None:
@@ -20,6 +20,25 @@ def test_catalogue_lists_every_requirement_with_its_tests() -> None:
         assert entry["tests"], f"{entry['id']} has no test"
         assert entry["mim"] == entry["id"][:4].lower()
         assert all("::" in t for t in entry["tests"])
+        assert len(entry["cases"]) == len(entry["tests"])
+        assert all(c == entry["id"] or c.startswith(entry["id"] + "[") for c in entry["cases"])
+
+
+def test_case_ids_are_unique_and_independent_of_function_names() -> None:
+    catalogue = collect_catalogue(["mim1", "mim2", "mim3"])
+    cases = [c for entry in catalogue for c in entry["cases"]]
+    assert len(cases) == len(set(cases))
+    assert not any("test_" in c.split("[")[0] for c in cases)
+
+
+def test_markdown_cells_are_escaped() -> None:
+    from conformance.requirements import CatalogueEntry, declare, render_markdown
+
+    req = declare("MIM1-ENT-999", clause="4.9", level="MUST", title="a | b, with a pipe\nand a line break")
+    page = render_markdown([CatalogueEntry(requirement=req, cases=["MIM1-ENT-999"], tests=["t::t"])], "g")
+    row = next(line for line in page.splitlines() if line.startswith("| MIM1-ENT-999"))
+    assert "a \\| b" in row and "\n" not in row
+    assert row.count(" | ") == 7, "a table row of eight cells"
 
 
 def test_requirements_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,10 +1,19 @@
+"""The verdict policy, rule by rule: cases -> requirement -> MIM -> run -> exit code."""
+
 from __future__ import annotations
 
 import pytest
 
-from conformance.certificate import build_certificate, render_html
-from conformance.profiles import from_url
-from conformance.verdicts import Verdict, combine, exit_code
+from conformance.verdicts import (
+    RunVerdict,
+    Verdict,
+    combine,
+    exit_code,
+    is_warning,
+    mim_verdict,
+    requirement_verdict,
+    run_verdict,
+)
 
 P, F, N, INC = Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE, Verdict.INCONCLUSIVE
 
@@ -22,58 +31,57 @@ P, F, N, INC = Verdict.PASS, Verdict.FAIL, Verdict.NOT_APPLICABLE, Verdict.INCON
         ([], INC),
     ],
 )
-def test_combine(cases: list[Verdict], expected: Verdict) -> None:
+def test_cases_make_a_requirement_verdict(cases: list[Verdict], expected: Verdict) -> None:
     assert combine(cases) == expected
+    assert requirement_verdict(cases) == expected
 
 
-def test_exit_codes() -> None:
-    assert exit_code([P, N]) == 0
-    assert exit_code([P, F, INC]) == 1
-    assert exit_code([P, INC]) == 3
+def test_a_requirement_whose_cases_did_not_all_run_never_passes() -> None:
+    assert requirement_verdict([P, P], cases_not_run=1) == INC
+    assert requirement_verdict([N], cases_not_run=1) == INC
+    assert requirement_verdict([P, F], cases_not_run=3) == F
 
 
-def _result(req_id: str, mim: str, verdict: str, n: int = 0) -> dict:
-    return {
-        "nodeid": f"conformance/{mim}/test_x.py::test_{req_id}[{n}]",
-        "requirement": {
-            "id": req_id,
-            "mim": mim,
-            "spec": "S",
-            "clause": "1.2",
-            "level": "MUST",
-            "capability": None,
-            "title": f"title {req_id}",
-            "area": "Entities",
-        },
-        "verdict": verdict,
-        "reason": "" if verdict == "PASS" else "why",
-        "evidence": f"evidence/{req_id}{n}.json",
-    }
+@pytest.mark.parametrize(
+    ("requirements", "expected"),
+    [
+        ([("MUST", P), ("MUST", P)], P),
+        ([("MUST", P), ("MUST", F)], F),
+        ([("MUST", P), ("SHOULD", F)], P),  # a failed SHOULD is a warning
+        ([("MUST", P), ("MAY", F)], P),  # MAY is informative
+        ([("MUST", P), ("MAY", INC)], P),
+        ([("MUST", P), ("SHOULD", INC)], INC),
+        ([("MUST", INC), ("SHOULD", F)], INC),
+        ([("MUST", F), ("MUST", INC)], F),
+        ([("MUST", N), ("SHOULD", N)], N),
+        ([], N),
+    ],
+)
+def test_levels_count_in_the_mim_verdict(requirements: list[tuple[str, Verdict]], expected: Verdict) -> None:
+    assert mim_verdict(requirements) == expected
 
 
-def test_certificate_aggregates_cases_per_requirement_and_mim() -> None:
-    results = [
-        _result("MIM1-ENT-001", "mim1", "PASS", 0),
-        _result("MIM1-ENT-001", "mim1", "FAIL", 1),
-        _result("MIM1-ENT-002", "mim1", "PASS"),
-        _result("MIM3-CAT-001", "mim3", "NOT_APPLICABLE"),
-    ]
-    cert = build_certificate(
-        profile=from_url("http://x"), results=results, started=0, finished=1, run_id="r", evidence_digest="d"
-    )
-    reqs = {r["id"]: r for r in cert["requirements"]}
-    assert reqs["MIM1-ENT-001"]["verdict"] == "FAIL"
-    assert len(reqs["MIM1-ENT-001"]["tests"]) == 2
-    assert reqs["MIM1-ENT-002"]["verdict"] == "PASS"
-    assert cert["mims"]["mim1"] == {
-        "verdict": "FAIL",
-        "pass": 1,
-        "fail": 1,
-        "not_applicable": 0,
-        "inconclusive": 0,
-    }
-    assert cert["mims"]["mim3"]["verdict"] == "NOT_APPLICABLE"
-    assert cert["verdict"] == "FAIL"
-    page = render_html(cert)
-    assert "<script" not in page and "http://" not in page.replace("http://x", "")
-    assert "MIM1-ENT-001" in page
+def test_only_a_failed_should_is_a_warning() -> None:
+    assert is_warning("SHOULD", F)
+    assert not is_warning("MUST", F) and not is_warning("SHOULD", P) and not is_warning("MAY", F)
+
+
+@pytest.mark.parametrize(
+    ("mims", "kw", "expected", "code"),
+    [
+        ([P, P], {}, RunVerdict.CONFORMANT, 0),
+        ([P, N], {}, RunVerdict.CONFORMANT, 0),
+        ([P, F], {}, RunVerdict.NOT_CONFORMANT, 1),
+        ([F], {"narrowed": True}, RunVerdict.NOT_CONFORMANT, 1),
+        ([P], {"narrowed": True}, RunVerdict.PARTIAL, 3),
+        ([P, INC], {}, RunVerdict.INCOMPLETE, 3),
+        ([P], {"interrupted": True}, RunVerdict.INCOMPLETE, 3),
+        ([N, N], {}, RunVerdict.NOTHING_CERTIFIED, 3),
+        ([], {}, RunVerdict.NOTHING_CERTIFIED, 3),
+    ],
+)
+def test_run_verdict_and_exit_code(mims: list[Verdict], kw: dict, expected: RunVerdict, code: int) -> None:
+    verdict = run_verdict(mims, **kw)
+    assert verdict == expected
+    assert exit_code(verdict) == code
+    assert verdict != RunVerdict.CONFORMANT or not kw, "a narrowed or interrupted run is never CONFORMANT"

@@ -10,7 +10,7 @@ from conformance.ngsild.api import NgsiLd
 from conformance.ngsild.receiver import NotificationReceiver, ReceiverError
 from conformance.ngsild.subscriptions import Dynamics
 from conformance.outcomes import Inconclusive
-from conformance.plugin import MimRun
+from conformance.plugin import CaseEvidence
 from conformance.profiles import TargetProfile
 from conformance.run_ids import RunIds
 
@@ -59,13 +59,12 @@ def notifications(
     receiver_slot: _ReceiverSlot,
     profile: TargetProfile,
     run_ids: RunIds,
-    request: pytest.FixtureRequest,
-    mim_run: MimRun,
+    case_evidence: CaseEvidence,
 ) -> Iterator[Notifications]:
     """Endpoints on the receiver for this test case; what they received goes into the evidence."""
     box = Notifications(receiver_slot.get, run_ids, profile.notifications.window_seconds)
     yield box
-    box.to_evidence(mim_run.cases.get(request.node.nodeid))
+    box.to_evidence(case_evidence)
 
 
 @pytest.fixture

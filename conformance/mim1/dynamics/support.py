@@ -12,6 +12,7 @@ import requests
 from conformance import checks
 from conformance.ngsild.receiver import Endpoint, NotificationReceiver, Received
 from conformance.outcomes import precondition
+from conformance.plugin import CaseEvidence
 from conformance.run_ids import RunIds
 
 
@@ -68,8 +69,8 @@ class Notifications:
         since = self.triggers.get(endpoint.path)
         return None if since is None else round((received.monotonic - since) * 1000, 1)
 
-    def to_evidence(self, case: Any) -> None:
-        """Put what the endpoints received into the case's evidence (notes) and the Allure report."""
+    def to_evidence(self, case: CaseEvidence) -> None:
+        """Put what the endpoints received into the case's evidence and the Allure report."""
         texts = []
         for endpoint in self.endpoints:
             got = endpoint.received()
@@ -78,20 +79,8 @@ class Notifications:
                 f"notification endpoint {endpoint.url}: {len(got)} request(s) received"
                 + "".join("\n\n" + r.as_text(since) for r in got)
             )
-        if not texts:
-            return
-        if case is not None and hasattr(case, "notes"):
-            case.notes.extend(texts)
-        try:
-            import allure
-
-            allure.attach(
-                "\n\n----\n\n".join(texts),
-                name="Notifications received",
-                attachment_type=allure.attachment_type.TEXT,
-            )
-        except Exception:  # noqa: BLE001 - evidence must never break a verdict
-            pass
+        if texts:
+            case.attach("Notifications received", "\n\n----\n\n".join(texts))
 
 
 def notification_body(received: Received) -> dict[str, Any]:
