@@ -1,5 +1,6 @@
 """The embedded reference platform as a target: started in a child process (the suite never imports
-it), on a free loopback port, and stopped at the end of the run."""
+it), on a free loopback port, and stopped at the end of the run. Its target profile is the one the
+platform publishes itself (``python -m reference --print-profile``): the suite keeps no copy of it."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from types import TracebackType
 
 import requests
 
-from conformance import __version__
-
 
 class EmbeddedStartError(RuntimeError):
     pass
@@ -24,6 +23,23 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def reference_profile_toml(base_url: str) -> str:
+    """The reference platform's own capability profile (a target profile TOML), pointed at base_url.
+
+    Asked of the platform in a child process of the same interpreter, like starting it."""
+    cmd = [sys.executable, "-m", "reference", "--print-profile", "--base-url", base_url]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EmbeddedStartError(f"the embedded reference platform gave no profile: {exc}") from exc
+    if proc.returncode != 0 or not proc.stdout.strip():
+        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise EmbeddedStartError(
+            f"the embedded reference platform gave no profile (exit {proc.returncode}): {detail}"
+        )
+    return proc.stdout
 
 
 class EmbeddedReference:
@@ -75,6 +91,6 @@ class EmbeddedReference:
     ) -> None:
         self.stop()
 
-    def profile_toml(self) -> str:
-        template = (Path(__file__).parent / "data" / "embedded-reference.toml").read_text(encoding="utf-8")
-        return template.replace("{base_url}", self.base_url).replace("{version}", __version__)
+    def profile_toml(self, base_url: str | None = None) -> str:
+        """The platform's profile, pointed at where it was started (or at ``base_url``, e.g. a proxy)."""
+        return reference_profile_toml(base_url or self.base_url)

@@ -5,7 +5,8 @@ Two halves live here, both free of any Locust import at module level:
 * the CLI side (``add_load_parser``, ``cmd_load``): resolves the target exactly like ``mimcheck run``
   (embedded reference platform, ``--target`` profile or ``--target-url``), starts Locust headless in
   a child process with a bounded duration, echoes a short progress line and prints a summary;
-* the Locust side (``attach_reporting``), called by every locustfile in profiles/load/: it gathers
+* the Locust side (``attach_reporting``), called by every locustfile (the built-in ones are in
+  conformance/loadprofiles/, installed with the suite): it gathers
   ``environment.stats`` when the test stops, writes them as JSON to the path in ``MIMCHECK_LOAD_STATS``
   and sets Locust's process exit code from the thresholds.
 
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import quote
 
+from conformance import package_data
 from conformance.profiles import ProfileError, TargetProfile, from_url, load_profile
 from conformance.run_ids import new_run_id
 
@@ -51,8 +53,7 @@ LOCUST_LOG = "locust.log"
 MAX_DURATION_SECONDS = 3600
 STOP_TIMEOUT_SECONDS = 15
 STARTUP_GRACE_SECONDS = 60
-REPO_DIR = Path(__file__).resolve().parent.parent
-LOAD_PROFILE_DIRS: tuple[Path, ...] = (Path("profiles") / "load", REPO_DIR / "profiles" / "load")
+LOAD_PROFILES_PACKAGE = "conformance.loadprofiles"  # the built-in locustfiles, shipped as package data
 
 
 # ------------------------------------------------------------------------------------ pure logic
@@ -361,27 +362,28 @@ def _duration(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def load_profiles_dir() -> Path:
+    """The folder of the built-in load profiles (conformance/loadprofiles), wherever the suite is installed."""
+    return package_data.path(package=LOAD_PROFILES_PACKAGE)
+
+
 def available_profiles() -> list[str]:
-    names = {
-        p.stem for d in LOAD_PROFILE_DIRS if d.is_dir() for p in d.glob("*.py") if not p.stem.startswith("_")
-    }
-    return sorted(names)
+    folder = load_profiles_dir()
+    return sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_"))
 
 
 def resolve_load_profile(name: str) -> Path:
-    """A locustfile path: ``name`` itself if it is a file, else ``profiles/load/<name>.py``."""
+    """A locustfile path: ``name`` itself if it is a file, else the built-in profile ``<name>``."""
     direct = Path(name)
     if direct.suffix == ".py" and direct.is_file():
         return direct.resolve()
-    for folder in LOAD_PROFILE_DIRS:
-        candidate = folder / f"{name}.py"
-        if candidate.is_file():
-            return candidate.resolve()
+    if name in available_profiles():
+        return (load_profiles_dir() / f"{name}.py").resolve()
     known = ", ".join(available_profiles()) or "none found"
     raise ProfileError(
         "--profile",
         name,
-        f"no such load profile; pass a locustfile path or one of: {known} (in profiles/load/)",
+        f"no such load profile; pass a locustfile path or one of the built-in ones: {known}",
     )
 
 
@@ -756,7 +758,7 @@ def add_load_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--profile",
         default="ngsi_ld_entities",
         metavar="NAME",
-        help="load profile: a name in profiles/load/ or a locustfile path (default ngsi_ld_entities)",
+        help="load profile: a built-in one (conformance/loadprofiles) or a locustfile path (default ngsi_ld_entities)",
     )
     load.add_argument(
         "--users", type=_positive_int, default=10, metavar="N", help="concurrent users (default 10)"

@@ -15,16 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
-from conformance import fixtures
+from conformance import fixtures, package_data
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "sdm"
+SCHEMA_DIR = package_data.path("data", "sdm")
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Model:
 
     @property
     def context_file(self) -> str:
-        """The subject's @context, as the suite's context server serves it (fixtures/contexts)."""
+        """The subject's @context, as the suite's context server serves it (conformance/data/fixtures/contexts)."""
         return f"sdm-{self.subject}.jsonld"
 
     @property

@@ -2,3 +2,5 @@
 
 It is written from the specifications only and never imports the conformance suite.
 """
+
+__version__ = "0.1.0"

@@ -1,4 +1,9 @@
-"""Command line entry point: ``python -m reference [--host H] [--port P] [--db PATH]``."""
+"""Command line entry point: ``python -m reference [--host H] [--port P] [--db PATH]``.
+
+``python -m reference --print-profile [--base-url URL]`` prints the platform's own capability profile
+(a target profile TOML, from reference/data/profile.toml) for a platform reachable at URL (default
+``http://HOST:PORT``) and exits: whoever starts the platform learns what it declares without importing
+this package."""
 
 from __future__ import annotations
 
@@ -10,10 +15,13 @@ import signal
 import socket
 import sys
 from collections.abc import Generator
+from importlib import resources
 
 import uvicorn
 
-from .app import create_app
+from . import __version__
+
+PROFILE_TEMPLATE = "profile.toml"  # in reference/data; {base_url} and {version} are filled in
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -25,7 +33,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--db", default=None, help="SQLite database file (default: a fresh in-memory database)"
     )
+    parser.add_argument(
+        "--print-profile",
+        action="store_true",
+        help="print the platform's capability profile (target profile TOML) and exit; nothing is started",
+    )
+    parser.add_argument(
+        "--base-url",
+        default=None,
+        metavar="URL",
+        help="with --print-profile: where the platform is reached (default http://HOST:PORT)",
+    )
     return parser.parse_args(argv)
+
+
+def profile_toml(base_url: str) -> str:
+    """The platform's capability profile for a platform reachable at ``base_url``."""
+    if any(c in base_url for c in '"\\') or not base_url.isprintable():
+        raise ValueError(f"not a usable base URL: {base_url!r}")
+    template = resources.files("reference").joinpath("data", PROFILE_TEMPLATE).read_text(encoding="utf-8")
+    return template.replace("{base_url}", base_url.rstrip("/")).replace("{version}", __version__)
 
 
 class _Server(uvicorn.Server):
@@ -71,6 +98,8 @@ async def serve(host: str, port: int, db: str | None) -> None:
     sock.listen(128)
     sock.set_inheritable(True)
     bound_port = sock.getsockname()[1]
+    from .app import create_app  # here, so that --print-profile needs none of the platform
+
     config = uvicorn.Config(create_app(db), log_level="warning", access_log=False, lifespan="off")
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
@@ -85,6 +114,15 @@ async def serve(host: str, port: int, db: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.print_profile:
+        shown = f"[{args.host}]" if ":" in args.host else args.host
+        try:
+            sys.stdout.write(profile_toml(args.base_url or f"http://{shown}:{args.port}"))
+        except ValueError as exc:
+            sys.stderr.write(f"reference: {exc}\n")
+            return 2
+        sys.stdout.flush()
+        return 0
     try:
         asyncio.run(serve(args.host, args.port, args.db))
     except _ListenError as exc:

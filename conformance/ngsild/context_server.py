@@ -1,5 +1,6 @@
-"""The suite's own @context server: it serves the test contexts of fixtures/contexts/ over HTTP so
-that no scenario depends on the internet, and it knows an unreachable context URL.
+"""The suite's own @context server: it serves the test contexts of its package data
+(conformance/data/fixtures/contexts/, or ``contexts/`` under MIMCHECK_FIXTURES) over HTTP so that no
+scenario depends on the internet, and it knows an unreachable context URL.
 
 It binds where the profile says the target can reach the suite (``[notifications] bind``) and
 advertises ``[notifications] callback_url`` when set (else the bound address). The unreachable

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from pyld import jsonld
 from pyld.jsonld import JsonLdError
 
+from conformance import package_data
+
 CORE_CONTEXT_URL = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
-CORE_CONTEXT_FILE = (
-    Path(__file__).resolve().parents[1] / "data" / "contexts" / "ngsi-ld-core-context-v1.8.jsonld"
-)
+CORE_CONTEXT_FILE = package_data.path("data", "contexts", "ngsi-ld-core-context-v1.8.jsonld")
 NGSILD_NS = "https://uri.etsi.org/ngsi-ld/"
 DEFAULT_VOCAB = "https://uri.etsi.org/ngsi-ld/default-context/"
 

@@ -27,7 +27,7 @@ from catalogue import Fault, load_faults  # noqa: E402
 from proxy import FaultProxy  # noqa: E402
 
 from conformance.cli import collect_catalogue  # noqa: E402
-from conformance.embedded import EmbeddedReference, free_port  # noqa: E402
+from conformance.embedded import EmbeddedReference, free_port, reference_profile_toml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,8 +50,7 @@ class FaultResult:
 def profile_toml(base_url: str, notifications: tuple[str, str] | None = None) -> str:
     """The embedded reference's profile, pointed at base_url; optionally with the notification
     receiver bound at notifications[0] (HOST:PORT) and advertised as notifications[1] (a URL)."""
-    template = (ROOT / "conformance" / "data" / "embedded-reference.toml").read_text(encoding="utf-8")
-    text = template.replace("{base_url}", base_url).replace("{version}", "fault-proxy")
+    text = reference_profile_toml(base_url)  # the profile the reference publishes itself
     if notifications is not None:
         text += f'\n[notifications]\nbind = "{notifications[0]}"\ncallback_url = "{notifications[1]}"\n'
     return text
@@ -223,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
             for rid, v in ((r["id"], r["verdict"]) for r in cert.get("requirements", []))
             if v != "PASS" and v != "NOT_APPLICABLE"
         ],
-        "cases": sum(cert.get("cases", 0) for cert in baselines),
+        "cases": sum(cert.get("cases", {}).get("total", 0) for cert in baselines),
         "runs": len(baselines),
     }
     if any(not cert for cert in baselines):

@@ -59,3 +59,18 @@ def test_cli_port_in_use() -> None:
     out = (proc.stdout + proc.stderr).strip()
     assert out == f"reference: cannot listen on 127.0.0.1:{port}: address already in use", out
     assert "Traceback" not in out
+
+
+def test_cli_print_profile_starts_nothing_and_fills_the_placeholders(tmp_path: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "reference", "--print-profile", *args]
+        return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=20)
+
+    default = run("--port", "1999")
+    assert default.returncode == 0, default.stderr
+    assert 'base_url = "http://127.0.0.1:1999"' in default.stdout
+    assert "{base_url}" not in default.stdout and "{version}" not in default.stdout
+    proxied = run("--base-url", "http://127.0.0.1:4000/")
+    assert 'base_url = "http://127.0.0.1:4000/tmf-api"' in proxied.stdout
+    refused = run("--base-url", 'http://x"')
+    assert refused.returncode == 2 and "not a usable base URL" in refused.stderr

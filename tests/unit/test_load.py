@@ -23,10 +23,12 @@ from conformance.load import (
     EXIT_UNAVAILABLE,
     LoadSettings,
     Thresholds,
+    available_profiles,
     build_report,
     entry_as_json,
     evaluate_thresholds,
     exit_code_for,
+    load_profiles_dir,
     parse_duration,
     print_summary,
     progress_line,
@@ -245,9 +247,18 @@ def test_settings_defaults_for_a_bare_locust_run() -> None:
 
 
 def test_load_profiles_resolve_by_name_or_path() -> None:
-    assert resolve_load_profile("ngsi_ld_entities").name == "ngsi_ld_entities.py"
-    path = REPO / "profiles" / "load" / "ngsi_ld_entities.py"
-    assert resolve_load_profile(str(path)) == path
+    by_name = resolve_load_profile("ngsi_ld_entities")
+    assert by_name == (load_profiles_dir() / "ngsi_ld_entities.py").resolve()
+    assert by_name.parent.name == "loadprofiles" and by_name.parent.parent.name == "conformance"
+    assert resolve_load_profile(str(by_name)) == by_name
+
+
+def test_the_built_in_load_profiles_are_package_data_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a cwd without profiles/: the built-in ones are found all the same
+    assert "ngsi_ld_entities" in available_profiles()
+    assert resolve_load_profile("ngsi_ld_entities").is_file()
 
 
 def test_an_unknown_load_profile_lists_the_known_ones() -> None:

@@ -6,8 +6,9 @@ every entity it still owns: a run only ever touches data it created. Only operat
 broker implements are used (create, update attributes, retrieve, delete: ETSI GS CIM 009 clauses 5.6.1,
 5.6.2, 5.7.1, 5.6.6).
 
-Run it through ``mimcheck load`` (which sets the thresholds, headers and statistics file), or by hand:
-``locust -f profiles/load/ngsi_ld_entities.py --host http://127.0.0.1:1026 --headless -u 5 -t 30s``.
+Run it through ``mimcheck load`` (which sets the thresholds, headers and statistics file), or by hand
+from a checkout:
+``locust -f conformance/loadprofiles/ngsi_ld_entities.py --host http://127.0.0.1:1026 --headless -u 5 -t 30s``.
 """
 
 from __future__ import annotations
