@@ -44,10 +44,11 @@ def test_run_on_embedded_reference_is_conformant(
     assert "Verdict: CONFORMANT" in proc.stdout
     assert "test cases collected" in proc.stdout  # progress was shown
     cert = json.loads((out / "certificate.json").read_text(encoding="utf-8"))
-    assert cert["verdict"] == "PASS"
+    assert cert["verdict"] == "CONFORMANT" and cert["exit_code"] == 0
     assert set(cert["mims"]) == {"mim1", "mim2", "mim3"}
     for mim in cert["mims"].values():
-        assert mim["verdict"] == "PASS" and mim["fail"] == 0 and mim["inconclusive"] == 0
+        counts = mim["requirements"]
+        assert mim["verdict"] == "PASS" and counts["fail"] == 0 and counts["inconclusive"] == 0
     for key in (
         "suite",
         "target",
@@ -67,7 +68,7 @@ def test_run_on_embedded_reference_is_conformant(
             assert all("not declared" in reason for reason in req["reasons"]), req
             continue
         assert req["verdict"] == "PASS", req
-        assert req["tests"] and len(req["evidence"]) == len(req["tests"])
+        assert req["cases"] and len(req["evidence"]) == len(req["cases"])
         for path in req["evidence"]:
             doc = json.loads((out / path).read_text(encoding="utf-8"))
             assert doc["verdict"] == "PASS"
@@ -146,3 +147,74 @@ def test_bad_usage_exits_2(tmp_path: Path, args: list[str], needle: str) -> None
     proc = mimcheck(*args, "--out", str(tmp_path / "o")) if args[0] == "run" else mimcheck(*args)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert needle in proc.stderr
+
+
+def test_a_url_with_the_api_path_is_accepted_and_said(tmp_path: Path, reference: EmbeddedReference) -> None:
+    proc = mimcheck(
+        "run",
+        "--target-url",
+        reference.base_url + "/ngsi-ld/v1/",
+        "--out",
+        str(tmp_path / "out"),
+        "--only",
+        "MIM1-ENT-002",
+    )
+    assert f"using {reference.base_url} as the NGSI-LD root" in proc.stdout
+    assert "Verdict: PARTIAL" in proc.stdout and proc.returncode == 3, proc.stdout + proc.stderr
+
+
+def test_a_wrong_base_url_is_one_root_cause(tmp_path: Path, reference: EmbeddedReference) -> None:
+    profile = tmp_path / "target.toml"
+    profile.write_text(
+        f'[product]\nname = "misplaced"\n[mim1]\nbase_url = "{reference.base_url}/broker"\n', encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    proc = mimcheck("run", "--target", str(profile), "--out", str(out), "--mim", "mim1")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    roots = [line for line in proc.stdout.splitlines() if "ROOT CAUSE" in line]
+    assert len(roots) == 1 and "NGSI-LD API (mim1) not found" in roots[0], proc.stdout
+    cert = json.loads((out / "certificate.json").read_text(encoding="utf-8"))
+    assert cert["verdict"] == "INCOMPLETE"
+    assert len(cert["root_causes"]) == 1
+    inconclusive = [r for r in cert["requirements"] if r["verdict"] == "INCONCLUSIVE"]
+    assert len(cert["root_causes"][0]["requirements"]) == len(inconclusive) > 50
+    assert not [r for r in cert["requirements"] if r["verdict"] == "FAIL"]
+
+
+def test_nothing_declared_certifies_nothing(tmp_path: Path, reference: EmbeddedReference) -> None:
+    profile = tmp_path / "target.toml"
+    profile.write_text(
+        f'[product]\nname = "bare"\n[mim3]\nbase_url = "{reference.base_url}/tmf-api"\n', encoding="utf-8"
+    )
+    proc = mimcheck("run", "--target", str(profile), "--out", str(tmp_path / "out"), "--mim", "mim3")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "Verdict: NOTHING CERTIFIED" in proc.stdout and "declare" in proc.stdout
+    assert "Verdict: CONFORMANT" not in proc.stdout
+
+
+def test_an_unset_token_variable_is_a_usage_error_before_any_case(tmp_path: Path) -> None:
+    profile = tmp_path / "target.toml"
+    profile.write_text(
+        '[product]\nname = "p"\n[mim1]\nbase_url = "http://127.0.0.1:9"\n'
+        '[auth]\ntype = "bearer"\ntoken_env = "MIMCHECK_UNSET_TOKEN_VAR"\n',
+        encoding="utf-8",
+    )
+    proc = mimcheck("run", "--target", str(profile), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "MIMCHECK_UNSET_TOKEN_VAR" in lines[0]
+
+
+def test_output_into_a_closed_pipe_ends_quietly() -> None:
+    import subprocess as sp
+
+    proc = sp.run(
+        f"{sys.executable} -m conformance.cli requirements | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.stdout.startswith("MIM1-")
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr

@@ -1,0 +1,87 @@
+"""Small named checks, each citing what it expects; ``CheckFailed`` is the only source of a FAIL.
+
+Split by protocol: ``http`` (status, headers, bodies read through checks, JSON values), ``ngsild``
+(ETSI CIM 009 answers), ``geojson`` (RFC 7946 geometries), ``tmf`` (TM Forum Open API answers).
+Scenarios use them through this package as ``checks.<name>``.
+"""
+
+from conformance.checks.geojson import GEOJSON_GEOMETRIES, geojson_geometry
+from conformance.checks.http import (
+    AnswerArray,
+    AnswerObject,
+    CheckFailed,
+    absent,
+    checked,
+    contains_ids,
+    content_type_is,
+    count_header,
+    empty_body,
+    equal,
+    fail,
+    header,
+    is_datetime,
+    is_uri,
+    json_array,
+    json_body,
+    json_object,
+    lacks_ids,
+    location_names,
+    media_type,
+    member,
+    no_header,
+    status_is,
+    where,
+)
+from conformance.checks.ngsild import (
+    JSONLD_CONTEXT_REL,
+    NGSILD_ERROR_PREFIX,
+    instances,
+    link_context,
+    ngsild_problem,
+    notification_envelope,
+    problem_details,
+    update_result,
+    utc_datetime,
+)
+from conformance.checks.tmf import echoes, tmf_error, tmf_identity
+
+__all__ = [
+    "GEOJSON_GEOMETRIES",
+    "JSONLD_CONTEXT_REL",
+    "NGSILD_ERROR_PREFIX",
+    "AnswerArray",
+    "AnswerObject",
+    "CheckFailed",
+    "absent",
+    "checked",
+    "contains_ids",
+    "content_type_is",
+    "count_header",
+    "echoes",
+    "empty_body",
+    "equal",
+    "fail",
+    "geojson_geometry",
+    "header",
+    "instances",
+    "is_datetime",
+    "is_uri",
+    "json_array",
+    "json_body",
+    "json_object",
+    "lacks_ids",
+    "link_context",
+    "location_names",
+    "media_type",
+    "member",
+    "ngsild_problem",
+    "no_header",
+    "notification_envelope",
+    "problem_details",
+    "status_is",
+    "tmf_error",
+    "tmf_identity",
+    "update_result",
+    "utc_datetime",
+    "where",
+]

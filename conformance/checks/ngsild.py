@@ -1,0 +1,110 @@
+"""Checks of NGSI-LD answers (ETSI GS CIM 009): ProblemDetails errors, the JSON-LD @context Link,
+UpdateResult, DateTimes, attribute instances, the notification envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from conformance.checks.http import (
+    content_type_is,
+    equal,
+    fail,
+    header,
+    is_datetime,
+    is_uri,
+    json_object,
+    member,
+    status_is,
+    where,
+)
+
+NGSILD_ERROR_PREFIX = "https://uri.etsi.org/ngsi-ld/errors/"
+
+
+def ngsild_problem(resp: requests.Response, status: int, error: str) -> dict[str, Any]:
+    """An NGSI-LD error: the status, and a ProblemDetails body whose type names the error exactly."""
+    status_is(resp, status)
+    content_type_is(resp, "application/json", "application/problem+json", "application/ld+json")
+    body = json_object(resp)
+    expected_type = NGSILD_ERROR_PREFIX + error
+    equal(f"{where(resp)}: ProblemDetails 'type'", body.get("type"), expected_type)
+    if "status" in body:
+        equal(f"{where(resp)}: ProblemDetails 'status'", body["status"], status)
+    return body
+
+
+JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+
+
+def link_context(resp: requests.Response) -> str:
+    """The URL of the JSON-LD @context named by the response's Link header (rel json-ld#context)."""
+    value = header(resp, "Link")
+    for part in value.split(","):
+        if "<" not in part or ">" not in part:
+            continue
+        target = part[part.index("<") + 1 : part.index(">")].strip()
+        params = part[part.index(">") + 1 :].lower()
+        if JSONLD_CONTEXT_REL in params.replace("'", '"'):
+            if 'type="application/ld+json"' not in params.replace(
+                " ", ""
+            ) and "type=application/ld+json" not in params.replace(" ", ""):
+                fail(
+                    f'{where(resp)}: the JSON-LD context Link {part.strip()!r} lacks type="application/ld+json"'
+                )
+            return target
+    fail(f'{where(resp)}: the Link header {value!r} names no rel="{JSONLD_CONTEXT_REL}" @context')
+    return ""  # unreachable
+
+
+def problem_details(resp: requests.Response, status: int) -> dict[str, Any]:
+    """An RFC 7807 ProblemDetails body for an error of this status, whatever its NGSI-LD type."""
+    status_is(resp, status)
+    content_type_is(resp, "application/json", "application/problem+json", "application/ld+json")
+    body = json_object(resp)
+    kind = body.get("type")
+    if not isinstance(kind, str) or not kind.startswith(NGSILD_ERROR_PREFIX):
+        fail(f"{where(resp)}: ProblemDetails 'type' should be an NGSI-LD error type URI, got {kind!r}")
+    if "status" in body:
+        equal(f"{where(resp)}: ProblemDetails 'status'", body["status"], status)
+    return body
+
+
+def update_result(resp: requests.Response) -> tuple[list[Any], list[Any]]:
+    """A 207 UpdateResult: (updated, notUpdated)."""
+    status_is(resp, 207)
+    body = json_object(resp)
+    updated = member(f"{where(resp)}: UpdateResult", body, "updated")
+    not_updated = member(f"{where(resp)}: UpdateResult", body, "notUpdated")
+    if not isinstance(updated, list) or not isinstance(not_updated, list):
+        fail(f"{where(resp)}: UpdateResult 'updated' and 'notUpdated' should be arrays, got {body!r}")
+    return updated, not_updated
+
+
+def utc_datetime(what: str, value: Any) -> None:
+    """An NGSI-LD DateTime (clause 4.6.3): ISO 8601 in UTC, ending with Z."""
+    import re
+
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", value):
+        fail(f"{what}: expected an ISO 8601 UTC DateTime ending with Z, got {value!r}")
+
+
+def instances(what: str, attribute: Any) -> list[dict[str, Any]]:
+    """The instances of an attribute in normalized form: one object, or an array of them."""
+    items = attribute if isinstance(attribute, list) else [attribute]
+    if not items or not all(isinstance(i, dict) for i in items):
+        fail(f"{what}: expected an attribute object or an array of them, got {attribute!r}")
+    return items
+
+
+def notification_envelope(body: dict[str, Any], subscription_id: str) -> list[Any]:
+    """A Notification (clause 5.3.1): id, type Notification, subscriptionId, notifiedAt, data."""
+    is_uri("notification 'id'", member("notification", body, "id"))
+    equal("notification 'type'", member("notification", body, "type"), "Notification")
+    equal("notification 'subscriptionId'", member("notification", body, "subscriptionId"), subscription_id)
+    is_datetime("notification 'notifiedAt'", member("notification", body, "notifiedAt"))
+    data = member("notification", body, "data")
+    if not isinstance(data, list) or not data:
+        fail(f"notification 'data': expected a non-empty array of entities, got {data!r}")
+    return data
