@@ -25,6 +25,7 @@ from conformance.run_ids import new_run_id
 from conformance.runcontext import (
     RunError,
     Target,
+    check_environment,
     check_profile,
     make_run_folder,
     parse_mims,
@@ -137,7 +138,7 @@ def _only(ns: argparse.Namespace) -> list[str] | None:
 
 def run_suite(
     target: Target,
-    mims: list[str],
+    mims: list[str] | None,
     out: Path,
     *,
     workers: int = 0,
@@ -146,7 +147,10 @@ def run_suite(
     extra: list[str] | None = None,
 ) -> int:
     profile = target.profile
-    check_profile(profile, mims)
+    check_environment()
+    explicit = mims is not None
+    mims = mims or list(MIMS)
+    check_profile(profile, mims, explicit=explicit)
     from conformance.auth import AuthError, make_authorizer
     from conformance.recording import RecordingClient
     from conformance.redaction import Redactor
@@ -305,7 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     target = run.add_mutually_exclusive_group()
     target.add_argument("--target", metavar="PROFILE", help="target profile TOML (see profiles/targets/)")
     target.add_argument("--target-url", metavar="URL", help="NGSI-LD base URL of the target, with defaults")
-    run.add_argument("--mim", type=_parse_mims, default=list(MIMS), help="MIMs to certify, e.g. mim1,mim3")
+    run.add_argument(
+        "--mim", type=_parse_mims, default=None, help="MIMs to certify, e.g. mim1,mim3 (default: all)"
+    )
     run.add_argument("--out", metavar="DIR", help="run folder (default reports/<timestamp>, reports/latest)")
     run.add_argument("--workers", type=int, default=0, metavar="N", help="parallel workers (pytest-xdist)")
     run.add_argument("-k", metavar="EXPR", help="only scenarios matching this pytest -k expression")

@@ -87,8 +87,16 @@ def point_latest(folder: Path) -> None:
         pass
 
 
-def check_profile(profile: TargetProfile, mims: list[str] | None = None) -> None:
-    """What can be checked before the first case: credentials present, chosen MIMs served."""
+def check_environment() -> None:
+    """The suite's own inputs: a fixtures folder named by MIMCHECK_FIXTURES must be readable."""
+    folder = os.environ.get("MIMCHECK_FIXTURES")
+    if folder and not (Path(folder).is_dir() and os.access(folder, os.R_OK)):
+        raise usage(f"MIMCHECK_FIXTURES={folder} is not a readable folder; unset it to use the bundled fixtures")
+
+
+def check_profile(profile: TargetProfile, mims: list[str] | None = None, *, explicit: bool = False) -> None:
+    """What can be checked before the first case: credentials present, chosen MIMs served (every
+    one of them when the MIMs were chosen explicitly with --mim)."""
     auth = profile.auth
     for var, what in (
         (auth.token_env, "the bearer token"),
@@ -101,6 +109,17 @@ def check_profile(profile: TargetProfile, mims: list[str] | None = None) -> None
             )
     if mims:
         served = [m for m in mims if profile.base_url(m)]
+        missing = [m for m in mims if m not in served]
+        if explicit and missing and profile.source == "--target-url":
+            raise usage(
+                f"--mim {','.join(mims)}: --target-url describes an NGSI-LD broker (mim1, mim2) only; "
+                f"describe {missing[0]} in a target profile and pass it with --target"
+            )
+        if explicit and missing:
+            raise usage(
+                f"{profile.source}: --mim {','.join(mims)} names {missing[0]}, which has no base_url; "
+                f"add [{missing[0]}] base_url = ... to the profile or leave {missing[0]} out of --mim"
+            )
         if not served:
             raise usage(
                 f"{profile.source}: none of {', '.join(mims)} has a base_url; add one "
