@@ -162,7 +162,10 @@ def test_case_verdicts(pytester: pytest.Pytester, tmp_path: Path) -> None:
     by_id = {r.id: r for r in cert.requirements}
     assert by_id["MIM1-ENT-901"].cases == ["MIM1-ENT-901[json]", "MIM1-ENT-901[jsonld]"]
     assert by_id["MIM1-ENT-902"].cases == ["MIM1-ENT-902"]
-    assert by_id["MIM1-ENT-901"].evidence == ["evidence/MIM1-ENT-901[json].json", "evidence/MIM1-ENT-901[jsonld].json"]
+    assert by_id["MIM1-ENT-901"].evidence == [
+        "evidence/MIM1-ENT-901[json].json",
+        "evidence/MIM1-ENT-901[jsonld].json",
+    ]
     # Root causes: both precondition cases under one cause (run-scoped ids folded), listed first.
     causes = {c.cause: c for c in cert.root_causes}
     cause = causes["create entity urn:ngsi-ld:T:<run-scoped id> answered 422"]
