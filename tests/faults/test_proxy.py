@@ -85,3 +85,227 @@ def test_rules_only_act_where_they_match(upstream: tuple[str, list]) -> None:
     with FaultProxy(upstream[0], [Rule(method="GET", path="^/x$", set_status=500)]) as proxy:
         assert _post(proxy.base_url + "/x", {}).status_code == 201
     assert proxy.hits == 0
+
+
+# -- actions of legal variations (the tolerance matrix) -------------------------------------------
+
+
+@pytest.fixture
+def answers() -> Iterator[tuple[str, dict]]:
+    """An upstream whose answer (status, headers, body) each test sets; it records the requests."""
+    state: dict = {
+        "status": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": b"{}",
+        "seen": [],
+    }
+
+    class Canned(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            state["seen"].append({"path": self.path, "body": self.rfile.read(length) if length else b""})
+            self.send_response(state["status"])
+            for key, value in state["headers"].items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(state["body"])))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(state["body"])
+
+        do_GET = do_POST = do_HEAD = _answer  # noqa: N815
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Canned)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", state
+    server.shutdown()
+
+
+def _raw(url: str, headers: dict[str, str] | None = None) -> tuple[requests.Response, bytes]:
+    """The answer and its body bytes as they came over the wire (no content decoding)."""
+    resp = requests.get(url, headers=headers or {}, stream=True, timeout=5)
+    return resp, resp.raw.read(decode_content=False)
+
+
+def test_reorder_members_reverses_every_object(answers: tuple[str, dict]) -> None:
+    url, state = answers
+    state["body"] = json.dumps({"id": "x", "type": "T", "a": {"type": "Property", "value": 1}}).encode()
+    with FaultProxy(url, [Rule(path="^/e$", reorder_members=True)]) as proxy:
+        resp = requests.get(proxy.base_url + "/e", timeout=5)
+    assert list(resp.json()) == ["a", "type", "id"]
+    assert list(resp.json()["a"]) == ["value", "type"]
+    assert resp.json() == json.loads(state["body"])
+    assert proxy.hits == 1 and proxy.changes == 1
+
+
+def test_reverse_arrays_at_pointers_spares_context(answers: tuple[str, dict]) -> None:
+    url, state = answers
+    state["body"] = json.dumps(
+        [
+            {"id": "a", "@context": ["u1", "u2"], "p": [{"value": 1}, {"value": 2}], "q": {"value": [1, 2]}},
+            {"id": "b", "p": {"value": 3}},
+        ]
+    ).encode()
+    with FaultProxy(url, [Rule(path="^/l$", reverse_arrays=("", "/*/*"))]) as proxy:
+        got = requests.get(proxy.base_url + "/l", timeout=5).json()
+    assert [e["id"] for e in got] == ["b", "a"]
+    assert got[1]["p"] == [{"value": 2}, {"value": 1}]  # the instances of an attribute
+    assert got[1]["@context"] == ["u1", "u2"]  # the order of an @context is meaningful: kept
+    assert got[1]["q"] == {"value": [1, 2]}  # only what the pointers name
+
+
+def test_datetime_forms_name_the_same_instant(answers: tuple[str, dict]) -> None:
+    from proxy import equivalent_datetime
+
+    assert equivalent_datetime("2024-01-01T00:00:00Z", "millis") == "2024-01-01T00:00:00.000Z"
+    assert equivalent_datetime("2024-01-01T00:00:00.5Z", "millis") == "2024-01-01T00:00:00.500Z"
+    assert equivalent_datetime("2024-01-01T00:00:00.599512Z", "millis") == "2024-01-01T00:00:00.599512Z"
+    assert equivalent_datetime("2024-01-01T00:00:00Z", "micros") == "2024-01-01T00:00:00.000000Z"
+    assert equivalent_datetime("2024-01-01T00:00:00.500Z", "trim") == "2024-01-01T00:00:00.5Z"
+    assert equivalent_datetime("2024-01-01T00:00:00.000Z", "trim") == "2024-01-01T00:00:00Z"
+    assert equivalent_datetime("2024-01-01T00:00:00Z", "offset") == "2024-01-01T00:00:00+00:00"
+    assert equivalent_datetime("2024-01-01", "millis") == "2024-01-01"  # a Date is not a DateTime
+    assert equivalent_datetime("not 2024-01-01T00:00:00Z", "millis") == "not 2024-01-01T00:00:00Z"
+    url, state = answers
+    state["body"] = json.dumps({"observedAt": "2024-01-01T00:00:00Z", "name": "x"}).encode()
+    with FaultProxy(url, [Rule(path="^/e$", datetime_form="millis")]) as proxy:
+        got = requests.get(proxy.base_url + "/e", timeout=5).json()
+    assert got == {"observedAt": "2024-01-01T00:00:00.000Z", "name": "x"}
+    with pytest.raises(ValueError):
+        Rule.from_dict({"datetime_form": "local"})
+
+
+def test_replace_wrap_and_values(answers: tuple[str, dict]) -> None:
+    url, state = answers
+    state["body"] = json.dumps({"@context": "ctx", "title": "a", "list": ["ctx"]}).encode()
+    rule = Rule(
+        path="^/e$",
+        json_replace={"/title": "b", "/detail": "never added"},
+        json_wrap=("/@context", "/absent"),
+        json_values={"ctx": {"inline": True}},
+    )
+    with FaultProxy(url, [rule]) as proxy:
+        got = requests.get(proxy.base_url + "/e", timeout=5).json()
+    assert got == {"@context": [{"inline": True}], "title": "b", "list": [{"inline": True}]}
+
+
+def test_json_layouts(answers: tuple[str, dict]) -> None:
+    url, state = answers
+    state["body"] = json.dumps({"name": "caf\u00e9", "n": [1, 2]}, ensure_ascii=False).encode()
+    for layout, expected in (
+        ("compact", '{"name":"caf\u00e9","n":[1,2]}'.encode()),
+        ("ascii", b'{"name": "caf\\u00e9", "n": [1, 2]}'),
+    ):
+        with FaultProxy(url, [Rule(path="^/e$", json_layout=layout)]) as proxy:
+            _, raw = _raw(proxy.base_url + "/e")
+        assert raw == expected
+    with FaultProxy(url, [Rule(path="^/e$", json_layout="pretty")]) as proxy:
+        _, raw = _raw(proxy.base_url + "/e")
+    assert b"\n  " in raw and json.loads(raw) == json.loads(state["body"])
+
+
+def test_header_append_and_substitution(answers: tuple[str, dict]) -> None:
+    url, state = answers
+    state["status"] = 201
+    state["headers"] = {"Content-Type": "application/json", "Location": "/x/1"}
+    rule = Rule(
+        path="^/e$",
+        append_headers={"content-type": "; charset=utf-8", "X-Absent": "; never"},
+        header_sub={"Location": ("^/", "{base}/")},
+    )
+    with FaultProxy(url, [rule]) as proxy:
+        resp = requests.get(proxy.base_url + "/e", timeout=5)
+        assert resp.headers["Location"] == proxy.base_url + "/x/1"
+    assert resp.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert "X-Absent" not in resp.headers
+
+
+def test_gzip_only_when_the_client_allows_it(answers: tuple[str, dict]) -> None:
+    import gzip
+
+    url, state = answers
+    state["body"] = json.dumps({"a": "x" * 200}).encode()
+    with FaultProxy(url, [Rule(path="^/e$", gzip=True)]) as proxy:
+        resp, raw = _raw(proxy.base_url + "/e", {"Accept-Encoding": "gzip, deflate"})
+        assert resp.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in resp.headers["Vary"]
+        assert gzip.decompress(raw) == state["body"]
+        assert requests.get(proxy.base_url + "/e", timeout=5).json() == {"a": "x" * 200}
+        resp, raw = _raw(proxy.base_url + "/e", {"Accept-Encoding": "identity"})
+        assert "Content-Encoding" not in resp.headers and raw == state["body"]
+        resp, raw = _raw(proxy.base_url + "/e", {"Accept-Encoding": "gzip;q=0"})
+        assert "Content-Encoding" not in resp.headers and raw == state["body"]
+
+
+def test_chunked_transfer(answers: tuple[str, dict]) -> None:
+    import socket
+
+    url, state = answers
+    state["body"] = json.dumps({"a": "y" * 300}).encode()
+    with FaultProxy(url, [Rule(path="^/e$", chunked=True)]) as proxy:
+        resp = requests.get(proxy.base_url + "/e", timeout=5)
+        host, port = proxy.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(b"GET /e HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            wire = b""
+            while chunk := sock.recv(65536):
+                wire += chunk
+    assert resp.headers["Transfer-Encoding"] == "chunked" and "Content-Length" not in resp.headers
+    assert resp.json() == {"a": "y" * 300}
+    head, _, framed = wire.partition(b"\r\n\r\n")
+    assert b"transfer-encoding: chunked" in head.lower()
+    assert framed.count(b"\r\n40\r\n") + framed.startswith(b"40\r\n") >= 4 and framed.endswith(b"0\r\n\r\n")
+
+
+def test_response_conditions(answers: tuple[str, dict]) -> None:
+    url, state = answers
+    state["status"] = 404
+    state["headers"] = {"Content-Type": "application/json", "X-Total-Count": "3", "X-Result-Count": "2"}
+    rules = [
+        Rule(path="^/e$", when_error=True, set_headers={"X-Error": "1"}),
+        Rule(path="^/e$", when_media="^text/", set_headers={"X-Text": "1"}),
+        Rule(path="^/e$", when_partial_list=True, set_headers={"X-Partial": "1"}),
+    ]
+    with FaultProxy(url, rules) as proxy:
+        resp = requests.get(proxy.base_url + "/e", timeout=5)
+    assert resp.headers.get("X-Error") == "1" and resp.headers.get("X-Partial") == "1"
+    assert "X-Text" not in resp.headers
+    assert proxy.hits == 2
+    state["status"] = 200
+    state["headers"]["X-Result-Count"] = "3"
+    with FaultProxy(url, rules) as proxy:
+        resp = requests.get(proxy.base_url + "/e", timeout=5)
+    assert proxy.hits == 0 and proxy.changes == 0
+
+
+def test_request_side_variations(answers: tuple[str, dict]) -> None:
+    url, state = answers
+    rule = Rule(
+        path="^/n/?$",
+        request_path_sub=("/$", ""),
+        request_reorder_members=True,
+        request_reverse_arrays=("/data",),
+        request_datetime_form="millis",
+    )
+    with FaultProxy(url, [rule]) as proxy:
+        requests.post(
+            proxy.base_url + "/n/",
+            json={"notifiedAt": "2024-01-01T00:00:00Z", "data": [{"id": "a"}, {"id": "b"}]},
+            timeout=5,
+        )
+    assert state["seen"][-1]["path"] == "/n"
+    sent = json.loads(state["seen"][-1]["body"])
+    assert list(sent) == ["data", "notifiedAt"]
+    assert sent == {"notifiedAt": "2024-01-01T00:00:00.000Z", "data": [{"id": "b"}, {"id": "a"}]}
+    assert proxy.changes == 1
+
+
+def test_a_matching_rule_that_alters_nothing_is_no_change(answers: tuple[str, dict]) -> None:
+    url, state = answers
+    state["body"] = json.dumps({"name": "x"}).encode()
+    with FaultProxy(url, [Rule(path="^/e$", datetime_form="millis", json_wrap=("/@context",))]) as proxy:
+        requests.get(proxy.base_url + "/e", timeout=5)
+    assert proxy.hits == 1 and proxy.changes == 0
