@@ -134,12 +134,33 @@ def equal(what: str, got: Any, expected: Any) -> None:
         fail(f"{what}: expected {expected!r}, got {got!r}", expected=expected, seen=got)
 
 
-def member(what: str, obj: dict[str, Any], key: str) -> Any:
+def member(what: str, obj: dict[str, Any], key: str, kind: type | tuple[type, ...] | None = None) -> Any:
+    """The member ``key`` of a JSON object; with ``kind``, it must also be of that JSON type (dict for
+    an object, list for an array, str, ...), so that reading it further cannot trip the scenario."""
     if not isinstance(obj, dict) or key not in obj:
         fail(
-            f"{what}: expected member {key!r}; members present: {sorted(obj) if isinstance(obj, dict) else obj!r}"
+            f"{what}: expected member {key!r}; members present: {sorted(obj) if isinstance(obj, dict) else obj!r}",
+            expected=f"member {key!r}",
         )
-    return obj[key]
+    value = obj[key]
+    if kind is not None and (
+        not isinstance(value, kind) or isinstance(value, bool) and bool not in _kinds(kind)
+    ):
+        names = " or ".join(JSON_TYPE_NAMES.get(k, k.__name__) for k in _kinds(kind))
+        fail(f"{what}: member {key!r} should be {names}, got {value!r}"[:600], expected=names, seen=value)
+    return value
+
+
+JSON_TYPE_NAMES: dict[type, str] = {
+    dict: "a JSON object",
+    list: "a JSON array",
+    str: "a string",
+    int: "an integer",
+}
+
+
+def _kinds(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
 
 
 def absent(what: str, obj: dict[str, Any], key: str) -> None:

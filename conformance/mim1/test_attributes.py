@@ -68,7 +68,7 @@ def test_append_new_attribute(ngsild: NgsiLdOps, run_ids: RunIds, content_type: 
     attr = build(run_ids)
     resp = ngsild.append_attrs(entity["id"], _form({"extra": attr}, content_type), content_type=content_type)
     checks.status_is(resp, 204)
-    got = checks.member("entity after append", _body(ngsild, entity["id"]), "extra")
+    got = checks.member("entity after append", _body(ngsild, entity["id"]), "extra", kind=dict)
     checks.equal("extra.type", got.get("type"), kind)
     checks.equal(f"extra.{member}", got.get(member), attr[member])
 
@@ -392,7 +392,7 @@ def test_property_metadata(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str
     attr = prop(20.5, **SUB_ATTRIBUTES[shape])
     entity = probe(run_ids, reading=attr)
     made(ngsild, _form(entity, content_type), content_type=content_type)
-    got = checks.member("entity", _body(ngsild, entity["id"]), "reading")
+    got = checks.member("entity", _body(ngsild, entity["id"]), "reading", kind=dict)
     for key, expected in attr.items():
         checks.equal(f"reading.{key}", got.get(key), expected)
 
@@ -407,7 +407,7 @@ def test_property_metadata(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str
 def test_relationship_metadata(ngsild: NgsiLdOps, run_ids: RunIds, shape: str) -> None:
     attr = rel(run_ids.entity_id("MimcheckSite"), **SUB_ATTRIBUTES[shape])
     entity = made(ngsild, probe(run_ids, near=attr))
-    got = checks.member("entity", _body(ngsild, entity["id"]), "near")
+    got = checks.member("entity", _body(ngsild, entity["id"]), "near", kind=dict)
     for key, expected in attr.items():
         checks.equal(f"near.{key}", got.get(key), expected)
 
@@ -422,7 +422,7 @@ def test_relationship_metadata(ngsild: NgsiLdOps, run_ids: RunIds, shape: str) -
 def test_geoproperty_metadata(ngsild: NgsiLdOps, run_ids: RunIds, shape: str) -> None:
     attr = geo(point(5.5, 45.1), **SUB_ATTRIBUTES[shape])
     entity = made(ngsild, probe(run_ids, area=attr))
-    got = checks.member("entity", _body(ngsild, entity["id"]), "area")
+    got = checks.member("entity", _body(ngsild, entity["id"]), "area", kind=dict)
     for key, expected in attr.items():
         checks.equal(f"area.{key}", got.get(key), expected)
 
@@ -442,7 +442,7 @@ def _typed_round_trip(
             entity["id"], _form({"sample": attr}, content_type), content_type=content_type
         )
         checks.status_is(resp, 204)
-    got = checks.member("entity", _body(ngsild, entity["id"]), "sample")
+    got = checks.member("entity", _body(ngsild, entity["id"]), "sample", kind=dict)
     checks.equal("sample.type", got.get("type"), kind)
     checks.equal("sample.observedAt", got.get("observedAt"), OBSERVED_AT)
     return got, attr[member], member

@@ -148,7 +148,7 @@ def test_attributes_details(
     items = checks.json_array(resp)
     found = {i.get("attributeName"): i for i in items if isinstance(i, dict)}
     for name in attrs:
-        item = checks.member("Attribute details by attributeName", found, name)
+        item = checks.member("Attribute details by attributeName", found, name, kind=dict)
         checks.equal(f"Attribute {name} type", item.get("type"), "Attribute")
         _uri(f"Attribute {name} id", item.get("id"))
 

@@ -182,7 +182,7 @@ def test_relationships_stay_relationships(ngsild: NgsiLd, run_ids: RunIds, model
     checks.status_is(resp, 200)
     body = checks.json_object(resp)
     for name, target in sdm.relationships(entity).items():
-        attribute = checks.member(f"{model} normalized form", body, name)
+        attribute = checks.member(f"{model} normalized form", body, name, kind=dict)
         if not isinstance(attribute, dict):
             checks.fail(f"{model} {name}: expected a Relationship object, got {attribute!r}")
         checks.equal(f"{model} {name} 'type'", attribute.get("type"), "Relationship")
@@ -205,7 +205,7 @@ def test_location_stays_geojson(ngsild: NgsiLd, run_ids: RunIds, model: str) -> 
     entity = _created(ngsild, model, run_ids)
     resp = ngsild.get_entity(entity["id"])
     checks.status_is(resp, 200)
-    location = checks.member(f"{model} normalized form", checks.json_object(resp), "location")
+    location = checks.member(f"{model} normalized form", checks.json_object(resp), "location", kind=dict)
     if not isinstance(location, dict):
         checks.fail(f"{model} location: expected a GeoProperty object, got {location!r}")
     checks.equal(f"{model} location 'type'", location.get("type"), "GeoProperty")

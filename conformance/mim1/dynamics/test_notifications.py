@@ -376,11 +376,11 @@ def test_notification_format(
         checks.equal("keyValues condition", data.get("condition"), "ok")
         checks.equal("keyValues isPartOf", data.get("isPartOf"), entity["isPartOf"]["object"])
     else:
-        temperature = checks.member("normalized entity", data, "temperature")
+        temperature = checks.member("normalized entity", data, "temperature", kind=dict)
         checks.equal("temperature.type", temperature.get("type"), "Property")
         checks.equal("temperature.value", temperature.get("value"), 30.5)
         checks.equal("temperature.unitCode", temperature.get("unitCode"), "CEL")
-        relation = checks.member("normalized entity", data, "isPartOf")
+        relation = checks.member("normalized entity", data, "isPartOf", kind=dict)
         checks.equal("isPartOf.type", relation.get("type"), "Relationship")
         checks.equal("isPartOf.object", relation.get("object"), entity["isPartOf"]["object"])
 
@@ -400,7 +400,7 @@ def test_notification_concise(
     entity, _, _, data = _notified_entity(
         ngsild, dyn, notifications, run_ids, notification={"format": "concise"}
     )
-    temperature = checks.member("concise entity", data, "temperature")
+    temperature = checks.member("concise entity", data, "temperature", kind=dict)
     if not isinstance(temperature, dict) or temperature.get("value") != 30.5 or "type" in temperature:
         checks.fail(
             f"concise temperature: expected {{'value': 30.5, 'unitCode': 'CEL'}}, got {temperature!r}"
@@ -686,7 +686,7 @@ def test_bookkeeping_success(
         notifications.window,
     )
     checks.status_is(resp, 200)
-    notification = checks.member("subscription", checks.json_object(resp), "notification")
+    notification = checks.member("subscription", checks.json_object(resp), "notification", kind=dict)
     times_sent = checks.member("notification", notification, "timesSent")
     if isinstance(times_sent, bool) or not isinstance(times_sent, int | float) or times_sent < 1:
         checks.fail(f"notification.timesSent: expected a number >= 1, got {times_sent!r}")
@@ -732,7 +732,7 @@ def test_bookkeeping_failure(
         notifications.window * 2,
     )
     checks.status_is(resp, 200)
-    notification = checks.member("subscription", got, "notification")
+    notification = checks.member("subscription", got, "notification", kind=dict)
     checks.is_datetime("notification.lastFailure", checks.member("notification", notification, "lastFailure"))
     checks.equal("notification.status", notification.get("status"), "failed")
     after = ngsild.get_entity(entity["id"])

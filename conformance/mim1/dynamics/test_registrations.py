@@ -275,7 +275,7 @@ def test_registration_intervals(dyn: Dynamics, run_ids: RunIds, member: str) -> 
 
     interval = {"startAt": "2020-01-01T00:00:00.000Z", "endAt": "2030-01-01T00:00:00.000Z"}
     body = _registered(dyn, _registration(run_ids, **{member: interval}))
-    got = checks.member("registration", _retrieved(dyn, body["id"]), member)
+    got = checks.member("registration", _retrieved(dyn, body["id"]), member, kind=dict)
     for key in ("startAt", "endAt"):
         checks.equal(f"{member}.{key}", parse_time(got.get(key)), parse_time(interval[key]))
 

@@ -102,9 +102,9 @@ def test_retrieve_subscription(dyn: Dynamics, run_ids: RunIds, accept: str) -> N
     checks.equal("watchedAttributes", got.get("watchedAttributes"), ["temperature"])
     checks.equal("q", str(got.get("q", "")).replace(" ", ""), "temperature>40")
     checks.equal("subscriptionName", got.get("subscriptionName"), "mimcheck")
-    notification = checks.member("subscription", got, "notification")
+    notification = checks.member("subscription", got, "notification", kind=dict)
     checks.equal("notification.format", notification.get("format"), "keyValues")
-    endpoint = checks.member("notification", notification, "endpoint")
+    endpoint = checks.member("notification", notification, "endpoint", kind=dict)
     checks.equal("notification.endpoint.uri", endpoint.get("uri"), UNUSED_ENDPOINT)
     if accept == JSONLD:
         checks.member("application/ld+json response", got, "@context")
