@@ -34,6 +34,10 @@ class CallbackServer:
         with self._lock:
             self._routes[prefix] = handler
 
+    def unroute(self, prefix: str) -> None:
+        with self._lock:
+            self._routes.pop(prefix, None)
+
     def _dispatch(self, request: BaseHTTPRequestHandler) -> None:
         path = request.path.split("?", 1)[0]
         with self._lock:

@@ -25,7 +25,7 @@ def ngsild(http: RecordingClient, profile: TargetProfile, cleanup: Cleanup) -> N
 @pytest.fixture(scope="session")
 def contexts(callback_server: CallbackServer) -> Iterator[ContextServer]:
     """The suite's @context server, once per session, where the target can reach the suite."""
-    with ContextServer(shared=callback_server) as server:
+    with ContextServer(callback_server) as server:
         yield server
 
 

@@ -38,7 +38,7 @@ def _subject_capability(request: pytest.FixtureRequest, profile: TargetProfile) 
 def sdm_contexts(callback_server: CallbackServer) -> Iterator[ContextServer]:
     """The suite's @context server (it serves the subjects' context.jsonld copies of
     fixtures/contexts/sdm-*.jsonld), where the target can reach the suite."""
-    with ContextServer(shared=callback_server) as server:
+    with ContextServer(callback_server) as server:
         yield server
 
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,23 +23,13 @@ CONTEXT_PATH = "/contexts/"
 
 
 class ContextServer:
-    """``with ContextServer(host, port, advertised) as server: server.url("mimcheck-v1.jsonld")``"""
+    """The suite's @context documents as a route handler on the one callback server:
+    ``with ContextServer(server) as contexts: contexts.url("mimcheck-v1.jsonld")``"""
 
-    def __init__(
-        self,
-        bind_host: str = "127.0.0.1",
-        bind_port: int = 0,
-        advertised: str | None = None,
-        *,
-        shared: CallbackServer | None = None,
-    ) -> None:
-        self.bind_host = bind_host
-        self.bind_port = bind_port
-        self.advertised = advertised.rstrip("/") if advertised else None
-        self.shared = shared  # serve through the session's callback server instead of binding
+    def __init__(self, server: CallbackServer) -> None:
+        self.server = server
         self.folder: Path = fixtures.root() / "contexts"
         self.hits: list[str] = []
-        self._server: ThreadingHTTPServer | None = None
         self._closed_socket: socket.socket | None = None
 
     # -- documents ------------------------------------------------------------------------------
@@ -53,15 +42,7 @@ class ContextServer:
 
     @property
     def base_url(self) -> str:
-        if self.shared is not None:
-            return self.shared.base_url
-        if self.advertised:
-            return self.advertised
-        assert self._server is not None, "the context server is not started"
-        host, port = self._server.server_address[:2]
-        if host in ("0.0.0.0", "::", ""):
-            host = "127.0.0.1"
-        return f"http://{host}:{port}"
+        return self.server.base_url
 
     def url(self, name: str) -> str:
         if not (self.folder / name).is_file():
@@ -99,26 +80,7 @@ class ContextServer:
             request.wfile.write(body)
 
     def __enter__(self) -> ContextServer:
-        server = self
-        if self.shared is not None:
-            self.shared.route(CONTEXT_PATH, self.serve)
-            self._open_closed_socket()
-            return self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                server.serve(self)
-
-            do_HEAD = do_GET  # noqa: N815
-
-        self._server = ThreadingHTTPServer((self.bind_host, self.bind_port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="mimcheck-contexts").start()
+        self.server.route(CONTEXT_PATH, self.serve)
         self._open_closed_socket()
         return self
 
@@ -128,10 +90,7 @@ class ContextServer:
         self._closed_socket = closed
 
     def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self.server.unroute(CONTEXT_PATH)
         if self._closed_socket is not None:
             self._closed_socket.close()
             self._closed_socket = None

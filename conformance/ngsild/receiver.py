@@ -1,7 +1,8 @@
-"""The suite's notification receiver: an HTTP server the target sends NGSI-LD notifications to.
+"""The suite's notification receiver: the route of the session's callback server that the target
+sends NGSI-LD notifications to.
 
-It is started once per session, bound at the profile's ``[notifications] bind`` address and
-advertised to the target as ``callback_url`` (else as the bound address). Every request it gets is
+The callback server is bound at the profile's ``[notifications] bind`` address and advertised to
+the target as ``callback_url`` (else as the bound address). Every request it gets is
 recorded with its arrival time (monotonic and wall clock), path, headers and body, and answered
 ``200 OK`` (clause 5.8.6 counts only 200 OK as a successful notification). Scenarios give each
 subscription its own endpoint path and wait for notifications there on a ``threading.Condition``,
@@ -16,17 +17,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from conformance.callback_server import CallbackServer
 
 MAX_BODY_BYTES = 4_000_000
 BASE_PATH = "/mimcheck-notify"
-
-
-class ReceiverError(RuntimeError):
-    """The receiver cannot be started (the address cannot be bound)."""
 
 
 @dataclass(frozen=True)
@@ -96,24 +93,12 @@ class Endpoint:
 
 
 class NotificationReceiver:
-    """``with NotificationReceiver(host, port, callback_url) as rx: ep = rx.endpoint("name")``"""
+    """Notification endpoints as route handlers on the suite's one callback server:
+    ``rx = NotificationReceiver(server).start(); ep = rx.endpoint("name")``."""
 
-    def __init__(
-        self,
-        bind_host: str = "127.0.0.1",
-        bind_port: int = 0,
-        callback_url: str | None = None,
-        *,
-        default_timeout: float = 5.0,
-        shared: CallbackServer | None = None,
-    ) -> None:
-        self.shared = shared  # receive through the session's callback server instead of binding
-        self.bind_host = bind_host
-        self.bind_port = bind_port
-        self.callback_url = callback_url.rstrip("/") if callback_url else None
+    def __init__(self, server: CallbackServer, *, default_timeout: float = 5.0) -> None:
+        self.server = server
         self.default_timeout = default_timeout
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._cond = threading.Condition()
         self._received: list[Received] = []
         self._status: dict[str, int] = {}
@@ -122,40 +107,11 @@ class NotificationReceiver:
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> NotificationReceiver:
-        receiver = self
-        if self.shared is not None:
-            self.shared.route(BASE_PATH, self._handle)
-            return self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-            def _handle(self) -> None:
-                receiver._handle(self)
-
-            do_POST = do_PUT = do_PATCH = do_GET = do_DELETE = _handle  # noqa: N815
-
-        try:
-            self._server = ThreadingHTTPServer((self.bind_host, self.bind_port), Handler)
-        except OSError as exc:
-            raise ReceiverError(
-                f"cannot bind the notification receiver at {self.bind_host}:{self.bind_port}: {exc}"
-            ) from None
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="mimcheck-receiver", daemon=True
-        )
-        self._thread.start()
+        self.server.route(BASE_PATH, self._handle)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self.server.unroute(BASE_PATH)
 
     def __enter__(self) -> NotificationReceiver:
         return self.start()
@@ -165,19 +121,12 @@ class NotificationReceiver:
 
     @property
     def bound_url(self) -> str:
-        if self.shared is not None:
-            return self.shared.bound_url
-        if self._server is None:
-            raise ReceiverError("the notification receiver is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.server.bound_url
 
     @property
     def base_url(self) -> str:
         """The address the target is told to send notifications to."""
-        if self.shared is not None:
-            return self.shared.base_url
-        return self.callback_url or self.bound_url
+        return self.server.base_url
 
     # -- endpoints -----------------------------------------------------------------------
 

@@ -8,13 +8,16 @@ import time
 import pytest
 import requests
 
-from conformance.ngsild.receiver import NotificationReceiver, ReceiverError
+from conformance.callback_server import CallbackServer, CallbackServerError
+from conformance.ngsild.receiver import NotificationReceiver
 
 
 @pytest.fixture
 def receiver():
-    with NotificationReceiver("127.0.0.1", 0, default_timeout=2.0) as rx:
+    server = CallbackServer("127.0.0.1", 0).start()
+    with NotificationReceiver(server, default_timeout=2.0) as rx:
         yield rx
+    server.stop()
 
 
 def _post(url: str, body: object, **headers: str) -> requests.Response:
@@ -82,19 +85,29 @@ def test_answer_with_a_failure_status(receiver: NotificationReceiver) -> None:
 
 
 def test_callback_url_is_advertised() -> None:
-    with NotificationReceiver("127.0.0.1", 0, "http://10.1.2.3:8765/") as rx:
-        assert rx.base_url == "http://10.1.2.3:8765"
-        assert rx.endpoint("x").url.startswith("http://10.1.2.3:8765/")
-        assert rx.bound_url.startswith("http://127.0.0.1:")
+    server = CallbackServer("127.0.0.1", 0, "http://10.1.2.3:8765/").start()
+    try:
+        with NotificationReceiver(server) as rx:
+            assert rx.base_url == "http://10.1.2.3:8765"
+            assert rx.endpoint("x").url.startswith("http://10.1.2.3:8765/")
+            assert rx.bound_url.startswith("http://127.0.0.1:")
+    finally:
+        server.stop()
 
 
-def test_address_in_use_is_a_receiver_error() -> None:
+def test_address_in_use_is_a_callback_server_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        with pytest.raises(ReceiverError, match="cannot bind"):
-            NotificationReceiver("127.0.0.1", port).start()
+        with pytest.raises(CallbackServerError, match="cannot bind"):
+            CallbackServer("127.0.0.1", port).start()
+
+
+def test_a_stopped_receiver_no_longer_answers(receiver: NotificationReceiver) -> None:
+    endpoint = receiver.endpoint("gone")
+    receiver.stop()
+    assert _post(endpoint.url, {}).status_code == 404
 
 
 def test_non_json_body_is_kept(receiver: NotificationReceiver) -> None:
