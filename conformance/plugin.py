@@ -1,4 +1,6 @@
-"""The pytest plugin: target configuration, fixtures, case outcomes, evidence, Allure labels.
+"""The pytest plugin: target configuration, collection (MIM choice, narrowing, the run's plan), case
+outcomes, evidence, progress and the certificate at the end. The scenarios' fixtures are in
+``scenario_fixtures``, a case's outcome rules in ``case_outcome``, Allure labels in ``allure_labels``.
 
 The module registers one ``MimcheckPlugin`` object per pytest run (as pytest's own junitxml plugin
 does); the object owns all the run's state, there are no module globals. It stays inert for test
@@ -14,30 +16,29 @@ import json
 import signal
 import sys
 import time
-import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance import evidence
+from conformance.allure_labels import allure_marks
 from conformance.auth import AuthError, make_authorizer
-from conformance.callback_server import CallbackServer, CallbackServerError
+from conformance.case_outcome import CaseState, exc_text, judge
 from conformance.cleanup import Cleanup
-from conformance.outcomes import CheckFailed, Inconclusive, NotApplicable
+from conformance.outcomes import Inconclusive, NotApplicable
 from conformance.preflight import Preflight, default_tmf_probes, run_preflight
 from conformance.profiles import MIMS, ProfileError, TargetProfile, from_url, load_profile
 from conformance.recording import RecordingClient, RunClock, exchange_text
 from conformance.records import CaseResult
 from conformance.redaction import Redactor
-from conformance.requirements import Requirement, case_id_of, of_item
+from conformance.requirements import case_id_of, of_item
 from conformance.run_ids import RunIds, new_run_id
+from conformance.run_plan import RunPlan, read_only_file
 from conformance.verdicts import Verdict
 
 PROPERTY = "mimcheck-case"
-PLAN_DIR = ".plan"
 PLUGIN_NAME = "mimcheck-run"
 
 
@@ -66,6 +67,10 @@ def pytest_configure(config: pytest.Config) -> None:
     plugin = MimcheckPlugin(config)
     config.stash[_PLUGIN] = plugin
     config.pluginmanager.register(plugin, PLUGIN_NAME)
+    from conformance import scenario_fixtures
+
+    if not config.pluginmanager.is_registered(scenario_fixtures):
+        config.pluginmanager.register(scenario_fixtures, "mimcheck-fixtures")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -82,49 +87,6 @@ def plugin_of(config: pytest.Config) -> MimcheckPlugin:
     return config.stash[_PLUGIN]
 
 
-@dataclass
-class CaseState:
-    """What the run learns about one test case across its setup, call and teardown."""
-
-    case_id: str
-    nodeid: str
-    requirement: Requirement
-    verdict: Verdict | None = None
-    reason: str = ""
-    blocked_by: str | None = None
-    failure: dict[str, Any] | None = None
-    trace: str | None = None
-    exchanges: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    duration: float = 0.0
-
-
-class CaseEvidence:
-    """What a scenario adds to its case's evidence: notes and named attachments (the public way for
-    scenarios and their fixtures to record more than the HTTP exchanges)."""
-
-    def __init__(self, plugin: MimcheckPlugin, nodeid: str) -> None:
-        self._plugin = plugin
-        self._nodeid = nodeid
-
-    def note(self, text: str) -> None:
-        case = self._plugin.cases.get(self._nodeid)
-        if case is not None:
-            case.notes.append(text)
-
-    def attach(self, name: str, text: str) -> None:
-        """A note in the evidence file and an attachment in the Allure report."""
-        self.note(f"{name}:\n{text}")
-        try:
-            import allure
-
-            allure.attach(
-                self._plugin.redactor.text(text), name=name, attachment_type=allure.attachment_type.TEXT
-            )
-        except Exception:  # noqa: BLE001 - evidence must never break a verdict
-            pass
-
-
 class MimcheckPlugin:
     """Per-process state of a conformance run (one per xdist worker, plus the controller)."""
 
@@ -139,9 +101,7 @@ class MimcheckPlugin:
         self.ids = RunIds(self.run_id, self.worker)
         self.cases: dict[str, CaseState] = {}
         self.results: dict[str, CaseResult] = {}
-        self.plan: dict[str, dict[str, Any]] = {}
-        self.deselected: dict[str, str] = {}  # case id -> requirement id, for a narrowed run
-        self.narrowed_by: list[str] = []
+        self.plan = RunPlan()
         self.active = False  # the session collected conformance scenarios
         self.started = time.time()
         self.collected = 0
@@ -248,7 +208,7 @@ class MimcheckPlugin:
         for item in scenarios:
             req = of_item(item)
             assert req is not None
-            for mark in _allure_marks(req):
+            for mark in allure_marks(req):
                 item.add_marker(mark)
         keep = list(items)
         chosen = self.config.getoption("mim_select")
@@ -264,10 +224,13 @@ class MimcheckPlugin:
                 config.hook.pytest_deselected(items=dropped)
         only = self.config.getoption("--mim-only-file")
         if only:
-            wanted = _read_only_file(only)
+            try:
+                wanted = read_only_file(only)
+            except OSError as exc:
+                raise pytest.UsageError(f"mimcheck: --mim-only-file {only}: {exc.strerror}") from None
             dropped = [i for i in keep if of_item(i) is not None and not ({i.nodeid, case_id_of(i)} & wanted)]
             keep = [i for i in keep if i not in dropped]
-            self.narrowed_by.append("--only")
+            self.plan.narrowed("--only")
             if dropped:
                 config.hook.pytest_deselected(items=dropped)
         items[:] = keep
@@ -279,10 +242,9 @@ class MimcheckPlugin:
             case = case_id_of(item)
             req = of_item(item)
             if case is not None and req is not None:
-                self.deselected[case] = req.id
-                how = "--only" if "--only" in self.narrowed_by else _deselection_option(self.config)
-                if how not in self.narrowed_by:
-                    self.narrowed_by.append(how)
+                self.plan.deselected[case] = req.id
+                if "--only" not in self.plan.narrowed_by:
+                    self.plan.narrowed(_deselection_option(self.config))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if not self.active:
@@ -291,13 +253,10 @@ class MimcheckPlugin:
             req = of_item(item)
             case = case_id_of(item)
             if req is not None and case is not None:
-                self.plan[case] = {"nodeid": item.nodeid, "requirement": req.to_json()}
-        self.collected = len(self.plan)
+                self.plan.cases[case] = {"nodeid": item.nodeid, "requirement": req.to_json()}
+        self.collected = len(self.plan.cases)
         if self.out_dir is not None:
-            folder = self.out_dir / PLAN_DIR
-            folder.mkdir(parents=True, exist_ok=True)
-            document = {"plan": self.plan, "deselected": self.deselected, "narrowed_by": self.narrowed_by}
-            (folder / f"{self.worker or 'main'}.json").write_text(json.dumps(document), encoding="utf-8")
+            self.plan.write(self.out_dir, self.worker or "main")
         if self.config.getoption("--mim-progress") and self.collected and (self.is_controller):
             self.say(f"mimcheck: {self.collected} test cases collected")
 
@@ -335,14 +294,14 @@ class MimcheckPlugin:
         case.exchanges.extend(self.take_exchanges())
         case.duration += report.duration
         if report.when in ("setup", "call") and (report.failed or report.skipped):
-            _judge(case, call.excinfo, report.when)
+            judge(case, call.excinfo, report.when)
         elif report.when == "call" and report.passed:
             case.verdict, case.reason = Verdict.PASS, ""
         if report.when == "call":
             self._attach(case)
         elif report.when == "teardown":
             if report.failed:
-                case.notes.append(f"teardown failed: {_exc_text(call.excinfo)}")
+                case.notes.append(f"teardown failed: {exc_text(call.excinfo)}")
             if self.cleanup.failures:
                 case.notes.extend(f"cleanup: {failure}" for failure in self.cleanup.failures)
                 self.cleanup.failures.clear()
@@ -443,16 +402,14 @@ class MimcheckPlugin:
             profile = self.profile()
         except pytest.UsageError:
             return
-        plan, deselected, narrowed_by = _read_plans(
-            self.out_dir, self.plan, self.deselected, self.narrowed_by
-        )
+        plan = self.plan.merged_with_written(self.out_dir)
         write_run_outputs(
             out_dir=self.out_dir,
             profile=profile,
             results=list(self.results.values()),
-            plan=plan,
-            deselected=deselected,
-            narrowed_by=narrowed_by,
+            plan=plan.cases,
+            deselected=plan.deselected,
+            narrowed_by=plan.narrowed_by,
             started=self.started,
             finished=time.time(),
             run_id=self.run_id,
@@ -461,154 +418,9 @@ class MimcheckPlugin:
         )
 
 
-# ---------------------------------------------------------------------------------------------
-# Case outcomes: FAIL only from an explicit check
-
-
-def _exc_text(excinfo: pytest.ExceptionInfo[BaseException] | None) -> str:
-    if excinfo is None:
-        return ""
-    return f"{excinfo.typename}: {excinfo.value}"[:2000]
-
-
-def _judge(case: CaseState, excinfo: pytest.ExceptionInfo[BaseException] | None, when: str) -> None:
-    """The outcome of a case whose setup or call did not pass."""
-    exc = excinfo.value if excinfo is not None else None
-    if isinstance(exc, NotApplicable):
-        case.verdict, case.reason = Verdict.NOT_APPLICABLE, exc.reason
-    elif isinstance(exc, Inconclusive):
-        case.verdict, case.reason, case.blocked_by = Verdict.INCONCLUSIVE, exc.reason, exc.blocked_by
-    elif isinstance(exc, CheckFailed) and when == "call":
-        exc.requirement = case.requirement.id
-        case.verdict, case.reason, case.failure = Verdict.FAIL, str(exc)[:2000], exc.details()
-    elif isinstance(exc, AuthError):
-        case.verdict, case.reason = Verdict.INCONCLUSIVE, f"authentication: {exc}"
-        case.blocked_by = f"authentication: {exc}"
-    elif isinstance(exc, CallbackServerError):
-        case.verdict, case.reason = Verdict.INCONCLUSIVE, str(exc)
-        case.blocked_by = str(exc)
-    elif isinstance(exc, pytest.skip.Exception):
-        case.verdict = Verdict.INCONCLUSIVE
-        case.reason = f"skipped without a verdict: {exc}"
-    else:
-        # Anything else is the suite's own error (a scenario helper's KeyError, a missing fixture
-        # file): never blamed on the product.
-        case.verdict = Verdict.INCONCLUSIVE
-        case.reason = f"suite error ({when}): {_exc_text(excinfo)}"
-        case.blocked_by = f"suite error: {excinfo.typename if excinfo else 'unknown'}"
-        if excinfo is not None:
-            case.trace = "".join(traceback.format_exception(excinfo.value))[-8000:]
-
-
 def _deselection_option(config: pytest.Config) -> str:
     if config.getoption("keyword"):
         return f"-k {config.getoption('keyword')}"
     if config.getoption("markexpr"):
         return f"-m {config.getoption('markexpr')}"
     return "deselection"
-
-
-def _read_only_file(path: str) -> set[str]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise pytest.UsageError(f"mimcheck: --mim-only-file {path}: {exc.strerror}") from None
-    return {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
-
-
-def _read_plans(
-    out_dir: Path, plan: dict[str, Any], deselected: dict[str, str], narrowed_by: list[str]
-) -> tuple[dict[str, Any], dict[str, str], list[str]]:
-    """Merge the plans that each process (xdist workers) wrote at collection, then remove them."""
-    merged_plan, merged_desel, merged_by = dict(plan), dict(deselected), list(narrowed_by)
-    folder = out_dir / PLAN_DIR
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.json")):
-            try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            merged_plan.update(doc.get("plan", {}))
-            merged_desel.update(doc.get("deselected", {}))
-            merged_by += [b for b in doc.get("narrowed_by", []) if b not in merged_by]
-            path.unlink(missing_ok=True)
-        try:
-            folder.rmdir()
-        except OSError:
-            pass
-    return merged_plan, merged_desel, merged_by
-
-
-# ---------------------------------------------------------------------------------------------
-# Fixtures
-
-
-@pytest.fixture(scope="session")
-def mim_plugin(request: pytest.FixtureRequest) -> MimcheckPlugin:
-    return plugin_of(request.config)
-
-
-@pytest.fixture(scope="session")
-def profile(mim_plugin: MimcheckPlugin) -> TargetProfile:
-    return mim_plugin.profile()
-
-
-@pytest.fixture(scope="session")
-def http(mim_plugin: MimcheckPlugin) -> RecordingClient:
-    """The recording HTTP client."""
-    return mim_plugin.client()
-
-
-@pytest.fixture(scope="session")
-def run_ids(mim_plugin: MimcheckPlugin) -> RunIds:
-    return mim_plugin.ids
-
-
-@pytest.fixture
-def case_evidence(mim_plugin: MimcheckPlugin, request: pytest.FixtureRequest) -> CaseEvidence:
-    """Notes and attachments for this case's evidence (besides its HTTP exchanges)."""
-    return CaseEvidence(mim_plugin, request.node.nodeid)
-
-
-@pytest.fixture(scope="session")
-def callback_server(profile: TargetProfile) -> Iterator[CallbackServer]:
-    """Where the target reaches the suite (served @contexts, notifications): one server a session."""
-    settings = profile.notifications
-    server = CallbackServer(settings.bind_host, settings.bind_port, settings.callback_url)
-    try:
-        server.start()
-    except CallbackServerError as exc:
-        raise Inconclusive(str(exc)) from None
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def cleanup(mim_plugin: MimcheckPlugin) -> Iterator[Cleanup]:
-    """Undo actions pushed by a test case run at its teardown."""
-    mark = mim_plugin.cleanup.mark()
-    yield mim_plugin.cleanup
-    mim_plugin.cleanup.unwind(mark)
-
-
-def _allure_marks(req: Requirement) -> list[pytest.MarkDecorator]:
-    """Allure labels of a scenario: epic MIM, feature area, story requirement, severity, spec link.
-
-    Given as markers at collection, so that cases stopped in set-up (NOT_APPLICABLE) carry them too."""
-    marks = [
-        pytest.mark.allure_label(req.mim.upper(), label_type="epic"),
-        pytest.mark.allure_label(req.area, label_type="feature"),
-        pytest.mark.allure_label(f"{req.id} {req.title}", label_type="story"),
-        pytest.mark.allure_label(
-            {"MUST": "critical", "SHOULD": "normal", "MAY": "minor"}[req.level], label_type="severity"
-        ),
-        pytest.mark.allure_label(req.id, label_type="requirement"),
-        pytest.mark.allure_label(req.level, label_type="tag"),
-    ]
-    if req.capability:
-        marks.append(pytest.mark.allure_label(req.capability, label_type="tag"))
-    if req.spec_link:
-        marks.append(
-            pytest.mark.allure_link(req.spec_link, link_type="link", name=f"{req.spec} clause {req.clause}")
-        )
-    return marks

@@ -5,11 +5,11 @@ from collections.abc import Iterator
 import pytest
 
 from conformance.callback_server import CallbackServer
+from conformance.case_outcome import CaseEvidence
 from conformance.mim1.dynamics.support import Notifications
 from conformance.ngsild.api import NgsiLd
 from conformance.ngsild.receiver import NotificationReceiver
 from conformance.ngsild.subscriptions import Dynamics
-from conformance.plugin import CaseEvidence
 from conformance.profiles import TargetProfile
 from conformance.run_ids import RunIds
 

@@ -10,9 +10,9 @@ from typing import Any
 import requests
 
 from conformance import checks
+from conformance.case_outcome import CaseEvidence
 from conformance.ngsild.receiver import Endpoint, NotificationReceiver, Received
 from conformance.outcomes import precondition
-from conformance.plugin import CaseEvidence
 from conformance.run_ids import RunIds
 
 
