@@ -16,6 +16,7 @@ The statistics and threshold logic in between are pure functions, unit-tested wi
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -32,7 +33,7 @@ from typing import IO, Any, Protocol
 from urllib.parse import quote
 
 from conformance import package_data
-from conformance.profiles import ProfileError, TargetProfile, from_url, load_profile
+from conformance.profiles import ProfileError, TargetProfile
 from conformance.run_ids import new_run_id
 
 # Same meaning as in conformance.cli (not imported from there: locustfiles import this module, and the
@@ -42,7 +43,7 @@ EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
 ENV_STATS = "MIMCHECK_LOAD_STATS"
 ENV_RUN_ID = "MIMCHECK_LOAD_RUN_ID"
 ENV_HEADERS = "MIMCHECK_LOAD_HEADERS"
-ENV_AUTHORIZATION = "MIMCHECK_LOAD_AUTHORIZATION"
+ENV_AUTH = "MIMCHECK_LOAD_AUTH"  # the profile's [auth] as JSON: names of variables, never a secret
 ENV_MAX_FAILURE_RATIO = "MIMCHECK_LOAD_MAX_FAILURE_RATIO"
 ENV_MAX_P95_MS = "MIMCHECK_LOAD_MAX_P95_MS"
 ENV_PROGRESS_SECONDS = "MIMCHECK_LOAD_PROGRESS_SECONDS"
@@ -250,13 +251,19 @@ class LoadSettings:
     headers: dict[str, str]
     thresholds: Thresholds
     progress_seconds: float
+    authorizer: Callable[[], dict[str, str]] | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> LoadSettings:
         headers = json.loads(environ.get(ENV_HEADERS) or "{}")
-        if environ.get(ENV_AUTHORIZATION):
-            headers["Authorization"] = environ[ENV_AUTHORIZATION]
         stats = environ.get(ENV_STATS)
+        authorizer = None
+        if environ.get(ENV_AUTH):
+            from conformance.auth import make_authorizer
+            from conformance.profiles import Auth
+            from conformance.redaction import Redactor
+
+            authorizer = make_authorizer(Auth(**json.loads(environ[ENV_AUTH])), Redactor())
         return cls(
             run_id=environ.get(ENV_RUN_ID) or new_run_id(),
             stats_path=Path(stats) if stats else None,
@@ -266,7 +273,13 @@ class LoadSettings:
                 max_p95_ms=float(environ.get(ENV_MAX_P95_MS, Thresholds.max_p95_ms)),
             ),
             progress_seconds=float(environ.get(ENV_PROGRESS_SECONDS, "5")),
+            authorizer=authorizer,
         )
+
+    def credentials(self) -> dict[str, str]:
+        """The Authorization header for one request: an OAuth2 token is refreshed before it expires,
+        however long the load run lasts."""
+        return self.authorizer() if self.authorizer is not None else {}
 
 
 def attach_reporting(
@@ -385,20 +398,6 @@ def resolve_load_profile(name: str) -> Path:
         name,
         f"no such load profile; pass a locustfile path or one of the built-in ones: {known}",
     )
-
-
-def _default_out() -> Path:
-    return Path("reports") / (time.strftime("%Y%m%d-%H%M%S", time.localtime()) + "-load")
-
-
-def _point_latest(out: Path) -> None:
-    latest = out.parent / "latest-load"
-    try:
-        if latest.is_symlink() or latest.exists():
-            latest.unlink()
-        latest.symlink_to(out.resolve(), target_is_directory=True)
-    except OSError:
-        pass
 
 
 @dataclass(frozen=True)
@@ -672,8 +671,8 @@ def load_target(profile: TargetProfile, ns: argparse.Namespace, out: Path, label
         ENV_MAX_P95_MS: repr(thresholds.max_p95_ms),
         ENV_PROGRESS_SECONDS: str(ns.progress_seconds),
     }
-    if credentials.get("Authorization"):
-        env[ENV_AUTHORIZATION] = credentials["Authorization"]
+    if profile.auth.type != "none":
+        env[ENV_AUTH] = json.dumps(dataclasses.asdict(profile.auth))
     print(
         f"mimcheck load: {ns.locustfile.stem} against {label} ({base}): {ns.users} users, "
         f"spawn {ns.spawn_rate:g}/s, {ns.duration} s, into {out}",
@@ -712,35 +711,18 @@ def load_target(profile: TargetProfile, ns: argparse.Namespace, out: Path, label
 
 
 def cmd_load(ns: argparse.Namespace) -> int:
+    """Resolve the target exactly like `mimcheck run` (the shared run context), then load it."""
+    from conformance.runcontext import check_profile, make_run_folder, resolve_target
+
     try:
         ns.locustfile = resolve_load_profile(ns.profile)
     except ProfileError as exc:
         _err(str(exc))
         return EXIT_USAGE
-    out = Path(ns.out) if ns.out else _default_out()
-    out.mkdir(parents=True, exist_ok=True)
-    out = out.resolve()
-    if not ns.out:
-        _point_latest(out)
-    try:
-        if ns.target:
-            return load_target(load_profile(ns.target), ns, out, ns.target)
-        if ns.target_url:
-            return load_target(from_url(ns.target_url), ns, out, "--target-url")
-    except ProfileError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-
-    from conformance.embedded import EmbeddedReference, EmbeddedStartError
-
-    try:
-        with EmbeddedReference(log=out / "reference.log") as ref:
-            path = out / "target-profile.toml"
-            path.write_text(ref.profile_toml(), encoding="utf-8")
-            return load_target(load_profile(path), ns, out, "the embedded reference platform")
-    except EmbeddedStartError as exc:
-        _err(f"{exc}; start it by hand with `mimcheck serve` to see why, or pass --target/--target-url")
-        return EXIT_UNAVAILABLE
+    out = make_run_folder(ns.out, suffix="-load", latest="latest-load").resolve()
+    with resolve_target(target=ns.target, target_url=ns.target_url, folder=out) as target:
+        check_profile(target.profile)
+        return load_target(target.profile, ns, out, target.label)
 
 
 def add_load_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -61,24 +61,25 @@ def _canonical_url_profile(profile: TargetProfile) -> str:
     return f'[product]\nname = "{profile.name}"\n\n[mim1]\nbase_url = "{base}"\n'
 
 
-def default_out(root: Path | None = None) -> Path:
-    return (root or Path("reports")) / time.strftime("%Y%m%d-%H%M%S", time.localtime())
+def default_out(root: Path | None = None, suffix: str = "") -> Path:
+    return (root or Path("reports")) / (time.strftime("%Y%m%d-%H%M%S", time.localtime()) + suffix)
 
 
-def make_run_folder(out: str | None) -> Path:
-    """The run folder: the one given, or reports/<timestamp> with reports/latest pointing at it."""
-    folder = Path(out) if out else default_out()
+def make_run_folder(out: str | None, *, suffix: str = "", latest: str = "latest") -> Path:
+    """The run folder: the one given, or reports/<timestamp><suffix> with reports/<latest> pointing
+    at it."""
+    folder = Path(out) if out else default_out(suffix=suffix)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise usage(f"cannot create the run folder {folder}: {exc.strerror}; pass --out DIR") from None
     if not out:
-        point_latest(folder)
+        point_latest(folder, latest)
     return folder
 
 
-def point_latest(folder: Path) -> None:
-    latest = folder.parent / "latest"
+def point_latest(folder: Path, name: str = "latest") -> None:
+    latest = folder.parent / name
     try:
         if latest.is_symlink() or latest.exists():
             latest.unlink()
@@ -91,7 +92,9 @@ def check_environment() -> None:
     """The suite's own inputs: a fixtures folder named by MIMCHECK_FIXTURES must be readable."""
     folder = os.environ.get("MIMCHECK_FIXTURES")
     if folder and not (Path(folder).is_dir() and os.access(folder, os.R_OK)):
-        raise usage(f"MIMCHECK_FIXTURES={folder} is not a readable folder; unset it to use the bundled fixtures")
+        raise usage(
+            f"MIMCHECK_FIXTURES={folder} is not a readable folder; unset it to use the bundled fixtures"
+        )
 
 
 def check_profile(profile: TargetProfile, mims: list[str] | None = None, *, explicit: bool = False) -> None:

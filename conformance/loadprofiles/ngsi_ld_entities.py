@@ -105,7 +105,11 @@ class NgsiLdEntityUser(FastHttpUser):
         entity_id = new_entity_id()
         self.in_flight = entity_id
         with self.client.post(
-            ENTITIES, json=entity_body(entity_id), name="POST /entities", catch_response=True
+            ENTITIES,
+            json=entity_body(entity_id),
+            name="POST /entities",
+            headers=SETTINGS.credentials(),
+            catch_response=True,
         ) as response:
             if expect_status(response, 201):
                 self.owned.append(entity_id)
@@ -117,7 +121,10 @@ class NgsiLdEntityUser(FastHttpUser):
             return self.create_entity()
         entity_id = random.choice(self.owned)
         with self.client.get(
-            entity_path(entity_id), name="GET /entities/{id}", catch_response=True
+            entity_path(entity_id),
+            name="GET /entities/{id}",
+            headers=SETTINGS.credentials(),
+            catch_response=True,
         ) as response:
             if expect_status(response, 200):
                 body = body_of(response)
@@ -132,6 +139,7 @@ class NgsiLdEntityUser(FastHttpUser):
         with self.client.get(
             entity_path(entity_id) + "?options=keyValues",
             name="GET /entities/{id}?options=keyValues",
+            headers=SETTINGS.credentials(),
             catch_response=True,
         ) as response:
             if expect_status(response, 200):
@@ -149,6 +157,7 @@ class NgsiLdEntityUser(FastHttpUser):
             entity_path(entity_id) + "/attrs",
             json=patch,
             name="PATCH /entities/{id}/attrs",
+            headers=SETTINGS.credentials(),
             catch_response=True,
         ) as response:
             expect_status(response, 204)
@@ -162,7 +171,10 @@ class NgsiLdEntityUser(FastHttpUser):
         """Delete one owned entity; it stays owned (for on_stop) until the broker has answered."""
         self.in_flight = entity_id
         with self.client.delete(
-            entity_path(entity_id), name="DELETE /entities/{id}", catch_response=True
+            entity_path(entity_id),
+            name="DELETE /entities/{id}",
+            headers=SETTINGS.credentials(),
+            catch_response=True,
         ) as response:
             if missing_ok and response.status_code == 404:
                 response.success()

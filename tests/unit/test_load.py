@@ -226,16 +226,20 @@ def test_progress_line_is_short() -> None:
     assert line.strip().startswith("10s") and "200 requests" in line and len(line) < 100
 
 
-def test_settings_from_environment_merge_headers_and_authorization() -> None:
+def test_settings_from_environment_carry_headers_and_the_auth_configuration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("T_LOAD_TOKEN", "abc")
     settings = LoadSettings.from_environ(
         {
             "MIMCHECK_LOAD_HEADERS": '{"NGSILD-Tenant": "t1"}',
-            "MIMCHECK_LOAD_AUTHORIZATION": "Bearer abc",
+            "MIMCHECK_LOAD_AUTH": json.dumps({"type": "bearer", "token_env": "T_LOAD_TOKEN"}),
             "MIMCHECK_LOAD_RUN_ID": "run1",
             "MIMCHECK_LOAD_MAX_P95_MS": "250",
         }
     )
-    assert settings.headers == {"NGSILD-Tenant": "t1", "Authorization": "Bearer abc"}
+    assert settings.headers == {"NGSILD-Tenant": "t1"}
+    assert settings.credentials() == {"Authorization": "Bearer abc"}, "the token never travels in the env"
     assert settings.run_id == "run1"
     assert settings.thresholds == Thresholds(0.01, 250.0)
     assert settings.stats_path is None
