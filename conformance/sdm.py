@@ -22,6 +22,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
 from conformance import fixtures, package_data
+from conformance.ngsild.payloads import VALUE_MEMBER
 
 SCHEMA_DIR = package_data.path("data", "sdm")
 
@@ -194,20 +195,10 @@ def _attribute_value(attribute: Any) -> Any:
     if not isinstance(attribute, dict):
         return attribute
     kind = attribute.get("type")
-    if kind == "Relationship":
+    if kind == "Relationship" and "object" not in attribute:
         # NGSI-LD names the target "object"; the NGSI-v2 normalized form of the SDM examples "value".
-        return attribute.get("object", attribute.get("value"))
-    if kind == "ListRelationship":
-        return attribute.get("objectList")
-    if kind == "LanguageProperty":
-        return attribute.get("languageMap")
-    if kind == "ListProperty":
-        return attribute.get("valueList")
-    if kind == "VocabProperty":
-        return attribute.get("vocab")
-    if kind == "JsonProperty":
-        return attribute.get("json")
-    return attribute.get("value")
+        return attribute.get("value")
+    return attribute.get(VALUE_MEMBER.get(kind, "value"))
 
 
 def to_key_values(entity: dict[str, Any]) -> dict[str, Any]:

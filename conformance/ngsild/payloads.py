@@ -6,6 +6,18 @@ from typing import Any
 
 from conformance.run_ids import RunIds
 
+# The one table of NGSI-LD attribute types and the member that holds their value (clause 4.5).
+VALUE_MEMBER: dict[str, str] = {
+    "Property": "value",
+    "GeoProperty": "value",
+    "Relationship": "object",
+    "LanguageProperty": "languageMap",
+    "ListProperty": "valueList",
+    "ListRelationship": "objectList",
+    "VocabProperty": "vocab",
+    "JsonProperty": "json",
+}
+
 
 def prop(value: Any, **extra: Any) -> dict[str, Any]:
     return {"type": "Property", "value": value, **extra}
@@ -81,28 +93,38 @@ def json_prop(document: Any, **extra: Any) -> dict[str, Any]:
 # (attribute type, value member, sample builder, capability or None). The builder takes a RunIds
 # so that relationship targets are run-scoped.
 ATTRIBUTE_SAMPLES: dict[str, tuple[str, str, Any, str | None]] = {
-    "property-number": ("Property", "value", lambda ids: prop(17.25), None),
-    "property-string": ("Property", "value", lambda ids: prop("Grand-Place"), None),
-    "property-boolean": ("Property", "value", lambda ids: prop(True), None),
-    "property-object": ("Property", "value", lambda ids: prop({"street": "Rue Neuve", "number": 12}), None),
-    "property-array": ("Property", "value", lambda ids: prop([1, 2, 3]), None),
+    "property-number": ("Property", VALUE_MEMBER["Property"], lambda ids: prop(17.25), None),
+    "property-string": ("Property", VALUE_MEMBER["Property"], lambda ids: prop("Grand-Place"), None),
+    "property-boolean": ("Property", VALUE_MEMBER["Property"], lambda ids: prop(True), None),
+    "property-object": (
+        "Property",
+        VALUE_MEMBER["Property"],
+        lambda ids: prop({"street": "Rue Neuve", "number": 12}),
+        None,
+    ),
+    "property-array": ("Property", VALUE_MEMBER["Property"], lambda ids: prop([1, 2, 3]), None),
     "property-datetime": (
         "Property",
-        "value",
+        VALUE_MEMBER["Property"],
         lambda ids: prop({"@type": "DateTime", "@value": "2024-05-01T10:00:00Z"}),
         None,
     ),
-    "relationship": ("Relationship", "object", lambda ids: rel(ids.entity_id("MimcheckSite")), None),
-    "geo-point": ("GeoProperty", "value", lambda ids: geo(point(2.35, 48.85)), None),
+    "relationship": (
+        "Relationship",
+        VALUE_MEMBER["Relationship"],
+        lambda ids: rel(ids.entity_id("MimcheckSite")),
+        None,
+    ),
+    "geo-point": ("GeoProperty", VALUE_MEMBER["GeoProperty"], lambda ids: geo(point(2.35, 48.85)), None),
     "geo-linestring": (
         "GeoProperty",
-        "value",
+        VALUE_MEMBER["GeoProperty"],
         lambda ids: geo({"type": "LineString", "coordinates": [[2.3, 48.8], [2.4, 48.9]]}),
         None,
     ),
     "geo-polygon": (
         "GeoProperty",
-        "value",
+        VALUE_MEMBER["GeoProperty"],
         lambda ids: geo(
             {"type": "Polygon", "coordinates": [[[2.3, 48.8], [2.4, 48.8], [2.4, 48.9], [2.3, 48.8]]]}
         ),
@@ -110,26 +132,31 @@ ATTRIBUTE_SAMPLES: dict[str, tuple[str, str, Any, str | None]] = {
     ),
     "language-property": (
         "LanguageProperty",
-        "languageMap",
+        VALUE_MEMBER["LanguageProperty"],
         lambda ids: lang_prop({"fr": "Grand-Place", "nl": "Grote Markt"}),
         "ngsild-language-property",
     ),
-    "list-property": ("ListProperty", "valueList", lambda ids: list_prop([3, 1, 2]), "ngsild-list-property"),
+    "list-property": (
+        "ListProperty",
+        VALUE_MEMBER["ListProperty"],
+        lambda ids: list_prop([3, 1, 2]),
+        "ngsild-list-property",
+    ),
     "list-relationship": (
         "ListRelationship",
-        "objectList",
+        VALUE_MEMBER["ListRelationship"],
         lambda ids: list_rel([ids.entity_id("MimcheckSite"), ids.entity_id("MimcheckSite")]),
         "ngsild-list-property",
     ),
     "vocab-property": (
         "VocabProperty",
-        "vocab",
+        VALUE_MEMBER["VocabProperty"],
         lambda ids: vocab_prop("mimcheckRunning"),
         "ngsild-vocab-property",
     ),
     "json-property": (
         "JsonProperty",
-        "json",
+        VALUE_MEMBER["JsonProperty"],
         lambda ids: json_prop({"type": "raw", "speed": 3, "nested": {"a": [1, 2]}}),
         "ngsild-json-property",
     ),

@@ -11,6 +11,7 @@ import requests
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
+from conformance.ngsild.payloads import VALUE_MEMBER
 from conformance.ngsild.receiver import Endpoint, NotificationReceiver, Received
 from conformance.outcomes import precondition
 from conformance.run_ids import RunIds
@@ -108,7 +109,10 @@ def mentions(entity_id: str) -> Callable[[Received], bool]:
 def value_of(attribute: Any) -> Any:
     """The value of a normalized, concise or keyValues attribute."""
     if isinstance(attribute, dict):
-        for key in ("value", "object", "languageMap", "vocab", "json"):
+        typed = VALUE_MEMBER.get(attribute.get("type", ""))
+        if typed in attribute:
+            return attribute[typed]
+        for key in dict.fromkeys(VALUE_MEMBER.values()):  # concise: no type, one value member
             if key in attribute:
                 return attribute[key]
     return attribute
