@@ -42,15 +42,16 @@ def _client_credentials(auth: Auth, redactor: Redactor, timeout: float) -> Calla
             "export the client secret there"
         )
     redactor.add(secret)
+    token_url, client_id = auth.token_url, auth.client_id
     cache: dict[str, float | str] = {}
 
     def headers() -> dict[str, str]:
         if not cache or time.time() >= float(cache["refresh_at"]):
-            form = {"grant_type": "client_credentials", "client_id": auth.client_id, "client_secret": secret}
+            form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
             if auth.scope:
                 form["scope"] = auth.scope
             try:
-                resp = requests.post(auth.token_url, data=form, timeout=timeout)
+                resp = requests.post(token_url, data=form, timeout=timeout)
             except requests.RequestException as exc:
                 raise AuthError(
                     f"token endpoint {auth.token_url} unreachable ({type(exc).__name__}); check auth.token_url"

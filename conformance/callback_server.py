@@ -90,6 +90,7 @@ class CallbackServer:
         if self._server is None:
             raise CallbackServerError("the suite's callback server is not running")
         host, port = self._server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
         if host in ("0.0.0.0", "::", ""):
             host = "127.0.0.1"
         return f"http://{host}:{port}"

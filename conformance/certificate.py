@@ -67,8 +67,8 @@ def build_certificate(
         by_req[result.requirement.id].append(result)
         reqs[result.requirement.id] = result.requirement
     not_run_cases: dict[str, list[str]] = defaultdict(list)
-    for case, entry in plan.items():
-        req = Requirement.from_json(entry["requirement"])
+    for case, planned in plan.items():
+        req = Requirement.from_json(planned["requirement"])
         reqs.setdefault(req.id, req)
         if not any(r.case_id == case for r in by_req.get(req.id, [])):
             not_run_cases[req.id].append(case)

@@ -496,7 +496,7 @@ def sweep_run_entities(
                 try:
                     found = http.get(
                         f"{base}/ngsi-ld/v1/entities",
-                        params={"type": entity_type, "idPattern": f"^{prefix}.*", "limit": SWEEP_PAGE},
+                        params={"type": entity_type, "idPattern": f"^{prefix}.*", "limit": str(SWEEP_PAGE)},
                         timeout=timeout,
                         allow_redirects=False,
                     )

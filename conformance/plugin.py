@@ -286,7 +286,7 @@ class MimcheckPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-        outcome = yield
+        outcome: Any = yield
         report: pytest.TestReport = outcome.get_result()
         case = self.cases.get(item.nodeid)
         if case is None:
@@ -351,7 +351,7 @@ class MimcheckPlugin:
         if report.when != "teardown":
             return
         for key, value in report.user_properties:
-            if key == PROPERTY:
+            if key == PROPERTY and isinstance(value, str):
                 result = CaseResult.from_json(json.loads(value))
                 self.results[result.case_id] = result
                 self._progress()

@@ -95,7 +95,7 @@ ALIASES: dict[str, str] = {
 
 
 def _refuse(uri: str) -> Resource[Any]:
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
 def _contents(file_name: str) -> dict[str, Any]:
@@ -198,7 +198,7 @@ def _attribute_value(attribute: Any) -> Any:
     if kind == "Relationship" and "object" not in attribute:
         # NGSI-LD names the target "object"; the NGSI-v2 normalized form of the SDM examples "value".
         return attribute.get("value")
-    return attribute.get(VALUE_MEMBER.get(kind, "value"))
+    return attribute.get(VALUE_MEMBER.get(str(kind), "value"))
 
 
 def to_key_values(entity: dict[str, Any]) -> dict[str, Any]:
