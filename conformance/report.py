@@ -134,13 +134,9 @@ def build_html_report(results_dir: Path | str, out_dir: Path | str, single_file:
 
 
 def cmd_report(ns: argparse.Namespace) -> int:
-    run = Path(ns.run)
-    if not run.is_dir():
-        print(
-            f"mimcheck report: no run folder {run}; pass --run DIR or run `mimcheck run` first",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+    from conformance.runcontext import existing_run_folder
+
+    run = existing_run_folder(ns.run)  # a RunError says what to do, through the CLI's one error path
     try:
         index = build_html_report(run / "allure-results", run / "allure-report", ns.single_file)
     except ReportError as exc:

@@ -78,6 +78,16 @@ def make_run_folder(out: str | None, *, suffix: str = "", latest: str = "latest"
     return folder
 
 
+def existing_run_folder(path: str) -> Path:
+    """A run folder an earlier `mimcheck run` wrote (for `report` and the commands that read runs)."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise usage(f"no run folder {folder}; pass --run DIR or run `mimcheck run` first")
+    if not (folder / "allure-results").is_dir() and not (folder / "certificate.json").is_file():
+        raise usage(f"{folder} is not a run folder (no certificate.json, no allure-results/); pass --run DIR")
+    return folder
+
+
 def point_latest(folder: Path, name: str = "latest") -> None:
     latest = folder.parent / name
     try:

@@ -74,11 +74,6 @@ def _report(*args: str) -> int:
     return int(ns.func(ns))
 
 
-def test_report_of_a_missing_run_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _report("--run", str(tmp_path / "nope")) == 2
-    assert "mimcheck run" in capsys.readouterr().err
-
-
 def test_build_html_report_without_trackers(tmp_path: Path) -> None:
     missing = missing_tools()
     if missing:
@@ -99,3 +94,15 @@ def test_report_subcommand_prints_the_report_folder(
     _results(tmp_path / "run" / "allure-results")
     assert _report("--run", str(tmp_path / "run")) == 0
     assert capsys.readouterr().out.strip() == str((tmp_path / "run" / "allure-report").resolve())
+
+
+def test_report_refuses_a_folder_that_is_not_a_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conformance.cli import main
+
+    assert main(["report", "--run", str(tmp_path / "missing")]) == 2
+    assert "`mimcheck run` first" in capsys.readouterr().err
+    assert main(["report", "--run", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "is not a run folder" in err and len(err.strip().splitlines()) == 1
