@@ -7,6 +7,7 @@ a tenant that was never created can be told apart (NonexistentTenant).
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -117,7 +118,7 @@ class Storage:
             ).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def list_all_tenants(self, kind: str) -> list[tuple[str, dict[str, Any]]]:
+    def list_all_tenants(self, kind: str) -> builtins.list[tuple[str, dict[str, Any]]]:
         """(tenant, document) of a kind across every tenant, in insertion order."""
         with self._lock:
             rows = self._conn.execute(
@@ -133,7 +134,9 @@ class Storage:
         return int(row[0])
 
     # ------------------------------------------------------ temporal instances
-    def add_instances(self, tenant: str, entity_id: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
+    def add_instances(
+        self, tenant: str, entity_id: str, rows: builtins.list[tuple[str, str, dict[str, Any]]]
+    ) -> None:
         """Store attribute instances (attribute, instanceId, instance) of a temporal entity."""
         with self._lock:
             self._conn.execute("BEGIN")
@@ -147,7 +150,7 @@ class Storage:
                 self._conn.execute("ROLLBACK")
                 raise
 
-    def instances(self, tenant: str, entity_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+    def instances(self, tenant: str, entity_id: str) -> builtins.list[tuple[str, str, dict[str, Any]]]:
         """(attribute, instanceId, instance) of a temporal entity, in insertion order."""
         with self._lock:
             rows = self._conn.execute(
@@ -165,7 +168,9 @@ class Storage:
             )
         return cursor.rowcount > 0
 
-    def delete_instances(self, tenant: str, entity_id: str, instance_ids: list[str] | None = None) -> int:
+    def delete_instances(
+        self, tenant: str, entity_id: str, instance_ids: builtins.list[str] | None = None
+    ) -> int:
         """Delete some instances (all of the entity when instance_ids is None)."""
         with self._lock:
             if instance_ids is None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, TypeGuard
 
 from .context import ActiveContext
 from .errors import bad_request
@@ -85,7 +85,7 @@ def now_timestamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def is_uri(value: Any) -> bool:
+def is_uri(value: Any) -> TypeGuard[str]:
     return isinstance(value, str) and bool(_URI_RE.match(value))
 
 

@@ -25,6 +25,7 @@ import re
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -411,7 +412,12 @@ class Notifier:
             self._deliver(previous, tenant, kind, sub["id"], endpoint["uri"], headers, body, timeout)
         )
         self.tails[key] = task
-        task.add_done_callback(lambda t, k=key: self.tails.pop(k, None) if self.tails.get(k) is t else None)
+
+        def forget(done: asyncio.Task[None], k: tuple[str, str] = key) -> None:
+            if self.tails.get(k) is done:
+                self.tails.pop(k, None)
+
+        task.add_done_callback(forget)
 
     async def _deliver(
         self,
@@ -515,7 +521,7 @@ class Notifier:
             self._send_registrations(tenant, sub, matching, "newlyMatching")
 
     def _send_registrations(
-        self, tenant: str, sub: dict[str, Any], regs: list[dict[str, Any] | None], reason: str
+        self, tenant: str, sub: dict[str, Any], regs: Sequence[dict[str, Any] | None], reason: str
     ) -> None:
         ctx, url = self._notification_context(sub, self._context(sub))
         sys_attrs = bool(sub["notification"].get("sysAttrs"))

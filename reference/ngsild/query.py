@@ -357,7 +357,7 @@ def _instance_value(inst: dict[str, Any]) -> Any:
         for text in inst.get("languageMap", {}).values():
             values.extend(text if isinstance(text, list) else [text])
         return values
-    return inst.get(ATTRIBUTE_TYPES.get(attr_type, "value"))
+    return inst.get(ATTRIBUTE_TYPES.get(attr_type, "value") if isinstance(attr_type, str) else "value")
 
 
 _MISSING = object()

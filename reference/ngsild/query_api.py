@@ -207,8 +207,9 @@ async def query_post(request: Request, broker: Broker) -> Response:
                 selector_predicate([sel_id] if sel_id else None, selector.get("idPattern"), raw_type, ctx)
             )
         flt.predicates.append(lambda e: any(a(e) for a in alternatives))
-        selector_ids = [sel.get("id") for sel in selectors if isinstance(sel, dict)]
-        flt.ids = selector_ids if selector_ids and all(selector_ids) else None
+        # every selector is an object whose id is absent or a URI: use the ids only when all selectors carry one
+        selector_ids = [i for sel in selectors if isinstance(i := sel.get("id"), str)]
+        flt.ids = selector_ids if len(selector_ids) == len(selectors) else None
         selector_types = [sel.get("type") for sel in selectors if isinstance(sel, dict)]
         if selector_types and all(isinstance(t, str) and t for t in selector_types):
             flt.type_expr = ",".join(f"({t})" for t in selector_types)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import re
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
@@ -260,6 +261,7 @@ def _entity_conflict(broker: Broker, tenant: str, reg: dict[str, Any]) -> None:
     for info in reg["information"]:
         names = set(info.get("propertyNames", [])) | set(info.get("relationshipNames", []))
         for entity_info in info.get("entities", []):
+            candidates: Sequence[dict[str, Any] | None]
             if "id" in entity_info:
                 candidates = [broker.storage.get(ENTITY, tenant, entity_info["id"])]
             elif mode == "redirect":

@@ -572,8 +572,7 @@ def _render_temporal_values(instances: list[dict[str, Any]], tq: TemporalQuery, 
 def _render_aggregated(instances: list[dict[str, Any]], tq: TemporalQuery) -> Any:
     out = []
     for dataset_id, group in _group_by_dataset(instances):
-        timed = [(tq.instance_time(i), i) for i in group]
-        timed = [(t, i) for t, i in timed if t is not None]
+        timed = [(t, i) for i in group if (t := tq.instance_time(i)) is not None]
         item: dict[str, Any] = {"type": group[0]["type"]}
         if dataset_id is not None:
             item["datasetId"] = dataset_id

@@ -193,7 +193,10 @@ class TmfApi:
         if rdef.transitions is not None and state:
             if new_state is None:
                 raise bad_request(f"attribute {state!r} cannot be removed")
-            if new_state != old_state and new_state not in rdef.transitions.get(old_state, frozenset()):
+            allowed = (
+                rdef.transitions.get(old_state, frozenset()) if isinstance(old_state, str) else frozenset()
+            )
+            if new_state != old_state and new_state not in allowed:
                 raise TmfError(
                     409,
                     "Conflict",

@@ -95,7 +95,7 @@ def _enum(name: str, values: frozenset[str], mandatory: bool = False) -> Validat
             if mandatory:
                 raise bad_request(f"mandatory attribute {name!r} is missing")
             return
-        if doc[name] not in values:
+        if not isinstance(doc[name], str) or doc[name] not in values:  # an array or object is no member
             raise bad_request(f"attribute {name!r} shall be one of {', '.join(sorted(values))}")
 
     return check
@@ -123,7 +123,7 @@ def _order_items(name: str, need_service: bool) -> Validator:
                 raise bad_request(f"every {name} shall be an object")
             if not isinstance(item.get("id"), str) or not item["id"]:
                 raise bad_request(f"every {name} needs an 'id' (string)")
-            if item.get("action") not in ORDER_ITEM_ACTIONS:
+            if not isinstance(item.get("action"), str) or item["action"] not in ORDER_ITEM_ACTIONS:
                 raise bad_request(
                     f"every {name} needs an 'action' among {', '.join(sorted(ORDER_ITEM_ACTIONS))}"
                 )
