@@ -282,6 +282,31 @@ def cmd_requirements(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------------------------- capabilities
+
+
+def capabilities_markdown() -> str:
+    from conformance.capabilities import render_markdown as render_capabilities
+
+    return render_capabilities(f"{SUITE_NAME} {__version__}")
+
+
+def cmd_capabilities(ns: argparse.Namespace) -> int:
+    import dataclasses
+
+    from conformance.capabilities import CAPABILITIES, RETIRED
+
+    if ns.format == "markdown":
+        print(capabilities_markdown())
+    elif ns.format == "json":
+        table = [dataclasses.asdict(c) for c in CAPABILITIES.values()]
+        print(json.dumps({"capabilities": table, "retired": RETIRED}, indent=2))
+    else:
+        for c in CAPABILITIES.values():
+            print(f"{c.name:<32} {c.spec} clause {c.clause}: {c.description}")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------------------- serve
 
 
@@ -331,6 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
     req.add_argument("--format", choices=("json", "markdown", "text"), default="text")
     req.add_argument("--mim", type=_parse_mims, default=list(MIMS))
     req.set_defaults(func=cmd_requirements)
+
+    caps = sub.add_parser(
+        "capabilities", help="print the optional capabilities a profile may declare, with their clauses"
+    )
+    caps.add_argument("--format", choices=("json", "markdown", "text"), default="text")
+    caps.set_defaults(func=cmd_capabilities)
 
     serve = sub.add_parser("serve", help="run the embedded reference platform")
     serve.add_argument("--host", default="127.0.0.1")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from conformance.capabilities import CAPABILITIES, unknown
+from conformance.capabilities import problem as capability_problem
 
 MIMS: tuple[str, ...] = ("mim1", "mim2", "mim3")
 AUTH_TYPES: tuple[str, ...] = ("none", "bearer", "oauth2")
@@ -193,13 +193,9 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
     declared = caps_t.get("declared", [])
     if not isinstance(declared, list) or not all(isinstance(c, str) for c in declared):
         raise ProfileError(source, "capabilities.declared", "expected a list of capability names")
-    bad = unknown(declared)
+    bad = capability_problem(declared)
     if bad:
-        raise ProfileError(
-            source,
-            "capabilities.declared",
-            f"unknown capability {bad[0]!r}; known: {', '.join(sorted(CAPABILITIES))}",
-        )
+        raise ProfileError(source, "capabilities.declared", bad)
 
     ntf_t = _table(source, "notifications", data.get("notifications"))
     _check_keys(source, "notifications", ntf_t, {"bind", "callback_url", "window_seconds"})

@@ -35,6 +35,7 @@ from conformance.checks.http import (
 from conformance.checks.ngsild import (
     JSONLD_CONTEXT_REL,
     NGSILD_ERROR_PREFIX,
+    concise_attribute,
     instances,
     link_context,
     ngsild_problem,
@@ -54,6 +55,7 @@ __all__ = [
     "CheckFailed",
     "absent",
     "checked",
+    "concise_attribute",
     "contains_ids",
     "content_type_is",
     "count_header",

@@ -71,6 +71,25 @@ def problem_details(resp: requests.Response, status: int) -> dict[str, Any]:
     return body
 
 
+def concise_attribute(
+    what: str, got: Any, value_key: str, value: Any, extra: dict[str, Any] | None = None
+) -> str:
+    """An attribute in the concise representation (clauses 4.5.2.3, 4.5.3.3): no 'type', the value
+    (or object) and the other members given; a Property with no other member may also be the bare
+    value. Returns the form the target used: "bare" or "object"."""
+    extra = extra or {}
+    if not isinstance(got, dict) or value_key not in got:
+        if not extra and value_key == "value" and got == value:
+            return "bare"
+        fail(f"{what}: expected a concise attribute with {value_key!r} = {value!r}, got {got!r}")
+    if "type" in got:
+        fail(f"{what}: a concise attribute carries no 'type', got {got!r}")
+    equal(f"{what}.{value_key}", got[value_key], value)
+    for key, expected in extra.items():
+        equal(f"{what}.{key}", got.get(key), expected)
+    return "object"
+
+
 def update_result(resp: requests.Response) -> tuple[list[Any], list[Any]]:
     """A 207 UpdateResult: (updated, notUpdated)."""
     status_is(resp, 207)

@@ -14,12 +14,10 @@ from conformance import checks
 from conformance.ngsild.api import CORE_CONTEXT, JSON, JSONLD
 from conformance.ngsild.payloads import prop
 from conformance.ngsild.query import as_jsonld, batch, batch_result, entities_of, forget, query, same_ids
-from conformance.outcomes import NotApplicable, precondition
-from conformance.profiles import TargetProfile
+from conformance.outcomes import precondition
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
 
-CAP = "ngsild-batch"
 TYPE = "MimcheckBatch"
 FORMS = [pytest.param(JSON, id="json"), pytest.param(JSONLD, id="jsonld")]
 
@@ -57,11 +55,6 @@ def _expect_errors(errors: list[dict[str, Any]], expected: dict[str, str]) -> No
         )
 
 
-def _require_merge(profile: TargetProfile) -> None:
-    if not profile.declares(CAP):
-        raise NotApplicable(f"capability {CAP!r} is not declared by the target")
-
-
 # ------------------------------------------------------------------------------------ create
 
 
@@ -69,7 +62,6 @@ def _require_merge(profile: TargetProfile) -> None:
     "MIM1-BATCH-001",
     clause="5.6.7",
     level="MUST",
-    capability=CAP,
     title="Batch create of new entities answers 201 with the array of the created entity ids",
 )
 @pytest.mark.parametrize("size", [1, 3])
@@ -88,7 +80,6 @@ def test_batch_create(ngsild: Any, run_ids: RunIds, content_type: str, size: int
     "MIM1-BATCH-002",
     clause="5.6.7",
     level="MUST",
-    capability=CAP,
     title="Batch create where some or none of the entities can be created answers 207 with a "
     "BatchOperationResult (AlreadyExists for existing ones)",
 )
@@ -119,7 +110,6 @@ UPSERT_MODES = [
     "MIM1-BATCH-003",
     clause="5.6.8",
     level="MUST",
-    capability=CAP,
     title="Batch upsert answers 201 with the ids of the created entities only when some were created, "
     "204 with no body when all existed",
 )
@@ -150,7 +140,6 @@ def test_batch_upsert_status(ngsild: Any, run_ids: RunIds, mode: str | None, new
     "MIM1-BATCH-004",
     clause="5.6.8",
     level="MUST",
-    capability=CAP,
     title="Batch upsert replaces existing entities (default, options=replace) or updates them (options=update)",
 )
 @pytest.mark.parametrize("mode", UPSERT_MODES)
@@ -179,7 +168,6 @@ def test_batch_upsert_modes(ngsild: Any, run_ids: RunIds, mode: str | None) -> N
     "MIM1-BATCH-005",
     clause="5.6.9",
     level="MUST",
-    capability=CAP,
     title="Batch update of existing entities answers 204 with no body and updates their attributes",
 )
 @pytest.mark.parametrize("content_type", FORMS)
@@ -202,7 +190,6 @@ def test_batch_update(ngsild: Any, run_ids: RunIds, content_type: str) -> None:
     "MIM1-BATCH-006",
     clause="5.6.9",
     level="MUST",
-    capability=CAP,
     title="Batch update with options=noOverwrite keeps existing attribute values and appends new ones",
 )
 def test_batch_update_no_overwrite(ngsild: Any, run_ids: RunIds) -> None:
@@ -220,7 +207,6 @@ def test_batch_update_no_overwrite(ngsild: Any, run_ids: RunIds) -> None:
     "MIM1-BATCH-007",
     clause="5.6.9",
     level="MUST",
-    capability=CAP,
     title="Batch update where some or none of the entities exist answers 207 with a BatchOperationResult "
     "(ResourceNotFound for missing ones)",
 )
@@ -244,7 +230,6 @@ def test_batch_update_partial(ngsild: Any, run_ids: RunIds, old: int) -> None:
     "MIM1-BATCH-008",
     clause="5.6.10",
     level="MUST",
-    capability=CAP,
     title="Batch delete of existing entities answers 204 with no body and the entities are gone",
 )
 @pytest.mark.parametrize("size", [1, 3])
@@ -263,7 +248,6 @@ def test_batch_delete(ngsild: Any, run_ids: RunIds, size: int) -> None:
     "MIM1-BATCH-009",
     clause="5.6.10",
     level="MUST",
-    capability=CAP,
     title="Batch delete where some or all entities do not exist answers 207 with a BatchOperationResult "
     "(ResourceNotFound for missing ones)",
 )
@@ -286,11 +270,9 @@ def test_batch_delete_partial(ngsild: Any, run_ids: RunIds, old: int) -> None:
     "MIM1-BATCH-010",
     clause="5.6.20",
     level="MUST",
-    capability="ngsild-merge",
     title="Batch merge of existing entities answers 204 with no body; given attributes are merged, others kept",
 )
-def test_batch_merge(ngsild: Any, run_ids: RunIds, profile: TargetProfile) -> None:
-    _require_merge(profile)
+def test_batch_merge(ngsild: Any, run_ids: RunIds) -> None:
     entities = [_entity(run_ids, level=1, colour="red") for _ in range(2)]
     _existing(ngsild, *entities)
     payload = [{"id": e["id"], "type": TYPE, "level": prop(4), "size": prop("M")} for e in entities]
@@ -309,12 +291,10 @@ def test_batch_merge(ngsild: Any, run_ids: RunIds, profile: TargetProfile) -> No
     "MIM1-BATCH-011",
     clause="5.6.20",
     level="MUST",
-    capability="ngsild-merge",
     title="Batch merge where some entities do not exist answers 207 with a BatchOperationResult "
     "(ResourceNotFound for missing ones)",
 )
-def test_batch_merge_partial(ngsild: Any, run_ids: RunIds, profile: TargetProfile) -> None:
-    _require_merge(profile)
+def test_batch_merge_partial(ngsild: Any, run_ids: RunIds) -> None:
     existing = _entity(run_ids)
     _existing(ngsild, existing)
     missing = _entity(run_ids)
@@ -337,7 +317,6 @@ BAD_PAYLOADS = [
     "MIM1-BATCH-012",
     clause="5.6.7",
     level="MUST",
-    capability=CAP,
     title="A batch payload that is empty or not an array of entities (of ids, for delete) answers 400 "
     "BadRequestData",
 )
@@ -357,7 +336,6 @@ def test_batch_payload_not_an_array(ngsild: Any, run_ids: RunIds, operation: str
     "MIM1-BATCH-013",
     clause="5.6.7",
     level="MUST",
-    capability=CAP,
     title="A batch request whose body is not valid JSON answers 400 InvalidRequest",
 )
 @pytest.mark.parametrize("operation", ["create", "upsert", "update", "delete"])

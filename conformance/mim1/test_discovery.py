@@ -190,9 +190,7 @@ def test_discovery_unknown(ngsild: NgsiLdOps, run_ids: RunIds, target: str) -> N
     checks.ngsild_problem(resp, 404, "ResourceNotFound")
 
 
-# -- @context management (capability ngsild-jsonld-contexts) ----------------------------------------
-
-CTXS = "ngsild-jsonld-contexts"
+# -- @context management (clause 5.13) -------------------------------------------------------------
 
 
 def _hosted(ngsild: NgsiLdOps, run_ids: RunIds) -> tuple[str, dict[str, Any]]:
@@ -214,7 +212,6 @@ def _hosted(ngsild: NgsiLdOps, run_ids: RunIds) -> tuple[str, dict[str, Any]]:
     "MIM1-DISC-008",
     clause="5.13.2",
     level="MUST",
-    capability=CTXS,
     title="Add @context (POST /jsonldContexts) answers 201 with a Location naming the hosted @context",
 )
 def test_add_context(ngsild: NgsiLdOps, run_ids: RunIds) -> None:
@@ -232,7 +229,6 @@ def test_add_context(ngsild: NgsiLdOps, run_ids: RunIds) -> None:
     "MIM1-DISC-009",
     clause="5.13.3",
     level="MUST",
-    capability=CTXS,
     title="List @contexts (GET /jsonldContexts) includes a hosted @context",
 )
 def test_list_contexts(ngsild: NgsiLdOps, run_ids: RunIds) -> None:
@@ -249,7 +245,6 @@ def test_list_contexts(ngsild: NgsiLdOps, run_ids: RunIds) -> None:
     "MIM1-DISC-010",
     clause="5.13.4",
     level="MUST",
-    capability=CTXS,
     title="Serve @context (GET /jsonldContexts/{contextId}) returns the hosted @context as added",
 )
 def test_serve_context(ngsild: NgsiLdOps, run_ids: RunIds) -> None:
@@ -263,7 +258,6 @@ def test_serve_context(ngsild: NgsiLdOps, run_ids: RunIds) -> None:
     "MIM1-DISC-011",
     clause="5.13.5",
     level="MUST",
-    capability=CTXS,
     title="Delete @context answers 204 and the @context is no longer served (404 ResourceNotFound)",
 )
 def test_delete_context(ngsild: NgsiLdOps, run_ids: RunIds) -> None:

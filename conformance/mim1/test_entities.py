@@ -324,7 +324,6 @@ def _concise(what: str, got: Any, value_key: str, value: Any, extra: dict[str, A
     "MIM1-ENT-013",
     clause="4.5.2.3",
     level="MUST",
-    capability="ngsild-concise",
     title="Retrieve Entity with options=concise or format=concise returns the concise lossless representation",
 )
 @pytest.mark.parametrize("param", ["options", "format"])
@@ -414,7 +413,6 @@ def test_retrieve_attrs(ngsild: NgsiLdOps, run_ids: RunIds, attrs: list[str]) ->
     "MIM1-ENT-017",
     clause="4.21",
     level="MUST",
-    capability="ngsild-pick-omit",
     title="Retrieve Entity with pick or omit returns exactly the projected entity members",
 )
 @pytest.mark.parametrize(
@@ -440,7 +438,6 @@ def test_retrieve_pick_omit(
     "MIM1-ENT-018",
     clause="4.15",
     level="MUST",
-    capability="ngsild-language-property",
     title="Retrieve Entity with lang renders a LanguageProperty as a Property with the chosen string and its lang",
 )
 @pytest.mark.parametrize(("lang", "text"), [("nl", "Grote Markt"), ("fr", "Grand-Place")])
@@ -459,7 +456,6 @@ def test_retrieve_lang(ngsild: NgsiLdOps, run_ids: RunIds, lang: str, text: str)
     "MIM1-ENT-019",
     clause="4.5.18.2",
     level="MUST",
-    capability="ngsild-language-property",
     title="Retrieve Entity without lang returns a LanguageProperty with its whole languageMap",
 )
 @pytest.mark.parametrize("accept", BOTH_FORMS)
@@ -487,7 +483,6 @@ def _feature(resp: Any, entity: dict[str, Any]) -> dict[str, Any]:
     "MIM1-ENT-020",
     clause="4.5.16",
     level="MUST",
-    capability="ngsild-geojson",
     title="Retrieve Entity with Accept application/geo+json returns a GeoJSON Feature of the normalized entity",
 )
 @pytest.mark.parametrize("geometry_property", [None, "location"])
@@ -510,7 +505,6 @@ def test_retrieve_geojson(ngsild: NgsiLdOps, run_ids: RunIds, geometry_property:
     "MIM1-ENT-021",
     clause="4.5.17",
     level="MUST",
-    capability="ngsild-geojson",
     title="Retrieve Entity as application/geo+json with format=keyValues returns a simplified GeoJSON Feature",
 )
 @pytest.mark.parametrize("value", ["keyValues", "simplified"])
@@ -545,7 +539,6 @@ def test_replace_entity(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str) -
     "MIM1-ENT-023",
     clause="5.6.17",
     level="MUST",
-    capability="ngsild-merge",
     title="Merge Entity (PATCH) answers 204, adds new attributes, merges existing ones and keeps the others",
 )
 @pytest.mark.parametrize("content_type", BOTH_FORMS)
@@ -570,7 +563,6 @@ def test_merge_entity(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str) -> 
     "MIM1-ENT-024",
     clause="5.5.12",
     level="MUST",
-    capability="ngsild-merge",
     title="Merge Entity with an attribute set to the NGSI-LD Null (urn:ngsi-ld:null) deletes that attribute",
 )
 @pytest.mark.parametrize("attr", ["status", "refSite"])

@@ -21,13 +21,11 @@ from conformance import checks
 from conformance.ngsild import geometry as oracle
 from conformance.ngsild.payloads import geo, point, prop
 from conformance.ngsild.query import ids_of, query, query_post, run_type, same_ids, shared_dataset
-from conformance.outcomes import NotApplicable
 from conformance.profiles import TargetProfile
 from conformance.recording import RecordingClient
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
 
-CAP = "ngsild-geo-query"
 FORMS = [pytest.param("get", id="GET"), pytest.param("post", id="POST")]
 
 ORIGIN = (2.0, 41.0)
@@ -116,8 +114,6 @@ class GeoData:
 
 @pytest.fixture(scope="module")
 def geodata(http: RecordingClient, profile: TargetProfile, run_ids: RunIds) -> Iterator[GeoData]:
-    if not profile.declares(CAP):
-        raise NotApplicable(f"capability {CAP!r} is not declared by the target")
     near_type, shape_type = run_type(run_ids, "MimGeoN"), run_type(run_ids, "MimGeoS")
     near_points = _near_points()
     ids = {name: f"urn:ngsi-ld:MimGeo:{run_ids.next()}-{name}" for name in [*near_points, *SHAPES]}
@@ -171,7 +167,6 @@ NEAR_MIN = [200, 1000, 2200, 5000, 9500]
     "MIM1-GEO-001",
     clause="4.10",
     level="MUST",
-    capability=CAP,
     title="near;maxDistance==d selects the entities at most d metres from the reference Point",
 )
 @pytest.mark.parametrize("metres", NEAR_MAX)
@@ -187,7 +182,6 @@ def test_near_max_distance(ngsild: Any, geodata: GeoData, form: str, metres: int
     "MIM1-GEO-002",
     clause="4.10",
     level="MUST",
-    capability=CAP,
     title="near;minDistance==d selects the entities at least d metres from the reference Point",
 )
 @pytest.mark.parametrize("metres", NEAR_MIN)
@@ -216,7 +210,6 @@ def _topology(
     "MIM1-GEO-003",
     clause="4.10",
     level="MUST",
-    capability=CAP,
     title="within, contains, intersects, equals, disjoint and overlaps select entities by their "
     "topological relation to the reference geometry",
 )
@@ -232,7 +225,6 @@ def test_topological_relations(
     "MIM1-GEO-004",
     clause="4.10",
     level="MUST",
-    capability=CAP,
     title="geoproperty names the GeoProperty a geo-query applies to (default: location)",
 )
 @pytest.mark.parametrize(
@@ -281,7 +273,6 @@ BAD_GEO = [
     "MIM1-GEO-005",
     clause="5.7.2",
     level="MUST",
-    capability=CAP,
     title="A geo-query that is not valid (missing or unknown member, bad coordinates) answers 400 BadRequestData",
 )
 @pytest.mark.parametrize("params", BAD_GEO)

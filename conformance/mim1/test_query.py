@@ -25,7 +25,6 @@ from conformance.ngsild.query import (
     same_ids,
     shared_dataset,
 )
-from conformance.outcomes import NotApplicable
 from conformance.profiles import TargetProfile
 from conformance.recording import RecordingClient
 from conformance.requirements import requirement
@@ -82,8 +81,6 @@ def dataset(http: RecordingClient, profile: TargetProfile, run_ids: RunIds) -> I
 
 @pytest.fixture(scope="module")
 def scoped(http: RecordingClient, profile: TargetProfile, run_ids: RunIds) -> Iterator[Dataset]:
-    if not profile.declares("ngsild-scope"):
-        raise NotApplicable("capability 'ngsild-scope' is not declared by the target")
     data, entities = _entities(run_ids, with_scope=True, stem="MimScp")
     with shared_dataset(http, profile, entities):
         yield data
@@ -300,7 +297,6 @@ SCOPE_QUERIES = [
     "MIM1-QRY-008",
     clause="4.19",
     level="MUST",
-    capability="ngsild-scope",
     title="scopeQ selects entities by scope: exact, '+' one level, '#' descendants, ';' and ','",
 )
 @pytest.mark.parametrize(("scope_q", "keep"), SCOPE_QUERIES)

@@ -90,8 +90,8 @@ def json_prop(document: Any, **extra: Any) -> dict[str, Any]:
     return {"type": "JsonProperty", "json": document, **extra}
 
 
-# (attribute type, value member, sample builder, capability or None). The builder takes a RunIds
-# so that relationship targets are run-scoped.
+# (attribute type, value member, sample builder, the requirement with its own round trip of this
+# attribute type or None). The builder takes a RunIds so that relationship targets are run-scoped.
 ATTRIBUTE_SAMPLES: dict[str, tuple[str, str, Any, str | None]] = {
     "property-number": ("Property", VALUE_MEMBER["Property"], lambda ids: prop(17.25), None),
     "property-string": ("Property", VALUE_MEMBER["Property"], lambda ids: prop("Grand-Place"), None),
@@ -134,30 +134,30 @@ ATTRIBUTE_SAMPLES: dict[str, tuple[str, str, Any, str | None]] = {
         "LanguageProperty",
         VALUE_MEMBER["LanguageProperty"],
         lambda ids: lang_prop({"fr": "Grand-Place", "nl": "Grote Markt"}),
-        "ngsild-language-property",
+        "MIM1-ATTR-021",
     ),
     "list-property": (
         "ListProperty",
         VALUE_MEMBER["ListProperty"],
         lambda ids: list_prop([3, 1, 2]),
-        "ngsild-list-property",
+        "MIM1-ATTR-023",
     ),
     "list-relationship": (
         "ListRelationship",
         VALUE_MEMBER["ListRelationship"],
         lambda ids: list_rel([ids.entity_id("MimcheckSite"), ids.entity_id("MimcheckSite")]),
-        "ngsild-list-property",
+        "MIM1-ATTR-024",
     ),
     "vocab-property": (
         "VocabProperty",
         VALUE_MEMBER["VocabProperty"],
         lambda ids: vocab_prop("mimcheckRunning"),
-        "ngsild-vocab-property",
+        "MIM1-ATTR-022",
     ),
     "json-property": (
         "JsonProperty",
         VALUE_MEMBER["JsonProperty"],
         lambda ids: json_prop({"type": "raw", "speed": 3, "nested": {"a": [1, 2]}}),
-        "ngsild-json-property",
+        "MIM1-ATTR-025",
     ),
 }

@@ -53,7 +53,7 @@ def test_the_reference_publishes_its_own_profile_for_any_base_url(tmp_path: Path
     assert profile.base_url("mim1") == "http://127.0.0.1:8123"
     assert profile.base_url("mim3") == "http://127.0.0.1:8123/tmf-api"
     assert profile.version == reference_version
-    assert profile.declares("ngsild-subscriptions") and profile.declares("tmf620")
+    assert profile.declares("ngsild-temporal") and profile.declares("tmf620")
     assert "{base_url}" not in text and "{version}" not in text
 
 

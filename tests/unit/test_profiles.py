@@ -75,6 +75,16 @@ def test_a_complete_profile_loads(tmp_path: Path) -> None:
             "unknown capability 'tmf999'",
         ),
         (
+            '[product]\nname="x"\n[mim1]\nbase_url="http://x"\n[capabilities]\ndeclared=["ngsild-geo-query"]',
+            "capabilities.declared",
+            "'ngsild-geo-query' is core in ETSI GS CIM 009 V1.8.1 (geo-queries, clause 4.10)",
+        ),
+        (
+            '[product]\nname="x"\n[mim1]\nbase_url="http://x"\n[capabilities]\ndeclared=["ngsild-implicit-tenants"]',
+            "capabilities.declared",
+            "'ngsild-implicit-tenants' builds on 'ngsild-multi-tenancy'",
+        ),
+        (
             '[product]\nname="x"\n[mim1]\nbase_url="http://x"\n[notifications]\nbind="x"',
             "notifications.bind",
             "HOST:PORT",

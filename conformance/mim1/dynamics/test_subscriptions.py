@@ -16,7 +16,6 @@ from conformance.outcomes import Inconclusive, precondition
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
 
-CAP = "ngsild-subscriptions"
 # Management scenarios never expect a notification: their subscriptions watch an entity type that
 # no entity has, and point at a closed port of the target's own host.
 UNUSED_ENDPOINT = "http://127.0.0.1:9/mimcheck-unused"
@@ -51,7 +50,6 @@ def _retrieved(dyn: Dynamics, sub_id: str) -> dict[str, Any]:
     "MIM1-SUB-001",
     clause="5.8.1",
     level="MUST",
-    capability=CAP,
     title="Create Subscription answers 201 Created with a Location header naming the subscription",
 )
 @pytest.mark.parametrize("content_type", [pytest.param(JSON, id="json"), pytest.param(JSONLD, id="jsonld")])
@@ -66,7 +64,6 @@ def test_create_subscription(dyn: Dynamics, run_ids: RunIds, content_type: str) 
     "MIM1-SUB-002",
     clause="5.8.1",
     level="MUST",
-    capability=CAP,
     title="Creating a subscription whose id already exists answers 409 AlreadyExists",
 )
 def test_create_existing_subscription(dyn: Dynamics, run_ids: RunIds) -> None:
@@ -79,7 +76,6 @@ def test_create_existing_subscription(dyn: Dynamics, run_ids: RunIds) -> None:
     "MIM1-SUB-003",
     clause="5.8.3",
     level="MUST",
-    capability=CAP,
     title="Retrieve Subscription returns the subscription as created",
 )
 @pytest.mark.parametrize("accept", [pytest.param(JSON, id="json"), pytest.param(JSONLD, id="jsonld")])
@@ -116,7 +112,6 @@ def test_retrieve_subscription(dyn: Dynamics, run_ids: RunIds, accept: str) -> N
     "MIM1-SUB-004",
     clause="5.8.3",
     level="MUST",
-    capability=CAP,
     title="Retrieving, updating or deleting a subscription that does not exist answers 404 ResourceNotFound",
 )
 @pytest.mark.parametrize("operation", ["retrieve", "update", "delete"])
@@ -135,7 +130,6 @@ def test_missing_subscription(dyn: Dynamics, run_ids: RunIds, operation: str) ->
     "MIM1-SUB-005",
     clause="5.8.4",
     level="MUST",
-    capability=CAP,
     title="Query Subscriptions returns every subscription, page by page with limit and offset",
 )
 @pytest.mark.parametrize("page", [1, 2, 50])
@@ -164,7 +158,6 @@ def test_query_subscriptions_paginated(dyn: Dynamics, run_ids: RunIds, page: int
     "MIM1-SUB-006",
     clause="5.8.2",
     level="MUST",
-    capability=CAP,
     title="Update Subscription answers 204 and the changed members are visible on retrieval",
 )
 @pytest.mark.parametrize(
@@ -198,7 +191,6 @@ def test_update_subscription(
     "MIM1-SUB-007",
     clause="5.8.5",
     level="MUST",
-    capability=CAP,
     title="Delete Subscription answers 204 and the subscription is gone afterwards",
 )
 def test_delete_subscription(dyn: Dynamics, run_ids: RunIds) -> None:
@@ -240,7 +232,6 @@ def _invalid(ids: RunIds, case: str) -> dict[str, Any]:
     "MIM1-SUB-008",
     clause="5.8.1",
     level="MUST",
-    capability=CAP,
     title="Create Subscription refuses an invalid subscription with 400 BadRequestData",
 )
 @pytest.mark.parametrize(
@@ -267,7 +258,6 @@ def test_invalid_subscription_refused(dyn: Dynamics, run_ids: RunIds, case: str)
     "MIM1-SUB-009",
     clause="5.2.12",
     level="MUST",
-    capability=CAP,
     title="A retrieved subscription shows status active, or paused when created with isActive false",
 )
 @pytest.mark.parametrize(("is_active", "status"), [(None, "active"), (True, "active"), (False, "paused")])
@@ -284,7 +274,6 @@ def test_subscription_status(dyn: Dynamics, run_ids: RunIds, is_active: bool | N
     "MIM1-SUB-010",
     clause="5.8.2",
     level="MUST",
-    capability=CAP,
     title="Updating isActive pauses (status paused) and resumes (status active) a subscription",
 )
 def test_pause_and_resume(dyn: Dynamics, run_ids: RunIds) -> None:
@@ -299,7 +288,6 @@ def test_pause_and_resume(dyn: Dynamics, run_ids: RunIds) -> None:
     "MIM1-SUB-011",
     clause="5.2.12",
     level="MUST",
-    capability=CAP,
     title="A subscription whose expiresAt has passed shows status expired",
 )
 def test_subscription_expires(dyn: Dynamics, run_ids: RunIds, window: float) -> None:
@@ -317,7 +305,6 @@ def test_subscription_expires(dyn: Dynamics, run_ids: RunIds, window: float) -> 
     "MIM1-SUB-012",
     clause="5.5.9",
     level="MUST",
-    capability=CAP,
     title="Query Subscriptions with count=true answers the total in the NGSILD-Results-Count header",
 )
 def test_query_subscriptions_count(dyn: Dynamics, run_ids: RunIds) -> None:
@@ -336,7 +323,6 @@ def test_query_subscriptions_count(dyn: Dynamics, run_ids: RunIds) -> None:
     "MIM1-SUB-013",
     clause="5.8.1",
     level="MUST",
-    capability=CAP,
     title="Create Subscription without an id generates one: the Location names a retrievable subscription",
 )
 def test_create_generates_id(dyn: Dynamics, run_ids: RunIds) -> None:

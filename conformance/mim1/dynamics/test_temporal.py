@@ -213,7 +213,7 @@ AGGREGATES = {
     "MIM1-TEMP-007",
     clause="4.5.19",
     level="MUST",
-    capability="ngsild-temporal-aggregation",
+    capability=CAP,
     title="options=aggregatedValues with aggrMethods gives the aggregate of the instances in the period",
 )
 @pytest.mark.parametrize("method", list(AGGREGATES))
