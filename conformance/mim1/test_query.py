@@ -146,13 +146,15 @@ def test_query_by_type(ngsild: Any, dataset: Dataset, form: str, letter: str) ->
     same_ids(f"type={letter}", ids_of(resp), dataset.select(lambda s: letter in _types_of(s)))
 
 
+# Clause 4.17 grammar: types joined by ',' or '|' (any of them); ';' (all of them) only inside
+# parentheses, which hold types joined by ';' and nothing else: "(A;B)", "(A;B)|C", not "A;B".
 TYPE_EXPRESSIONS = [
     pytest.param("{A},{B}", lambda t: "A" in t or "B" in t, id="A,B"),
     pytest.param("{A}|{C}", lambda t: "A" in t or "C" in t, id="A|C"),
-    pytest.param("{A};{B}", lambda t: {"A", "B"} <= t, id="A;B"),
-    pytest.param("{A};{C}", lambda t: {"A", "C"} <= t, id="A;C"),
+    pytest.param("({A};{B})", lambda t: {"A", "B"} <= t, id="(A;B)"),
+    pytest.param("({A};{C})", lambda t: {"A", "C"} <= t, id="(A;C)"),
     pytest.param("({A};{B})|{C}", lambda t: {"A", "B"} <= t or "C" in t, id="(A;B)|C"),
-    pytest.param("{A};({B}|{C})", lambda t: "A" in t and ("B" in t or "C" in t), id="A;(B|C)"),
+    pytest.param("({A};{B})|({A};{C})", lambda t: "A" in t and ("B" in t or "C" in t), id="(A;B)|(A;C)"),
     pytest.param("{B},{C}", lambda t: "B" in t or "C" in t, id="B,C"),
 ]
 
@@ -161,7 +163,7 @@ TYPE_EXPRESSIONS = [
     "MIM1-QRY-002",
     clause="4.17",
     level="MUST",
-    title="Entity type selection: ',' and '|' select any of the types, ';' all of them, with parentheses",
+    title="Entity type selection: ',' and '|' select any of the types, '(A;B)' all of them",
 )
 @pytest.mark.parametrize(("expression", "keep"), TYPE_EXPRESSIONS)
 @pytest.mark.parametrize("form", FORMS)
