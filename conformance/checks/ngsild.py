@@ -35,6 +35,22 @@ def ngsild_problem(resp: requests.Response, status: int, error: str) -> dict[str
     return body
 
 
+def ngsild_problem_one_of(resp: requests.Response, status: int, *errors: str) -> str:
+    """An NGSI-LD error of one of these types, where the spec allows more than one (for example
+    BadRequestData or InvalidRequest where it states the constraint but not the error); returns the
+    error type the target used, for the evidence."""
+    status_is(resp, status)
+    content_type_is(resp, "application/json", "application/problem+json", "application/ld+json")
+    body = json_object(resp)
+    kind = body.get("type")
+    names = {NGSILD_ERROR_PREFIX + e: e for e in errors}
+    if kind not in names:
+        fail(f"{where(resp)}: ProblemDetails 'type' should be one of {sorted(names)}, got {kind!r}")
+    if "status" in body:
+        equal(f"{where(resp)}: ProblemDetails 'status'", body["status"], status)
+    return names[kind]
+
+
 JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 

@@ -491,7 +491,7 @@ def merge_entity_content(
             continue
         check_name(key, "attribute name")
         iri = ctx.expand(key)
-        if raw is None or raw == NULL_URI or (isinstance(raw, dict) and raw.get("value") == NULL_URI):
+        if raw is None or raw == NULL_URI or (isinstance(raw, dict) and _is_null_instance([raw])):
             if isinstance(raw, dict) and "datasetId" in raw and iri in entity["attrs"]:
                 index = find_instance(entity["attrs"][iri], raw["datasetId"])
                 if index is not None:

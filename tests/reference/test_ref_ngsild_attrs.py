@@ -147,6 +147,13 @@ def test_merge_entity(base: str, http: requests.Session, uid: str) -> None:
     assert body["color"]["value"] == "blue" and body["color"]["shade"]["value"] == 1
     assert "old" not in body and body["new"]["value"] == 1 and body["speed"]["value"] == 10
     assert http.patch(f"{base}{E}/urn:x:none{uid}", json={"a": 1}, headers=JSON).status_code == 404
+    # the normalized forms of the NGSI-LD Null delete too, a Relationship's object included
+    nulls = {"new": {"type": "Property", "value": "urn:ngsi-ld:null"}}
+    http.patch(url, json={"owner": {"type": "Relationship", "object": "urn:x:o"}}, headers=JSON)
+    nulls["owner"] = {"type": "Relationship", "object": "urn:ngsi-ld:null"}
+    assert http.patch(url, json=nulls, headers=JSON).status_code == 204
+    body = http.get(url).json()
+    assert "new" not in body and "owner" not in body and body["color"]["value"] == "blue"
 
 
 def test_attribute_types_and_representations(base: str, http: requests.Session, uid: str) -> None:
