@@ -65,9 +65,10 @@ FIELDS = Family(
 )
 FILTER = Family(
     6,
-    "GET ?attribute=value; TMF630 Part 1 filtering",
+    "GET ?id= or ?<mandatory attribute>=value; TMF630 Part 1 filtering (what the TM Forum CTKs filter on)",
     "MUST",
-    "{api}: listing a {resources} collection with attribute=value returns the matching resources and only them",
+    "{api}: listing a {resources} collection filtered on its id or a mandatory attribute (attribute=value) "
+    "returns the matching resources and only them",
 )
 PAGING = Family(
     7,

@@ -42,6 +42,9 @@ class Resource:
     remove: str  # optional attribute a merge patch removes with null
     fields: tuple[str, str]  # attributes requested with fields= (neither is the marker)
     update_required: tuple[str, ...] = field(default=())  # required by <Resource>_Update: sent unchanged
+    # what the filtering scenario filters on: a mandatory string attribute of <Resource>_Create that
+    # the body sets to a run-scoped value, else "id" (as the TM Forum CTKs do)
+    filter_on: str = "id"
 
     @property
     def id(self) -> str:
@@ -76,6 +79,7 @@ def _catalog(name: str) -> Resource:
         change=("version", "2.0"),
         remove="description",
         fields=("name", "version"),
+        filter_on="name",
     )
 
 
@@ -103,6 +107,7 @@ RESOURCES: tuple[Resource, ...] = (
         change=("givenName", "Grace"),
         remove="title",
         fields=("givenName", "title"),
+        filter_on="familyName",
     ),
     Resource(
         TMF632,
@@ -112,6 +117,7 @@ RESOURCES: tuple[Resource, ...] = (
         change=("name", "Renamed Mobility Data Cooperative"),
         remove="organizationType",
         fields=("name", "organizationType"),
+        filter_on="tradingName",
     ),
     Resource(
         TMF629,
@@ -122,6 +128,7 @@ RESOURCES: tuple[Resource, ...] = (
         remove="validFor",
         fields=("statusReason", "validFor"),
         update_required=("engagedParty",),
+        filter_on="name",
     ),
     Resource(
         TMF637,
@@ -149,6 +156,7 @@ RESOURCES: tuple[Resource, ...] = (
         change=("resourceVersion", "2.0"),
         remove="category",
         fields=("name", "resourceVersion"),
+        filter_on="name",
     ),
     Resource(
         TMF641,
