@@ -64,8 +64,8 @@ _TABLE: tuple[Capability, ...] = (
         "other tenants; an unknown tenant is reported as NonexistentTenant",
         NGSILD,
         "4.14; 5.5.2 and 6.3.2 (error type NoMultiTenantSupport, 501)",
-        "The spec defines the error type NoMultiTenantSupport (HTTP 501) for an implementation that "
-        "does not support multi-tenancy: support for tenants is not mandatory.",
+        "The V1.8.1 OpenAPI speaks of a Context Source that 'supports multi-tenancy (see clause 4.14)' "
+        "(5.2.40), and the error type NoMultiTenantSupport (HTTP 501) is there for one that does not.",
     ),
     Capability(
         "ngsild-implicit-tenants",
