@@ -44,8 +44,9 @@ def ngsild_problem_one_of(resp: requests.Response, status: int, *errors: str) ->
     body = json_object(resp)
     kind = body.get("type")
     names = {NGSILD_ERROR_PREFIX + e: e for e in errors}
-    if kind not in names:
+    if not isinstance(kind, str) or kind not in names:
         fail(f"{where(resp)}: ProblemDetails 'type' should be one of {sorted(names)}, got {kind!r}")
+        raise AssertionError  # unreachable: fail() raises
     if "status" in body:
         equal(f"{where(resp)}: ProblemDetails 'status'", body["status"], status)
     return names[kind]
