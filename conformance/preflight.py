@@ -120,9 +120,8 @@ def run_preflight(
                 f"check [{mim}] base_url: it is the root under which /ngsi-ld/v1 is served",
             )
         elif mim == "mim3":
-            for capability, path in sorted((tmf_probes or {}).items()):
-                if not profile.declares(capability):
-                    continue
+            declared = {c: p for c, p in sorted((tmf_probes or {}).items()) if profile.declares(c)}
+            for capability, path in declared.items():
                 probe(
                     f"mim3:{capability}",
                     f"the {capability.upper()} API",
@@ -131,6 +130,15 @@ def run_preflight(
                     None,
                     f"check [mim3] base_url: {capability.upper()} is expected at {base}{path.rsplit('/', 1)[0]}",
                 )
+            missing = [c for c in declared if "not found" in result.blocked.get(f"mim3:{c}", "")]
+            if len(missing) > 1 and len(missing) == len(declared):
+                # Not one API missing but the root itself wrong: one root cause, not one per API.
+                cause = (
+                    f"no TM Forum API found under {base} ({', '.join(c.upper() for c in missing)} "
+                    "all answered 404 or 405); check [mim3] base_url"
+                )
+                for capability in missing:
+                    result.blocked[f"mim3:{capability}"] = cause
     return result
 
 

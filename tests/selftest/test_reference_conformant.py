@@ -218,3 +218,40 @@ def test_output_into_a_closed_pipe_ends_quietly() -> None:
     )
     assert proc.stdout.startswith("MIM1-")
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+
+
+def test_a_wrong_mim3_root_is_one_root_cause(tmp_path: Path, reference: EmbeddedReference) -> None:
+    profile = tmp_path / "target.toml"
+    profile.write_text(
+        f'[product]\nname = "misplaced"\n[mim3]\nbase_url = "{reference.base_url}/tmf"\n'
+        '[capabilities]\ndeclared = ["tmf620", "tmf622", "tmf641"]\n',
+        encoding="utf-8",
+    )
+    proc = mimcheck("run", "--target", str(profile), "--out", str(tmp_path / "out"), "--mim", "mim3")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    roots = [line for line in proc.stdout.splitlines() if "ROOT CAUSE" in line]
+    assert len(roots) == 1 and "no TM Forum API found" in roots[0], proc.stdout
+
+
+def test_one_missing_tmf_api_is_its_own_root_cause(tmp_path: Path, reference: EmbeddedReference) -> None:
+    """One API absent (its requests answered 404), the others served: only its cases are blocked."""
+    from proxy import FaultProxy, Rule
+
+    with FaultProxy(
+        reference.base_url, [Rule(path="^/tmf-api/productOrderingManagement/", set_status=404, body="")]
+    ) as proxy:
+        profile = tmp_path / "target.toml"
+        profile.write_text(
+            f'[product]\nname = "no TMF622"\n[mim3]\nbase_url = "{proxy.base_url}/tmf-api"\n'
+            '[capabilities]\ndeclared = ["tmf620", "tmf622"]\n',
+            encoding="utf-8",
+        )
+        out = tmp_path / "out"
+        proc = mimcheck("run", "--target", str(profile), "--out", str(out), "--mim", "mim3")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    cert = json.loads((out / "certificate.json").read_text(encoding="utf-8"))
+    assert len(cert["root_causes"]) == 1 and "TMF622 API not found" in cert["root_causes"][0]["cause"]
+    by_api: dict[str, set[str]] = {}
+    for r in cert["requirements"]:
+        by_api.setdefault(r["id"][:8], set()).add(r["verdict"])
+    assert by_api == {"MIM3-ORD": {"INCONCLUSIVE"}, "MIM3-CAT": {"PASS"}}, by_api
