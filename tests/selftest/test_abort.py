@@ -49,7 +49,10 @@ def test_sigterm_mid_run_cleans_up_and_marks_the_certificate(
         for line in proc.stdout:
             if "test cases collected" in line:
                 break
-        time.sleep(1.5)  # a few entities are created and not yet deleted
+        deadline = time.monotonic() + 60
+        while proxy.hits < 1 and time.monotonic() < deadline:  # the run has entities of its own now
+            time.sleep(0.05)
+        time.sleep(0.3)  # a few entities are created and not yet deleted
         proc.send_signal(signal.SIGTERM)
         rest, _ = proc.communicate(timeout=60)
     assert proxy.hits >= 1, "the run was stopped before it created anything: the test proves nothing"
