@@ -42,6 +42,7 @@ from conformance.checks.ngsild import (
     ngsild_problem_one_of,
     notification_envelope,
     problem_details,
+    same_value,
     update_result,
     utc_datetime,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "no_header",
     "notification_envelope",
     "problem_details",
+    "same_value",
     "status_is",
     "tmf_error",
     "tmf_identity",

@@ -126,6 +126,52 @@ def utc_datetime(what: str, value: Any) -> None:
         fail(f"{what}: expected an ISO 8601 UTC DateTime ending with Z, got {value!r}")
 
 
+def _instant(text: str) -> Any:
+    """The instant an ISO 8601 date-time with a time zone names, or None."""
+    from datetime import datetime
+
+    if "T" not in text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def _value_difference(got: Any, expected: Any, path: str) -> str | None:
+    if isinstance(expected, dict) and isinstance(got, dict):
+        if set(got) != set(expected):
+            return f"{path}: expected the members {sorted(expected)}, got {sorted(got)} ({got!r})"
+        for key, value in expected.items():
+            problem = _value_difference(got[key], value, f"{path}.{key}")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, list) and isinstance(got, list) and len(got) == len(expected):
+        for index, (g, e) in enumerate(zip(got, expected, strict=True)):
+            problem = _value_difference(g, e, f"{path}[{index}]")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, str) and isinstance(got, str) and got != expected:
+        instant = _instant(expected)
+        if instant is not None and _instant(got) == instant:
+            return None
+    if got == expected and isinstance(got, bool) == isinstance(expected, bool):
+        return None  # 1 and 1.0 are the same JSON number; true is not 1
+    return f"{path}: expected {expected!r}, got {got!r}"
+
+
+def same_value(what: str, got: Any, expected: Any) -> None:
+    """got equals expected, except that a DateTime may come back in any form naming the same instant
+    (2024-05-01T10:00:00Z as ...00.000Z or ...00+00:00): a DateTime is an instant (clause 4.6.3),
+    and brokers render it back in their own form (Orion-LD always with milliseconds)."""
+    problem = _value_difference(got, expected, what)
+    if problem:
+        fail(problem, expected=expected, seen=got)
+
+
 def instances(what: str, attribute: Any) -> list[dict[str, Any]]:
     """The instances of an attribute in normalized form: one object, or an array of them."""
     items = attribute if isinstance(attribute, list) else [attribute]

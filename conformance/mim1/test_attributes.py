@@ -72,7 +72,7 @@ def test_append_new_attribute(ngsild: NgsiLdOps, run_ids: RunIds, content_type: 
     checks.status_is(resp, 204)
     got = checks.member("entity after append", _body(ngsild, entity["id"]), "extra", kind=dict)
     checks.equal("extra.type", got.get("type"), kind)
-    checks.equal(f"extra.{member}", got.get(member), attr[member])
+    checks.same_value(f"extra.{member}", got.get(member), attr[member])
 
 
 @requirement(
@@ -415,7 +415,7 @@ def test_property_metadata(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str
     made(ngsild, _form(entity, content_type), content_type=content_type)
     got = checks.member("entity", _body(ngsild, entity["id"]), "reading", kind=dict)
     for key, expected in attr.items():
-        checks.equal(f"reading.{key}", got.get(key), expected)
+        checks.same_value(f"reading.{key}", got.get(key), expected)
 
 
 @requirement(
@@ -430,7 +430,7 @@ def test_relationship_metadata(ngsild: NgsiLdOps, run_ids: RunIds, shape: str) -
     entity = made(ngsild, probe(run_ids, near=attr))
     got = checks.member("entity", _body(ngsild, entity["id"]), "near", kind=dict)
     for key, expected in attr.items():
-        checks.equal(f"near.{key}", got.get(key), expected)
+        checks.same_value(f"near.{key}", got.get(key), expected)
 
 
 @requirement(
@@ -445,7 +445,7 @@ def test_geoproperty_metadata(ngsild: NgsiLdOps, run_ids: RunIds, shape: str) ->
     entity = made(ngsild, probe(run_ids, area=attr))
     got = checks.member("entity", _body(ngsild, entity["id"]), "area", kind=dict)
     for key, expected in attr.items():
-        checks.equal(f"area.{key}", got.get(key), expected)
+        checks.same_value(f"area.{key}", got.get(key), expected)
 
 
 def _typed_round_trip(
@@ -465,7 +465,7 @@ def _typed_round_trip(
         checks.status_is(resp, 204)
     got = checks.member("entity", _body(ngsild, entity["id"]), "sample", kind=dict)
     checks.equal("sample.type", got.get("type"), kind)
-    checks.equal("sample.observedAt", got.get("observedAt"), OBSERVED_AT)
+    checks.same_value("sample.observedAt", got.get("observedAt"), OBSERVED_AT)
     return got, attr[member], member
 
 

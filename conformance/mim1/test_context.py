@@ -324,7 +324,7 @@ def test_core_terms_not_overridden(
     speed = checks.member("entity", body, "speed") if "speed" in body else None
     if speed is None:
         speed = next((v for k, v in body.items() if k.endswith("/speed")), {})
-    checks.equal("speed.observedAt", speed.get("observedAt"), entity["speed"]["observedAt"])
+    checks.same_value("speed.observedAt", speed.get("observedAt"), entity["speed"]["observedAt"])
 
 
 @requirement(

@@ -278,7 +278,7 @@ def _normalized_probe_matches(body: dict[str, Any], entity: dict[str, Any]) -> N
     checks.equal("speed.type", speed.get("type"), "Property")
     checks.equal("speed.value", speed.get("value"), 42.5)
     checks.equal("speed.unitCode", speed.get("unitCode"), "KMH")
-    checks.equal("speed.observedAt", speed.get("observedAt"), OBSERVED_AT)
+    checks.same_value("speed.observedAt", speed.get("observedAt"), OBSERVED_AT)
     ref = checks.member("attribute refSite", body, "refSite", kind=dict)
     checks.equal("refSite.type", ref.get("type"), "Relationship")
     checks.equal("refSite.object", ref.get("object"), entity["refSite"]["object"])
@@ -338,7 +338,7 @@ def _concise(what: str, got: Any, value_key: str, value: Any, extra: dict[str, A
     checks.absent(what, got, "type")
     checks.equal(f"{what}.{value_key}", got[value_key], value)
     for key, expected in extra.items():
-        checks.equal(f"{what}.{key}", got.get(key), expected)
+        checks.same_value(f"{what}.{key}", got.get(key), expected)
 
 
 @requirement(
