@@ -63,16 +63,26 @@ class Rule:
     delay_ms: int = 0
     # response actions for legal variations (each leaves the meaning of the answer unchanged)
     json_replace: dict[str, Any] = field(default_factory=dict)  # like json_set, only where present
+    json_default: dict[str, Any] = field(default_factory=dict)  # like json_set, only where absent
+    json_append: dict[str, Any] = field(default_factory=dict)  # appended to the array (or the value
+    # made an array) at a pointer, where present and not already in it
     json_wrap: tuple[str, ...] = ()  # a value that is not an array becomes a one-element array
     json_values: dict[str, Any] = field(default_factory=dict)  # every string value equal to a key
     reverse_arrays: tuple[str, ...] = ()  # arrays at these pointers ("" the root) reversed
     reorder_members: bool = False  # every JSON object's members in reverse order, recursively
-    datetime_form: str | None = None  # ISO 8601 UTC values re-rendered: millis, micros, trim, offset
+    datetime_form: str | None = None  # ISO 8601 UTC values re-rendered: millis, micros, nanos, trim, offset
+    # which members hold DateTimes (regex on the member name; default: NGSI-LD's DateTime members);
+    # the "@value" of a {"@type": "DateTime"} object always does. Other strings are data, kept as is.
+    datetime_keys: str | None = None
     json_layout: str | None = None  # re-serialized: compact, pretty or ascii (\u escapes)
     append_headers: dict[str, str] = field(default_factory=dict)  # appended to present values
-    header_sub: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> (regex, repl)
+    # name -> (regex, replacement); in the replacement {base} is the proxy's base URL and {target}
+    # the request's path and query
+    header_sub: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    header_case: str | None = None  # header names sent in "upper" or "lower" case (RFC 9110 §5.1)
     gzip: bool = False  # Content-Encoding: gzip, when the request's Accept-Encoding allows it
     chunked: bool = False  # Transfer-Encoding: chunked instead of Content-Length
+    close_connection: bool = False  # Connection: close, then the connection is closed (RFC 9112 §9.6)
     # delivery actions (for the notification path: target -> proxy -> suite's receiver)
     drop: bool = False  # do not forward; answer set_status (default 204) to the sender
     duplicate: bool = False  # forward the request twice
@@ -95,6 +105,8 @@ class Rule:
         for key in ("datetime_form", "request_datetime_form"):
             if data.get(key) is not None and data[key] not in DATETIME_FORMS:
                 raise ValueError(f"{key} {data[key]!r}: expected one of {sorted(DATETIME_FORMS)}")
+        if data.get("header_case") is not None and data["header_case"] not in ("upper", "lower"):
+            raise ValueError(f"header_case {data['header_case']!r}: expected upper or lower")
         if data.get("json_layout") is not None and data["json_layout"] not in JSON_LAYOUTS:
             raise ValueError(f"json_layout {data['json_layout']!r}: expected one of {sorted(JSON_LAYOUTS)}")
         for key in ("request_path_sub",):
@@ -110,6 +122,8 @@ class Rule:
         """Whether a response action of the variation kind parses and re-serializes the JSON body."""
         return bool(
             self.json_replace
+            or self.json_default
+            or self.json_append
             or self.json_wrap
             or self.json_values
             or self.reverse_arrays
@@ -187,14 +201,20 @@ def _apply_json(doc: Any, sets: dict[str, Any], deletes: tuple[str, ...]) -> Any
 
 
 UTC_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z")
-DATETIME_FORMS = {"millis", "micros", "trim", "offset"}
+DATETIME_FORMS = {"millis", "micros", "nanos", "trim", "offset"}
+# The members that hold a DateTime in NGSI-LD (CIM 009 V1.8.1: temporal properties, system
+# attributes, notification and subscription/registration bookkeeping, temporal queries).
+NGSILD_DATETIME_KEYS = (
+    r"^(observedAt|createdAt|modifiedAt|deletedAt|notifiedAt|expiresAt|lastNotification|lastSuccess"
+    r"|lastFailure|timeAt|endTimeAt|startAt|endAt)$"
+)
 JSON_LAYOUTS = {"compact", "pretty", "ascii"}
 
 
 def equivalent_datetime(value: str, form: str) -> str:
     """An ISO 8601 UTC DateTime (``...T12:00:00Z``, ``...T12:00:00.5Z``) rendered in another form
     that names the same instant: ``millis`` pads the fraction to at least 3 digits (as Orion-LD
-    renders them), ``micros`` to at least 6, ``trim`` drops trailing zeros of the fraction (and a
+    renders them), ``micros`` to at least 6, ``nanos`` to at least 9, ``trim`` drops trailing zeros of the fraction (and a
     zero fraction), ``offset`` writes ``+00:00`` instead of ``Z``. Other strings are returned as is."""
     match = UTC_DATETIME.fullmatch(value)
     if not match:
@@ -204,6 +224,8 @@ def equivalent_datetime(value: str, form: str) -> str:
         fraction = fraction.ljust(3, "0")
     elif form == "micros":
         fraction = fraction.ljust(6, "0")
+    elif form == "nanos":
+        fraction = fraction.ljust(9, "0")
     elif form == "trim":
         fraction = fraction.rstrip("0")
     zone = "+00:00" if form == "offset" else "Z"
@@ -218,6 +240,26 @@ def _map_strings(node: Any, change: Any) -> Any:
         return [_map_strings(v, change) for v in node]
     if isinstance(node, str):
         return change(node)
+    return node
+
+
+def _map_datetimes(node: Any, form: str, keys: re.Pattern[str], name: str = "") -> Any:
+    """Every DateTime re-rendered in ``form``: string values of members whose name matches ``keys``
+    (array elements count as their member's), and the "@value" of a {"@type": "DateTime"} object."""
+    if isinstance(node, dict):
+        typed = node.get("@type") == "DateTime" or (
+            isinstance(node.get("@type"), list) and "DateTime" in node["@type"]
+        )
+        return {
+            k: equivalent_datetime(v, form)
+            if typed and k == "@value" and isinstance(v, str)
+            else _map_datetimes(v, form, keys, k)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_map_datetimes(v, form, keys, name) for v in node]
+    if isinstance(node, str) and keys.search(name):
+        return equivalent_datetime(node, form)
     return node
 
 
@@ -272,19 +314,36 @@ def transform_json(
     doc: Any,
     *,
     replace: dict[str, Any] | None = None,
+    default: dict[str, Any] | None = None,
+    append: dict[str, Any] | None = None,
     wrap: tuple[str, ...] = (),
     values: dict[str, Any] | None = None,
     reverse: tuple[str, ...] = (),
     datetime_form: str | None = None,
+    datetime_keys: str | None = None,
     reorder: bool = False,
 ) -> Any:
-    """The JSON edits of a legal variation, in this order: replace members that are present, wrap
-    values in one-element arrays, replace string values, reverse arrays, re-render DateTimes,
-    reverse the order of members. The document given is left as it is."""
+    """The JSON edits of a legal variation, in this order: replace members that are present, add
+    members that are absent (to objects that are there), append to arrays, wrap values in
+    one-element arrays, replace string values, reverse arrays, re-render DateTimes, reverse the
+    order of members. The document given is left as it is."""
     doc = copy.deepcopy(doc)
     for pointer, value in (replace or {}).items():
         for container, key in _locate(doc, pointer):
             doc = _put(doc, container, key, json.loads(json.dumps(value)))
+    for pointer, value in (default or {}).items():
+        parent, _, name = pointer.rpartition("/")
+        name = name.replace("~1", "/").replace("~0", "~")
+        for container, key in _locate(doc, parent):
+            target = _get(doc, container, key)
+            if isinstance(target, dict) and name not in target:
+                target[name] = json.loads(json.dumps(value))
+    for pointer, value in (append or {}).items():
+        for container, key in _locate(doc, pointer):
+            current = _get(doc, container, key)
+            items = current if isinstance(current, list) else [current]
+            if value not in items:
+                doc = _put(doc, container, key, [*items, json.loads(json.dumps(value))])
     for pointer in wrap:
         for container, key in _locate(doc, pointer):
             current = _get(doc, container, key)
@@ -298,7 +357,7 @@ def transform_json(
             if isinstance(current, list):
                 doc = _put(doc, container, key, list(reversed(current)))
     if datetime_form:
-        doc = _map_strings(doc, lambda text: equivalent_datetime(text, datetime_form))
+        doc = _map_datetimes(doc, datetime_form, re.compile(datetime_keys or NGSILD_DATETIME_KEYS))
     if reorder:
         doc = _reversed_members(doc)
     return doc
@@ -431,6 +490,7 @@ class FaultProxy:
                             doc,
                             reverse=rule.request_reverse_arrays,
                             datetime_form=rule.request_datetime_form,
+                            datetime_keys=rule.datetime_keys,
                             reorder=rule.request_reorder_members,
                         )
                     )
@@ -462,7 +522,8 @@ class FaultProxy:
         out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         upstream_headers = dict(out_headers)
         content = upstream.content
-        encode_gzip = chunked = False
+        encode_gzip = chunked = close = False
+        header_case: str | None = None
         for rule in active:
             if not rule.status_matches(upstream.status_code, upstream_headers):
                 continue
@@ -492,10 +553,13 @@ class FaultProxy:
                     edited = transform_json(
                         doc,
                         replace=rule.json_replace,
+                        default=rule.json_default,
+                        append=rule.json_append,
                         wrap=rule.json_wrap,
                         values=rule.json_values,
                         reverse=rule.reverse_arrays,
                         datetime_form=rule.datetime_form,
+                        datetime_keys=rule.datetime_keys,
                         reorder=rule.reorder_members,
                     )
                     if edited != doc or rule.json_layout or rule.reorder_members:
@@ -505,17 +569,23 @@ class FaultProxy:
                     out_headers[key] += suffix
             for name, (pattern, replacement) in rule.header_sub.items():
                 for key in [k for k in out_headers if k.lower() == name.lower()]:
-                    out_headers[key] = re.sub(pattern, replacement, out_headers[key]).replace(
-                        "{base}", self.base_url
+                    out_headers[key] = (
+                        re.sub(pattern, replacement, out_headers[key])
+                        .replace("{base}", self.base_url)
+                        .replace("{target}", handler.path)
                     )
             if rule.gzip and content and accepts_gzip(handler.headers.get("Accept-Encoding")):
                 encode_gzip = True
             chunked = chunked or rule.chunked
+            close = close or rule.close_connection
+            header_case = rule.header_case or header_case
 
         if (
             request_changed
             or encode_gzip
             or chunked
+            or close
+            or header_case
             or status != upstream.status_code
             or out_headers != upstream_headers
             or content != upstream.content
@@ -530,7 +600,14 @@ class FaultProxy:
                 out_headers[vary[0]] += ", Accept-Encoding"
             else:
                 out_headers["Vary"] = "Accept-Encoding"
-        self._reply(handler, method, status, out_headers, content, chunked=chunked)
+        if close:
+            out_headers["Connection"] = "close"
+            handler.close_connection = True
+        if header_case == "upper":
+            out_headers = {k.upper(): v for k, v in out_headers.items()}
+        elif header_case == "lower":
+            out_headers = {k.lower(): v for k, v in out_headers.items()}
+        self._reply(handler, method, status, out_headers, content, chunked=chunked, header_case=header_case)
 
     @staticmethod
     def _reply(
@@ -541,6 +618,7 @@ class FaultProxy:
         content: bytes,
         *,
         chunked: bool = False,
+        header_case: str | None = None,
     ) -> None:
         # A 204 or 304 answer has no body and no framing (RFC 9110 §6.4.1, RFC 9112 §6.3).
         chunked = chunked and status not in (204, 304) and not 100 <= status < 200
@@ -548,10 +626,9 @@ class FaultProxy:
             handler.send_response(status)
             for key, value in out_headers.items():
                 handler.send_header(key, value)
-            if chunked:
-                handler.send_header("Transfer-Encoding", "chunked")
-            else:
-                handler.send_header("Content-Length", str(len(content)))
+            framing = ("Transfer-Encoding", "chunked") if chunked else ("Content-Length", str(len(content)))
+            name = framing[0].upper() if header_case == "upper" else framing[0]
+            handler.send_header(name.lower() if header_case == "lower" else name, framing[1])
             handler.end_headers()
             if method != "HEAD":
                 if chunked:

@@ -170,11 +170,26 @@ def test_datetime_forms_name_the_same_instant(answers: tuple[str, dict]) -> None
     assert equivalent_datetime("2024-01-01T00:00:00Z", "offset") == "2024-01-01T00:00:00+00:00"
     assert equivalent_datetime("2024-01-01", "millis") == "2024-01-01"  # a Date is not a DateTime
     assert equivalent_datetime("not 2024-01-01T00:00:00Z", "millis") == "not 2024-01-01T00:00:00Z"
+    assert equivalent_datetime("2024-01-01T00:00:00.5Z", "nanos") == "2024-01-01T00:00:00.500000000Z"
     url, state = answers
-    state["body"] = json.dumps({"observedAt": "2024-01-01T00:00:00Z", "name": "x"}).encode()
+    body = {
+        "observedAt": "2024-01-01T00:00:00Z",
+        "name": "2024-01-01T00:00:00Z",  # a string Property value is data, never a DateTime
+        "when": {"type": "Property", "value": {"@type": "DateTime", "@value": "2024-01-01T00:00:00Z"}},
+        "list": [{"modifiedAt": "2024-01-01T00:00:00Z"}],
+    }
+    state["body"] = json.dumps(body).encode()
     with FaultProxy(url, [Rule(path="^/e$", datetime_form="millis")]) as proxy:
         got = requests.get(proxy.base_url + "/e", timeout=5).json()
-    assert got == {"observedAt": "2024-01-01T00:00:00.000Z", "name": "x"}
+    assert got == {
+        "observedAt": "2024-01-01T00:00:00.000Z",
+        "name": "2024-01-01T00:00:00Z",
+        "when": {"type": "Property", "value": {"@type": "DateTime", "@value": "2024-01-01T00:00:00.000Z"}},
+        "list": [{"modifiedAt": "2024-01-01T00:00:00.000Z"}],
+    }
+    with FaultProxy(url, [Rule(path="^/e$", datetime_form="offset", datetime_keys="^name$")]) as proxy:
+        got = requests.get(proxy.base_url + "/e", timeout=5).json()
+    assert got["name"] == "2024-01-01T00:00:00+00:00" and got["observedAt"] == "2024-01-01T00:00:00Z"
     with pytest.raises(ValueError):
         Rule.from_dict({"datetime_form": "local"})
 
@@ -191,6 +206,32 @@ def test_replace_wrap_and_values(answers: tuple[str, dict]) -> None:
     with FaultProxy(url, [rule]) as proxy:
         got = requests.get(proxy.base_url + "/e", timeout=5).json()
     assert got == {"@context": [{"inline": True}], "title": "b", "list": [{"inline": True}]}
+
+
+def test_default_and_append(answers: tuple[str, dict]) -> None:
+    url, state = answers
+    state["body"] = json.dumps(
+        [
+            {"id": "s1", "notification": {"format": "keyValues"}, "@context": "user"},
+            {"id": "s2", "notification": {}, "@context": ["user", "core"]},
+        ]
+    ).encode()
+    rule = Rule(
+        path="^/e$",
+        json_default={"/*/isActive": True, "/*/notification/format": "normalized", "/*/absent/x": 1},
+        json_append={"/*/@context": "core"},
+    )
+    with FaultProxy(url, [rule]) as proxy:
+        got = requests.get(proxy.base_url + "/e", timeout=5).json()
+    assert got == [
+        {"id": "s1", "notification": {"format": "keyValues"}, "@context": ["user", "core"], "isActive": True},
+        {
+            "id": "s2",
+            "notification": {"format": "normalized"},
+            "@context": ["user", "core"],
+            "isActive": True,
+        },
+    ]
 
 
 def test_json_layouts(answers: tuple[str, dict]) -> None:
@@ -215,11 +256,13 @@ def test_header_append_and_substitution(answers: tuple[str, dict]) -> None:
     rule = Rule(
         path="^/e$",
         append_headers={"content-type": "; charset=utf-8", "X-Absent": "; never"},
-        header_sub={"Location": ("^/", "{base}/")},
+        header_sub={"Location": ("^/", "{base}/"), "Link": ("$", ', <{target}>; rel="self"')},
     )
+    state["headers"]["Link"] = '</ctx>; rel="ctx"'
     with FaultProxy(url, [rule]) as proxy:
-        resp = requests.get(proxy.base_url + "/e", timeout=5)
+        resp = requests.get(proxy.base_url + "/e?a=1", timeout=5)
         assert resp.headers["Location"] == proxy.base_url + "/x/1"
+    assert resp.headers["Link"] == '</ctx>; rel="ctx", </e?a=1>; rel="self"'
     assert resp.headers["Content-Type"] == "application/json; charset=utf-8"
     assert "X-Absent" not in resp.headers
 
@@ -309,3 +352,22 @@ def test_a_matching_rule_that_alters_nothing_is_no_change(answers: tuple[str, di
     with FaultProxy(url, [Rule(path="^/e$", datetime_form="millis", json_wrap=("/@context",))]) as proxy:
         requests.get(proxy.base_url + "/e", timeout=5)
     assert proxy.hits == 1 and proxy.changes == 0
+
+
+def test_header_case_and_connection_close(answers: tuple[str, dict]) -> None:
+    import socket
+
+    url, state = answers
+    state["headers"] = {"Content-Type": "application/json", "NGSILD-Results-Count": "3"}
+    with FaultProxy(url, [Rule(path="^/e$", header_case="upper", close_connection=True)]) as proxy:
+        host, port = proxy.base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(b"GET /e HTTP/1.1\r\nHost: x\r\n\r\n")  # keep-alive asked: closed anyway
+            wire = b""
+            while chunk := sock.recv(65536):
+                wire += chunk
+        resp = requests.get(proxy.base_url + "/e", timeout=5)
+    head = wire.partition(b"\r\n\r\n")[0]
+    assert b"\r\nNGSILD-RESULTS-COUNT: 3" in head and b"\r\nCONTENT-LENGTH: 2" in head
+    assert b"\r\nCONNECTION: close" in head
+    assert resp.headers["ngsild-results-count"] == "3" and resp.json() == {}
