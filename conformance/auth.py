@@ -69,7 +69,7 @@ def _client_credentials(auth: Auth, redactor: Redactor, timeout: float) -> Calla
             if not isinstance(token, str) or not token:
                 raise AuthError(f"token endpoint {auth.token_url} answered 200 without an access_token")
             try:
-                lifetime = float(body.get("expires_in", 300))  # type: ignore[union-attr]
+                lifetime = float(body.get("expires_in", 300))  # type: ignore[union-attr,unused-ignore]
             except (TypeError, ValueError):
                 lifetime = 300.0
             redactor.add(token)

@@ -725,7 +725,7 @@ def cmd_load(ns: argparse.Namespace) -> int:
         return load_target(target.profile, ns, out, target.label)
 
 
-def add_load_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_load_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     load = sub.add_parser(
         "load",
         help="run a Locust load profile against a target (default: the embedded reference platform)",

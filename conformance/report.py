@@ -146,7 +146,7 @@ def cmd_report(ns: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = sub.add_parser(
         "report",
         help="build the Allure HTML report of a run (needs npx and Java)",

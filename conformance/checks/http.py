@@ -7,14 +7,14 @@ and what the target did."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 import requests
 
 from conformance.outcomes import CheckFailed
 
 
-def fail(message: str, *, expected: Any = None, seen: Any = None, exchange: str | None = None) -> None:
+def fail(message: str, *, expected: Any = None, seen: Any = None, exchange: str | None = None) -> NoReturn:
     raise CheckFailed(message, expected=expected, seen=seen, exchange=exchange)
 
 
@@ -37,7 +37,7 @@ def header(resp: requests.Response, name: str) -> str:
     value = resp.headers.get(name)
     if value is None:
         fail(f"{where(resp)}: expected a {name} header in the response; there is none")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def no_header(resp: requests.Response, name: str) -> None:
@@ -55,7 +55,7 @@ def content_type_is(resp: requests.Response, *expected: str) -> None:
         fail(f"{where(resp)}: expected Content-Type {' or '.join(expected)}, got {got or 'none'!r}")
 
 
-class AnswerObject(dict):  # type: ignore[type-arg]
+class AnswerObject(dict[str, Any]):
     """A JSON object from the target, read through a check: a missing member is a FAIL that names
     it (CheckFailed), not a KeyError that would make the case a suite error."""
 
@@ -72,7 +72,7 @@ class AnswerObject(dict):  # type: ignore[type-arg]
             )
 
 
-class AnswerArray(list):  # type: ignore[type-arg]
+class AnswerArray(list[Any]):
     """A JSON array from the target, read through a check: a missing element is a FAIL."""
 
     where: str = "the answer"

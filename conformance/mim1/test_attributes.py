@@ -387,7 +387,7 @@ def test_append_dataset_instance(ngsild: NgsiLdOps, run_ids: RunIds) -> None:
     checks.equal("level instances", _level_instances(_body(ngsild, entity["id"])), {None: 1, DS_A: 2})
 
 
-SUB_ATTRIBUTES = {
+SUB_ATTRIBUTES: dict[str, dict[str, Any]] = {
     "observedAt": {"observedAt": "2024-05-01T10:00:00Z"},
     "unitCode": {"unitCode": "CEL"},
     "sub-property": {"accuracy": prop(0.25, unitCode="CEL")},

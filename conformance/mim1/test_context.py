@@ -321,7 +321,7 @@ def test_core_terms_not_overridden(
     body = checks.json_object(ngsild.retrieve(entity["id"], params={"attrs": "location,speed"}))
     loc = checks.member("entity read with the core @context only", body, "location", kind=dict)
     checks.equal("location.type", loc.get("type"), "GeoProperty")
-    speed = checks.member("entity", body, "speed") if "speed" in body else None
+    speed: Any = checks.member("entity", body, "speed") if "speed" in body else None
     if speed is None:
         speed = next((v for k, v in body.items() if k.endswith("/speed")), {})
     checks.same_value("speed.observedAt", speed.get("observedAt"), entity["speed"]["observedAt"])

@@ -146,7 +146,7 @@ def test_attributes_details(
     resp = ngsild.attributes(context=ctx, params={"details": "true"})
     checks.status_is(resp, 200)
     items = checks.json_array(resp)
-    found = {i.get("attributeName"): i for i in items if isinstance(i, dict)}
+    found: dict[str, Any] = {str(i.get("attributeName")): i for i in items if isinstance(i, dict)}
     for name in attrs:
         item = checks.member("Attribute details by attributeName", found, name, kind=dict)
         checks.equal(f"Attribute {name} type", item.get("type"), "Attribute")

@@ -137,7 +137,7 @@ def test_delete_entity(ngsild: NgsiLd, run_ids: RunIds) -> None:
     title="An operation on an entity that does not exist answers 404 with ProblemDetails ResourceNotFound",
 )
 @pytest.mark.parametrize("operation", ["retrieve", "delete", "replace"])
-def test_missing_entity_is_resource_not_found(ngsild: NgsiLd, run_ids: RunIds, operation: str) -> None:
+def test_missing_entity_is_resource_not_found(ngsild: NgsiLdOps, run_ids: RunIds, operation: str) -> None:
     missing = run_ids.entity_id("MimcheckSensor")
     if operation == "replace":  # PUT /entities/{entityId} (clause 5.6.18) on the same resource
         resp = ngsild.replace(

@@ -191,7 +191,8 @@ def create_from(tmf: Tmf, resource: Resource, body: dict[str, Any]) -> dict[str,
         isinstance(created, dict) and isinstance(created.get("id"), str) and bool(created["id"]),
         f"the created {resource.name} has no id",
     )
-    return created  # type: ignore[return-value]
+    assert isinstance(created, dict)  # the precondition above
+    return created
 
 
 def item_url(tmf: Tmf, resource: Resource, identifier: str) -> str:
@@ -211,7 +212,8 @@ def current(tmf: Tmf, resource: Resource, identifier: str) -> dict[str, Any]:
     except ValueError:
         body = None
     precondition(isinstance(body, dict), f"retrieving the {resource.name} gave no JSON object")
-    return body  # type: ignore[return-value]
+    assert isinstance(body, dict)  # the precondition above
+    return body
 
 
 def patch_body(resource: Resource, now: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -426,7 +426,7 @@ def test_sys_attrs(
     _, _, _, data = _notified_entity(
         ngsild, dyn, notifications, run_ids, notification={"sysAttrs": sys_attrs}
     )
-    temperature = data.get("temperature") if isinstance(data.get("temperature"), dict) else {}
+    temperature: dict[str, Any] = data["temperature"] if isinstance(data.get("temperature"), dict) else {}
     for name in ("createdAt", "modifiedAt"):
         present = name in data or name in temperature
         if sys_attrs and not present:
@@ -455,6 +455,8 @@ def test_show_changes(
         dyn, notifications, run_ids, entity, watchedAttributes=[watched], notification={"showChanges": True}
     )
     notifications.trigger(endpoint)
+    new: Any
+    old: Any
     if kind == "property":
         _update(ngsild, entity["id"], temperature=prop(30.5))
         new, old, key = 30.5, 21.5, "previousValue"

@@ -145,7 +145,7 @@ def test_query_subscriptions_paginated(dyn: Dynamics, run_ids: RunIds, page: int
             checks.fail(
                 f"limit={page} offset={offset}: expected at most {page} subscriptions, got {len(items)}"
             )
-        seen |= {item.get("id") for item in items if isinstance(item, dict)}
+        seen |= {str(item.get("id")) for item in items if isinstance(item, dict)}
         if ours <= seen or not items:
             break
         offset += page

@@ -59,7 +59,7 @@ def _instances(body: dict[str, Any], attr: str = "temperature") -> list[dict[str
     return items
 
 
-def _pairs(instances: list[dict[str, Any]]) -> list[tuple[float, datetime | None]]:
+def _pairs(instances: list[dict[str, Any]]) -> list[tuple[Any, datetime | None]]:
     return sorted(
         ((i.get("value"), parse_time(i.get("observedAt"))) for i in instances),
         key=lambda p: (p[1] or T0, str(p[0])),
@@ -271,7 +271,7 @@ def test_delete_instance(dyn: Dynamics, run_ids: RunIds) -> None:
     victim = next((i for i in instances if parse_time(i.get("observedAt")) == TIMES[0]), {})
     instance_id = victim.get("instanceId")
     precondition(isinstance(instance_id, str), f"no instanceId on the retrieved instances: {instances!r}")
-    checks.status_is(dyn.delete_instance(entity["id"], "temperature", instance_id), 204)
+    checks.status_is(dyn.delete_instance(entity["id"], "temperature", str(instance_id)), 204)
     _expect_instances(
         "temperature after deleting the first instance", _retrieve(dyn, entity["id"]), [1, 2, 3, 4]
     )
