@@ -8,7 +8,6 @@ import io
 import json
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -311,13 +310,15 @@ def cmd_capabilities(ns: argparse.Namespace) -> int:
 
 
 def cmd_serve(ns: argparse.Namespace) -> int:
+    """The reference platform takes this process over (exec), so that SIGTERM or Ctrl-C sent to
+    `mimcheck serve` reaches it directly and no orphan keeps the port."""
     args = [sys.executable, "-m", "reference", "--host", ns.host, "--port", str(ns.port)]
     if ns.db:
         args += ["--db", ns.db]
-    try:
-        return subprocess.call(args)
-    except KeyboardInterrupt:
-        return EXIT_OK
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, args)
+    return EXIT_OK  # not reached
 
 
 # ----------------------------------------------------------------------------------------- main
