@@ -377,6 +377,10 @@ def build_parser() -> argparse.ArgumentParser:
     from conformance.report import add_report_parser
 
     add_report_parser(sub)
+
+    from conformance.rundiff import add_diff_parser
+
+    add_diff_parser(sub)
     return parser
 
 
