@@ -267,6 +267,9 @@ NOT_FORWARDED = {
     "omit",
     "lang",
     "datasetId",
+    "join",  # linked entity retrieval (4.5.23) is done here, over the merged entities
+    "joinLevel",
+    "containedBy",
 }
 
 

@@ -30,6 +30,7 @@ from .http import (
     tenant_headers,
     tenant_of,
 )
+from .linked import apply_join, parse_join
 from .model import (
     ATTRIBUTE_TYPES,
     NULL_URI,
@@ -109,6 +110,7 @@ async def retrieve_entity(request: Request, broker: Broker, entity_id: str) -> R
     tenant = tenant_of(request)
     broker.require_tenant(tenant)
     opts = render_options_from(request, ctx)
+    join = parse_join(request.query_params)
     type_filter = request.query_params.get("type")
     check_entity_id(entity_id)
     entity = broker.storage.get(ENTITY, tenant, entity_id)
@@ -131,10 +133,15 @@ async def retrieve_entity(request: Request, broker: Broker, entity_id: str) -> R
         raise not_found(f"entity {entity_id} does not exist")
     if opts.attrs is not None and not (opts.attrs & set(entity["attrs"])):
         raise not_found(f"entity {entity_id} has none of the requested attributes")
-    body = render_entity(entity, ctx, opts)
+    body: Any = render_entity(entity, ctx, opts)
     if accept == GEOJSON:
         geometry_property = request.query_params.get("geometryProperty", "location")
         body = entity_feature(entity, body, ctx, geometry_property, opts)
+    elif join is not None:  # linked entity retrieval (4.5.23): flat answers an array
+        linked = apply_join(
+            join, [(entity, body)], lambda i: broker.storage.get(ENTITY, tenant, i), ctx, opts
+        )
+        body = linked if join.kind == "flat" else linked[0]
     return json_response(body, ctx, accept, headers=tenant_headers(tenant))
 
 

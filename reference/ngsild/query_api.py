@@ -34,6 +34,7 @@ from .http import (
     tenant_headers,
     tenant_of,
 )
+from .linked import Join, apply_join, parse_join
 from .model import is_uri, now_timestamp
 from .query import (
     Predicate,
@@ -55,6 +56,7 @@ class EntityFilter:
     type_expr: str | None = None
     q_attrs: set[str] = field(default_factory=set)
     forward_body: Any = None  # the Query of POST /entityOperations/query, None for GET /entities
+    join: Join | None = None  # linked entity retrieval (clause 4.5.23)
 
     def matches(self, entity: dict[str, Any]) -> bool:
         if self.attrs is not None and not (set(self.attrs) & set(entity["attrs"])):
@@ -109,6 +111,14 @@ async def _respond(
             matched.append(distributed.merge(local, entity, mode))
     selected = matched[page.offset : page.offset + page.limit]
     body: Any = [render_entity(e, ctx, opts) for e in selected]
+    if flt.join is not None and accept != GEOJSON:
+        body = apply_join(
+            flt.join,
+            list(zip(selected, body, strict=True)),
+            lambda i: broker.storage.get(ENTITY, tenant, i),
+            ctx,
+            opts,
+        )
     if accept == GEOJSON:
         geometry_property = request.query_params.get("geometryProperty", "location")
         body = feature_collection(
@@ -150,7 +160,7 @@ async def query_entities(request: Request, broker: Broker) -> Response:
         raise bad_request("at least one of id, idPattern, type, attrs, q, geo-query or scopeQ is required")
     page = parse_page(request)
     opts = render_options_from(request, ctx)
-    flt = EntityFilter(ids=ids, type_expr=type_expr)
+    flt = EntityFilter(ids=ids, type_expr=type_expr, join=parse_join(params))
     flt.predicates.append(selector_predicate(ids, id_pattern, type_expr, ctx))
     flt.attrs = parse_attrs_param(attrs_raw, ctx)
     if q is not None:
