@@ -143,7 +143,14 @@ def build_certificate(
         narrowed=narrowed,
         not_run=never_run,
         root_causes=_root_causes(results),
+        catalogue_digest=_catalogue_digest(requirements),
     )
+
+
+def _catalogue_digest(requirements: list[RequirementResult]) -> str:
+    from conformance.signing import catalogue_digest
+
+    return catalogue_digest([r.requirement.to_json() for r in requirements])
 
 
 def _spec_versions(requirements: list[RequirementResult]) -> dict[str, str]:
@@ -227,6 +234,12 @@ def write_run_outputs(
     (out_dir / "certificate.json").write_text(json.dumps(cert.to_json(), indent=2), encoding="utf-8")
     (out_dir / "certificate.html").write_text(render_html(cert), encoding="utf-8")
     return cert
+
+
+def rewrite_certificate(out_dir: Path, cert: Certificate) -> None:
+    """Write an amended certificate (JSON and HTML) back into its run folder."""
+    (out_dir / "certificate.json").write_text(json.dumps(cert.to_json(), indent=2), encoding="utf-8")
+    (out_dir / "certificate.html").write_text(render_html(cert), encoding="utf-8")
 
 
 def read_certificate(out_dir: Path) -> Certificate:

@@ -74,6 +74,15 @@ def _list_section(title: str, items: list[str]) -> str:
     return f"<h2>{html.escape(title)}</h2><ul>{''.join(f'<li>{x}</li>' for x in items)}</ul>"
 
 
+def _signer(cert: Certificate) -> str:
+    if not cert.signer:
+        return "not signed (<code>mimcheck verify</code> checks its digests only)"
+    return (
+        f"{html.escape(cert.signer.get('algorithm', ''))} key <code>{html.escape(cert.signer.get('fingerprint', ''))}"
+        "</code> (<code>mimcheck verify</code> checks the signature)"
+    )
+
+
 def render_html(cert: Certificate) -> str:
     e = html.escape
     target = cert.target
@@ -121,6 +130,8 @@ def render_html(cert: Certificate) -> str:
 <tr><th>Run</th><td>{e(cert.started)} &ndash; {e(cert.finished)}: {counts.get("total", 0)} test cases run,
 {counts.get("not_run", 0)} not run {" ".join(state)}</td></tr>
 <tr><th>Evidence digest</th><td><code>sha256:{e(cert.evidence_digest)}</code></td></tr>
+<tr><th>Catalogue digest</th><td><code>sha256:{e(cert.catalogue_digest)}</code></td></tr>
+<tr><th>Signed by</th><td>{_signer(cert)}</td></tr>
 </table>
 {_list_section("Root causes of inconclusive cases", causes)}
 {_list_section("Failed requirements", failed)}

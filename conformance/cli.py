@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from conformance import SUITE_NAME, __version__, evidence
-from conformance.certificate import read_certificate
+from conformance.certificate import read_certificate, rewrite_certificate
 from conformance.preflight import PREFLIGHT_FILE, default_tmf_probes, run_preflight
-from conformance.profiles import MIMS
+from conformance.profiles import MIMS, TargetProfile
 from conformance.records import Certificate
 from conformance.requirements import CatalogueEntry, RequirementError, build_catalogue, render_markdown
 from conformance.run_ids import new_run_id
@@ -144,8 +144,10 @@ def run_suite(
     keyword: str | None = None,
     only: list[str] | None = None,
     extra: list[str] | None = None,
+    sign_key: str | None = None,
 ) -> int:
     profile = target.profile
+    signing_key = _signing_key(profile, sign_key)
     check_environment()
     explicit = mims is not None
     mims = mims or list(MIMS)
@@ -212,16 +214,45 @@ def run_suite(
     if not (out / "certificate.json").is_file():
         _err(f"the run ended without a certificate (pytest exit {int(code)}); see the output above")
         return EXIT_INCONCLUSIVE
-    return _summary(read_certificate(out), out)
+    cert = read_certificate(out)
+    if signing_key is not None:
+        from conformance.signing import ALGORITHM, fingerprint, public_raw
+
+        cert.signer = {"algorithm": ALGORITHM, "fingerprint": fingerprint(public_raw(signing_key))}
+        rewrite_certificate(out, cert)
+    return _summary(cert, out)
+
+
+def _signing_key(profile: TargetProfile, sign_key: str | None) -> Any:
+    """The run's signing key (checked before the first case), or None for an unsigned run."""
+    if not sign_key and not profile.signing.configured:
+        return None
+    from conformance.signing import load_private_key
+
+    if sign_key:
+        return load_private_key(sign_key, None)
+    return load_private_key(profile.signing.key_file, profile.signing.key_env)
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
     only = _only(ns)
     out = make_run_folder(ns.out)
     with resolve_target(target=ns.target, target_url=ns.target_url, folder=out, say=_say) as target:
-        return run_suite(
-            target, ns.mim, out, workers=ns.workers, keyword=ns.k, only=only, extra=list(ns.pytest_args or [])
+        code = run_suite(
+            target,
+            ns.mim,
+            out,
+            workers=ns.workers,
+            keyword=ns.k,
+            only=only,
+            extra=list(ns.pytest_args or []),
+            sign_key=ns.sign_key,
         )
+    if (out / "certificate.json").is_file():
+        from conformance.signing import seal
+
+        seal(out, _signing_key(target.profile, ns.sign_key))
+    return code
 
 
 def _say(line: str) -> None:
@@ -350,8 +381,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--only-file", metavar="FILE", help="only the cases listed in FILE, one case id or node id a line"
     )
+    run.add_argument(
+        "--sign-key",
+        metavar="PEM",
+        help="Ed25519 private key to sign the run with (else the profile's [signing])",
+    )
     run.add_argument("pytest_args", nargs="*", help="further pytest arguments, after --")
     run.set_defaults(func=cmd_run)
+
+    from conformance.signing import add_signing_parsers
+
+    add_signing_parsers(sub)
 
     req = sub.add_parser("requirements", help="print the requirement catalogue generated from the scenarios")
     req.add_argument("--format", choices=("json", "markdown", "text"), default="text")

@@ -53,6 +53,22 @@ class Notifications:
     bind_port: int = 0
     callback_url: str | None = None
     window_seconds: float = 5.0
+    # a real MQTT broker (mqtt://host:port or mqtts://...) for MQTT notifications; None: the suite's
+    # embedded broker on loopback
+    mqtt_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Signing:
+    """Where the run's Ed25519 signing key is: a PEM file, or an environment variable holding the PEM.
+    The key itself never goes into the profile or the run folder."""
+
+    key_file: str | None = None
+    key_env: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.key_file or self.key_env)
 
 
 @dataclass(frozen=True)
@@ -69,6 +85,7 @@ class TargetProfile:
     timeout_seconds: float = 10.0
     deadline_seconds: float = 1800.0
     source: str = "<built-in>"
+    signing: Signing = field(default_factory=lambda: Signing())
 
     def base_url(self, mim: str) -> str | None:
         return self.base_urls.get(mim)
@@ -95,6 +112,26 @@ def _url(source: str, key: str, value: Any) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ProfileError(source, key, f"expected an http:// or https:// URL, got {value!r}")
+    return value.rstrip("/")
+
+
+def _mqtt_url(source: str, key: str, value: Any) -> str:
+    """An MQTT broker address: mqtt://host:port or mqtts://host:port (no topic, no query)."""
+    if not isinstance(value, str):
+        raise ProfileError(source, key, f"expected an mqtt:// or mqtts:// URL, got {type(value).__name__}")
+    parsed = urlparse(value)
+    try:
+        port = parsed.port
+    except ValueError:
+        port = None
+    if (
+        parsed.scheme not in ("mqtt", "mqtts")
+        or not parsed.hostname
+        or port is None
+        or parsed.path.strip("/")
+        or parsed.query
+    ):
+        raise ProfileError(source, key, f"expected mqtt://HOST:PORT or mqtts://HOST:PORT, got {value!r}")
     return value.rstrip("/")
 
 
@@ -137,7 +174,18 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
         source,
         "",
         data,
-        {"product", "mim1", "mim2", "mim3", "auth", "headers", "capabilities", "notifications", "run"},
+        {
+            "product",
+            "mim1",
+            "mim2",
+            "mim3",
+            "auth",
+            "headers",
+            "capabilities",
+            "notifications",
+            "run",
+            "signing",
+        },
     )
     product = _table(source, "product", data.get("product"))
     _check_keys(source, "product", product, {"name", "vendor", "version"})
@@ -198,7 +246,7 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
         raise ProfileError(source, "capabilities.declared", bad)
 
     ntf_t = _table(source, "notifications", data.get("notifications"))
-    _check_keys(source, "notifications", ntf_t, {"bind", "callback_url", "window_seconds"})
+    _check_keys(source, "notifications", ntf_t, {"bind", "callback_url", "window_seconds", "mqtt_url"})
     bind = ntf_t.get("bind", "127.0.0.1:0")
     host, _, port = str(bind).rpartition(":")
     if not host or not port.isdigit() or int(port) > 65535:
@@ -212,10 +260,21 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
             else None
         ),
         window_seconds=_number(source, "notifications.window_seconds", ntf_t.get("window_seconds"), 5.0),
+        mqtt_url=_mqtt_url(source, "notifications.mqtt_url", ntf_t["mqtt_url"])
+        if "mqtt_url" in ntf_t
+        else None,
     )
 
     run_t = _table(source, "run", data.get("run"))
     _check_keys(source, "run", run_t, {"timeout_seconds", "deadline_seconds"})
+    sign_t = _table(source, "signing", data.get("signing"))
+    _check_keys(source, "signing", sign_t, {"key_file", "key_env"})
+    signing = Signing(
+        key_file=_str(source, "signing.key_file", sign_t.get("key_file")),
+        key_env=_str(source, "signing.key_env", sign_t.get("key_env")),
+    )
+    if signing.key_file and signing.key_env:
+        raise ProfileError(source, "signing", "give key_file or key_env, not both")
     return TargetProfile(
         name=name or "",
         vendor=vendor,
@@ -229,6 +288,7 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
         timeout_seconds=_number(source, "run.timeout_seconds", run_t.get("timeout_seconds"), 10.0),
         deadline_seconds=_number(source, "run.deadline_seconds", run_t.get("deadline_seconds"), 1800.0),
         source=source,
+        signing=signing,
     )
 
 

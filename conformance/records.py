@@ -201,6 +201,8 @@ class Certificate:
     narrowed: str | None = None  # how the run was narrowed (-k / --only), None for a whole run
     not_run: list[str] = field(default_factory=list)  # requirements none of whose cases ran
     root_causes: list[RootCause] = field(default_factory=list)
+    catalogue_digest: str = ""  # sha256 over the requirement declarations the run checked
+    signer: dict[str, str] | None = None  # algorithm and public key fingerprint of a signed run
 
     @property
     def warnings(self) -> list[RequirementResult]:
@@ -231,6 +233,8 @@ class Certificate:
             "requirements": [r.to_json() for r in self.requirements],
             "cases": dict(self.cases),
             "evidence_digest": {"algorithm": "sha256", "value": self.evidence_digest},
+            "catalogue_digest": {"algorithm": "sha256", "value": self.catalogue_digest},
+            "signer": self.signer,
         }
 
     @classmethod
@@ -253,4 +257,6 @@ class Certificate:
             narrowed=data.get("narrowed"),
             not_run=list(data.get("not_run", [])),
             root_causes=[RootCause.from_json(c) for c in data.get("root_causes", [])],
+            catalogue_digest=(data.get("catalogue_digest") or {}).get("value", ""),
+            signer=data.get("signer"),
         )
