@@ -7,7 +7,8 @@ order. Periodic subscriptions (``timeInterval``) are served by a ticker task tha
 ``throttling`` and the endpoint ``cooldown`` are applied before each notification.
 
 Registration subscriptions (csourceSubscriptions, clause 5.11.2 - 5.11.6) are served here too: a change
-of a context source registration is matched against them and sent as a CsourceNotification.
+of a context source registration is matched against them and sent as a CsourceNotification, typed
+ContextSourceNotification (the term the core @context defines).
 
 The delivery bookkeeping is kept in the stored subscription (``_status``: timesSent, timesFailed,
 lastNotification, lastSuccess, lastFailure, lastFailed).
@@ -527,7 +528,7 @@ class Notifier:
         sys_attrs = bool(sub["notification"].get("sysAttrs"))
         payload: dict[str, Any] = {
             "id": f"urn:ngsi-ld:Notification:{uuid.uuid4()}",
-            "type": "CsourceNotification",
+            "type": "ContextSourceNotification",  # the core @context term (clause 5.3.2)
             "subscriptionId": sub["id"],
             "notifiedAt": now_timestamp(),
             "data": [render_registration(r, ctx, sys_attrs) for r in regs if r is not None],

@@ -489,7 +489,7 @@ def test_csource_registration_subscriptions(
     assert loc.startswith("/ngsi-ld/v1/csourceSubscriptions/")
     assert http.get(base + loc, headers=h).json()["watchedAttributes"] == ["speed"]
     initial = inbox.wait(1)[0]["body"]
-    assert initial["type"] == "CsourceNotification" and initial["triggerReason"] == "newlyMatching"
+    assert initial["type"] == "ContextSourceNotification" and initial["triggerReason"] == "newlyMatching"
     assert [r["id"] for r in initial["data"]] == [first["id"]]
     other = {
         **first,
