@@ -15,6 +15,8 @@ import base64
 import hashlib
 import json
 import os
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,10 +240,17 @@ def generate_keypair(folder: Path) -> tuple[Path, Path]:
 
 
 def cmd_verify(ns: argparse.Namespace) -> int:
-    folder = Path(ns.run)
-    if not folder.is_dir():
-        raise usage(f"no run folder {folder}; give the folder a `mimcheck run` wrote")
-    result = verify(folder, ns.key)
+    given = Path(ns.run)
+    if given.is_file() and zipfile.is_zipfile(given):
+        with tempfile.TemporaryDirectory(prefix="mimcheck-verify-") as tmp:
+            folder = unpack(given, Path(tmp))
+            result = verify(folder, ns.key)
+    elif given.is_dir():
+        result = verify(given, ns.key)
+    else:
+        raise usage(
+            f"{given}: neither a run folder nor a package; give what `mimcheck run` or `mimcheck package` wrote"
+        )
     print(result.summary())
     for problem in result.problems[1:]:
         print(f"  also: {problem}")
@@ -256,15 +265,55 @@ def cmd_keygen(ns: argparse.Namespace) -> int:
     return 0
 
 
+def package(folder: Path, target: Path) -> Path:
+    """One submission archive of a sealed run folder: every file the manifest covers, plus the
+    manifest and the signature (the reference platform's log stays out)."""
+    if not (folder / MANIFEST).is_file():
+        raise usage(f"{folder}: no {MANIFEST}; package a run folder `mimcheck run` wrote")
+    names = [*run_files(folder), MANIFEST] + ([SIGNATURE] if (folder / SIGNATURE).is_file() else [])
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in names:
+            archive.write(folder / name, f"run/{name}")
+    return target
+
+
+def unpack(archive: Path, into: Path) -> Path:
+    with zipfile.ZipFile(archive) as zipped:
+        for member in zipped.namelist():
+            if member.startswith("/") or ".." in Path(member).parts or not member.startswith("run/"):
+                raise usage(
+                    f"{archive}: unexpected member {member!r}; not a package `mimcheck package` wrote"
+                )
+        zipped.extractall(into)
+    return into / "run"
+
+
+def cmd_package(ns: argparse.Namespace) -> int:
+    folder = Path(ns.run)
+    target = Path(ns.out) if ns.out else folder.with_suffix(".zip")
+    package(folder, target)
+    print(f"package: {target} (`mimcheck verify {target}` checks it)")
+    return 0
+
+
 def add_signing_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ver = sub.add_parser(
         "verify",
         help="recompute every digest of a run folder and check its signature; names the first file that differs",
     )
-    ver.add_argument("run", help="the run folder")
+    ver.add_argument("run", help="the run folder, or a package `mimcheck package` wrote")
     ver.add_argument("--key", metavar="PUBLIC_PEM", help="require a signature by this Ed25519 public key")
     ver.set_defaults(func=cmd_verify)
 
     keygen = sub.add_parser("keygen", help="make an Ed25519 key pair to sign runs with")
     keygen.add_argument("--out", metavar="DIR", default=".", help="folder for private.pem and public.pem")
     keygen.set_defaults(func=cmd_keygen)
+
+    pack = sub.add_parser(
+        "package", help="one submission archive of a run folder, which `mimcheck verify` accepts"
+    )
+    pack.add_argument("run", help="the run folder")
+    pack.add_argument(
+        "--out", metavar="ZIP", help="the archive to write (default: the run folder's name + .zip)"
+    )
+    pack.set_defaults(func=cmd_package)

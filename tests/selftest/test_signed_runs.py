@@ -128,3 +128,26 @@ def test_a_missing_signing_key_stops_before_the_first_case(tmp_path: Path) -> No
     )
     proc = mimcheck("run", "--target", str(profile), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and env_var in proc.stderr, proc.stderr
+
+
+def test_a_package_verifies_and_a_changed_package_does_not(
+    signed_run: Path, keys: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import zipfile
+
+    archive = tmp_path / "submission.zip"
+    assert mimcheck("package", str(signed_run), "--out", str(archive)).returncode == 0
+    names = zipfile.ZipFile(archive).namelist()
+    assert "run/certificate.json" in names and "run/signature.json" in names
+    assert "run/reference.log" not in names
+    proc = mimcheck("verify", str(archive), "--key", str(keys[1]))
+    assert proc.returncode == 0, proc.stdout
+    changed = tmp_path / "changed.zip"
+    with zipfile.ZipFile(archive) as src, zipfile.ZipFile(changed, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "run/certificate.json":
+                data = data.replace(b'"CONFORMANT"', b'"NOT CONFORMANT"', 1)
+            dst.writestr(name, data)
+    proc = mimcheck("verify", str(changed), "--key", str(keys[1]))
+    assert proc.returncode == 1 and "certificate.json" in proc.stdout, proc.stdout
