@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
+from . import mqtt
 from .broker import ENTITY, Broker
 from .context import ActiveContext
 from .errors import NgsiLdError
@@ -125,6 +126,15 @@ def _post(uri: str, headers: dict[str, str], body: bytes, timeout: float) -> boo
             return 200 <= response.status < 300
     except (urllib.error.URLError, TimeoutError, OSError, ValueError, http.client.HTTPException):
         return False
+
+
+def _send(
+    uri: str, notifier_info: list[dict[str, Any]] | None, headers: dict[str, str], body: bytes, timeout: float
+) -> bool:
+    """Deliver one notification: MQTT for mqtt:// and mqtts:// endpoints (clause 7.2), else HTTP POST."""
+    if mqtt.is_mqtt(uri):
+        return mqtt.publish(uri, notifier_info, headers, body, timeout)
+    return _post(uri, headers, body, timeout)
 
 
 def _selector_covers(selector: dict[str, Any], info: dict[str, Any], ctx: ActiveContext) -> bool:
@@ -410,7 +420,17 @@ class Notifier:
         key = (tenant, kind + " " + sub["id"])
         previous = self.tails.get(key)
         task = loop.create_task(
-            self._deliver(previous, tenant, kind, sub["id"], endpoint["uri"], headers, body, timeout)
+            self._deliver(
+                previous,
+                tenant,
+                kind,
+                sub["id"],
+                endpoint["uri"],
+                headers,
+                body,
+                timeout,
+                endpoint.get("notifierInfo"),
+            )
         )
         self.tails[key] = task
 
@@ -430,12 +450,13 @@ class Notifier:
         headers: dict[str, str],
         body: bytes,
         timeout: float,
+        notifier_info: list[dict[str, Any]] | None = None,
     ) -> None:
         if previous is not None and not previous.done():
             with suppress(Exception):
                 await asyncio.wait([previous])
         loop = asyncio.get_running_loop()
-        ok = await loop.run_in_executor(_EXECUTOR, _post, uri, headers, body, timeout)
+        ok = await loop.run_in_executor(_EXECUTOR, _send, uri, notifier_info, headers, body, timeout)
         sub = self.broker.storage.get(kind, tenant, sub_id)
         if sub is None:
             return

@@ -20,6 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from . import mqtt
 from .broker import Broker
 from .context import ActiveContext
 from .errors import NgsiLdError, bad_request, not_found
@@ -183,6 +184,10 @@ def _validate_endpoint(endpoint: Any) -> dict[str, Any]:
     for member in ("receiverInfo", "notifierInfo"):
         if member in endpoint:
             out[member] = _key_values(endpoint[member], f"notification.endpoint.{member}")
+    if mqtt.is_mqtt(out["uri"]):
+        problem = mqtt.endpoint_problem(out["uri"], out.get("notifierInfo"))
+        if problem:
+            raise bad_request(problem + " (clause 7.2)")
     return out
 
 

@@ -6,10 +6,13 @@ import pytest
 
 from conformance.callback_server import CallbackServer
 from conformance.case_outcome import CaseEvidence
+from conformance.mim1.dynamics.mqtt_support import MqttNotifications
 from conformance.mim1.dynamics.support import Notifications
 from conformance.ngsild.api import NgsiLd
+from conformance.ngsild.mqtt_receiver import MqttReceiver, MqttUnavailable
 from conformance.ngsild.receiver import NotificationReceiver
 from conformance.ngsild.subscriptions import Dynamics
+from conformance.outcomes import Inconclusive
 from conformance.profiles import TargetProfile
 from conformance.run_ids import RunIds
 
@@ -43,3 +46,26 @@ def dyn(ngsild: NgsiLd) -> Dynamics:
 @pytest.fixture
 def window(profile: TargetProfile) -> float:
     return profile.notifications.window_seconds
+
+
+@pytest.fixture(scope="session")
+def mqtt_receiver(profile: TargetProfile) -> Iterator[MqttReceiver]:
+    """The MQTT receiver: subscribed at the profile's [notifications] mqtt_url, else at the embedded
+    broker it starts on loopback (only when an MQTT scenario runs); stopped at the session's end."""
+    rx = MqttReceiver(profile.notifications.mqtt_url)
+    try:
+        rx.start()
+    except (MqttUnavailable, OSError) as exc:
+        raise Inconclusive(f"the suite's MQTT broker is unavailable: {exc}", blocked_by=str(exc)) from exc
+    yield rx
+    rx.stop()
+
+
+@pytest.fixture
+def mqtt_notifications(
+    mqtt_receiver: MqttReceiver, profile: TargetProfile, run_ids: RunIds, case_evidence: CaseEvidence
+) -> Iterator[MqttNotifications]:
+    """Topics on the MQTT receiver for this test case; what they received goes into the evidence."""
+    box = MqttNotifications(mqtt_receiver, run_ids, profile.notifications.window_seconds)
+    yield box
+    box.to_evidence(case_evidence)
