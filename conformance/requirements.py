@@ -67,6 +67,7 @@ AREAS: dict[str, str] = {
     "NTF": "Notifications",
     "CSR": "Context source registrations",
     "TEMP": "Temporal API",
+    "LNK": "Linked entity retrieval",
     "SDM": "Smart Data Models",
     "CAT": "Product catalog (TMF620)",
     "ORD": "Product ordering (TMF622)",
