@@ -115,8 +115,9 @@ _TABLE: tuple[Capability, ...] = (
         "ngsild-mqtt-notifications",
         "Notifications over MQTT (endpoint.uri mqtt:// or mqtts://)",
         NGSILD,
-        "5.2.15 (Endpoint); MQTT notification binding",
-        "MQTT is an alternative notification binding besides HTTP; a broker need not offer it.",
+        "7.1, 7.2 (API MQTT notification binding); 5.2.15 (Endpoint)",
+        "Clause 7.1 calls the MQTT notification binding optional support; notifications over HTTP "
+        "(clause 6) are core.",
     ),
     Capability(
         "ngsild-v1.9",
