@@ -18,6 +18,12 @@ from pyld.jsonld import JsonLdError
 from conformance import package_data
 
 CORE_CONTEXT_URL = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
+# ETSI's unversioned alias of the core @context (the current version). Brokers name the core context
+# by it (Orion-LD answers with it: FIWARE/context.Orion-LD issues #267, #914), and the reference
+# platform takes it as the core context. The V1.8 copy stands for it: from V1.8 to V1.9 the terms
+# of entities and attributes expand alike (only attributeDetails, attributeCount, entityMap changed,
+# geometryProperty and objectsLists went).
+CORE_CONTEXT_ALIAS = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld"
 CORE_CONTEXT_FILE = package_data.path("data", "contexts", "ngsi-ld-core-context-v1.8.jsonld")
 NGSILD_NS = "https://uri.etsi.org/ngsi-ld/"
 DEFAULT_VOCAB = "https://uri.etsi.org/ngsi-ld/default-context/"
@@ -35,7 +41,10 @@ class Oracle:
     """pyld with a closed document loader. ``documents`` maps URL -> JSON document."""
 
     def __init__(self, documents: Mapping[str, Any] | None = None) -> None:
-        self.documents: dict[str, Any] = {CORE_CONTEXT_URL: core_context()}
+        self.documents: dict[str, Any] = {
+            CORE_CONTEXT_URL: core_context(),
+            CORE_CONTEXT_ALIAS: core_context(),
+        }
         self.documents.update(documents or {})
 
     def add(self, url: str, document: Any) -> None:
@@ -63,7 +72,7 @@ class Oracle:
         if context is None:
             return [CORE_CONTEXT_URL]
         items = context if isinstance(context, list) else [context]
-        items = [c for c in items if c != CORE_CONTEXT_URL]
+        items = [c for c in items if c not in (CORE_CONTEXT_URL, CORE_CONTEXT_ALIAS)]
         return [*items, CORE_CONTEXT_URL]
 
     def expand(self, document: dict[str, Any], context: Any = None) -> list[Any]:
