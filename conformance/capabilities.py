@@ -90,7 +90,7 @@ _TABLE: tuple[Capability, ...] = (
         "ngsild-distributed-operations",
         "Operations forwarded to registered context sources",
         NGSILD,
-        "4.3.6; 6.3.17",
+        "4.3.6; 6.3.17; 6.3.18",
         "Distributed operations only arise from context source registrations (clause 4.3.6), and the "
         "spec lets a broker report a distributed operation as unsupported (clause 6.3.17).",
         requires=("ngsild-csource-registrations",),

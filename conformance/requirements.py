@@ -68,6 +68,7 @@ AREAS: dict[str, str] = {
     "CSR": "Context source registrations",
     "TEMP": "Temporal API",
     "LNK": "Linked entity retrieval",
+    "DST": "Distributed operations",
     "SDM": "Smart Data Models",
     "CAT": "Product catalog (TMF620)",
     "ORD": "Product ordering (TMF622)",

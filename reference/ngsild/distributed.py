@@ -4,7 +4,8 @@ and their answers are merged with the local entities.
 
 Only retrieval is distributed (retrieveEntity, queryEntity, queryBatch); writes, subscriptions, temporal and
 discovery operations stay local. A request carrying ``local=true``, or whose ``Via`` header already holds
-this broker's identity (loop), is not forwarded. Each source is asked once, in parallel, with the request's
+this broker's identity (loop), is not forwarded; nor is it forwarded to a registration whose
+``contextSourceAlias`` is a pseudonym of its ``Via`` header (clause 6.3.18). Each source is asked once, in parallel, with the request's
 @context in a Link header, the registration's ``tenant`` as NGSILD-Tenant and ``contextSourceInfo`` as
 headers, within ``management.timeout`` ms (default 3 s). A source that fails (no answer, non-2xx other than
 404) is skipped and counted in the registration's ``timesFailed``/``lastFailure``/``status``.
@@ -47,6 +48,17 @@ _EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=32, thread_name_pr
 
 def _via_token(broker: Broker) -> str:
     return f"1.1 {broker.source_id}"
+
+
+def via_pseudonyms(request: Request) -> set[str]:
+    """The received-by pseudonyms of the request's Via field values (RFC 7230 5.7.1): the context sources
+    the request already went through (clause 6.3.18); their registrations do not match (loops)."""
+    found = set()
+    for value in ",".join(request.headers.getlist("via")).split(","):
+        parts = value.split()
+        if len(parts) >= 2:
+            found.add(parts[1])
+    return found
 
 
 def should_forward(request: Request, broker: Broker) -> bool:
@@ -172,6 +184,8 @@ async def forward(
     body: Any = None,
 ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Ask every registered source; returns (registration, entities in stored form) per answering source."""
+    encountered = via_pseudonyms(request)
+    registrations = [r for r in registrations if r.get("contextSourceAlias") not in encountered]
     if not registrations:
         return []
     hosted = broker.link_url_for(request, ctx, now_timestamp())

@@ -106,3 +106,35 @@ def test_exclusive_source_and_unreachable_source(
     assert got == {"id": eid, "type": "Lamp", "color": "red", "power": 100}
     failed = http.get(f"{base}{R}/{dead['id']}", headers=h).json()
     assert failed["status"] == "failed" and failed["timesFailed"] >= 1 and failed["lastFailure"]
+
+
+def test_registration_already_in_via_is_not_asked(
+    base: str, http: requests.Session, source: RunningServer, uid: str
+) -> None:
+    """Clause 6.3.18: a registration whose contextSourceAlias is a pseudonym of the request's Via is skipped;
+    the forwarded request carries the received Via values plus the broker's own."""
+    tenant = f"dv{uid}"
+    h = {**JSON, "NGSILD-Tenant": tenant}
+    src_tenant = f"srcv{uid}"
+    eid = f"urn:ngsi-ld:Valve:{uid}"
+    remote = {"id": eid, "type": "Valve", "open": _prop(True)}
+    assert (
+        http.post(source.url + E, json=remote, headers={**JSON, "NGSILD-Tenant": src_tenant}).status_code
+        == 201
+    )
+    alias = f"urn:ngsi-ld:ContextSource:{uid}"
+    reg = {
+        "id": f"urn:ngsi-ld:ContextSourceRegistration:{uid}:v",
+        "type": "ContextSourceRegistration",
+        "tenant": src_tenant,
+        "contextSourceAlias": alias,
+        "endpoint": source.url,
+        "information": [{"entities": [{"type": "Valve"}]}],
+    }
+    assert http.post(base + R, json=reg, headers=h).status_code == 201
+    assert http.get(f"{base}{E}/{eid}", headers=h).status_code == 200
+    looped = http.get(f"{base}{E}/{eid}", headers={**h, "Via": f"1.1 other, 1.1 {alias}"})
+    assert looped.status_code == 404
+    listing = http.get(base + E, params={"type": "Valve"}, headers={**h, "Via": f"HTTP/1.1 {alias} (x)"})
+    assert listing.status_code == 200 and listing.json() == []
+    assert http.get(f"{base}{E}/{eid}", headers={**h, "Via": "1.1 somebody-else"}).status_code == 200
