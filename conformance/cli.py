@@ -404,6 +404,10 @@ def build_parser() -> argparse.ArgumentParser:
     caps.add_argument("--format", choices=("json", "markdown", "text"), default="text")
     caps.set_defaults(func=cmd_capabilities)
 
+    from conformance.coverage import add_coverage_parser
+
+    add_coverage_parser(sub)
+
     serve = sub.add_parser("serve", help="run the embedded reference platform")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=1026)
