@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 import paho.mqtt.client as mqtt
 
 from conformance.mqtt_broker import EmbeddedMqttBroker
+from conformance.mqtt_mosquitto import LocalMosquitto, mosquitto_binary
 
 CONNECT_TIMEOUT_S = 10.0
 TOPIC_ROOT = "mimcheck"
@@ -80,7 +81,8 @@ class MqttReceiver:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url
-        self.broker: EmbeddedMqttBroker | None = None
+        self.broker: EmbeddedMqttBroker | None = None  # owned amqtt broker: the publish QoS seen inside it
+        self.mosquitto: LocalMosquitto | None = None  # owned local Mosquitto, preferred when installed
         self.versions: tuple[str, ...] = ("mqtt3.1.1", "mqtt5.0")
         self.kind = f"MQTT broker {url}" if url else EmbeddedMqttBroker.kind
         self._client: mqtt.Client | None = None
@@ -93,7 +95,12 @@ class MqttReceiver:
 
     def start(self) -> MqttReceiver:
         try:
-            if self.url is None:
+            binary = mosquitto_binary() if self.url is None else None
+            if binary is not None:
+                self.mosquitto = LocalMosquitto(binary).start()
+                self.url = self.mosquitto.url
+                self.kind = LocalMosquitto.kind
+            elif self.url is None:
                 self.broker = EmbeddedMqttBroker(on_publish=self._on_broker_publish).start()
                 self.url = self.broker.url
                 self.versions = EmbeddedMqttBroker.versions
@@ -138,6 +145,9 @@ class MqttReceiver:
         broker, self.broker = self.broker, None
         if broker is not None:
             broker.stop()
+        mosquitto, self.mosquitto = self.mosquitto, None
+        if mosquitto is not None:
+            mosquitto.stop()
 
     def __enter__(self) -> MqttReceiver:
         return self.start()

@@ -11,7 +11,7 @@ from typing import Any
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.ngsild.mqtt_receiver import MqttMessage, MqttReceiver, MqttTopic
-from conformance.outcomes import NotApplicable
+from conformance.outcomes import Inconclusive
 from conformance.run_ids import RunIds
 
 V311 = "mqtt3.1.1"
@@ -34,12 +34,15 @@ class MqttNotifications:
         return topic
 
     def require_version(self, version: str) -> None:
-        """A case for an MQTT version the suite's broker does not speak is not applicable here."""
+        """A case for an MQTT version the suite's broker does not speak cannot be checked: INCONCLUSIVE
+        (never NOT_APPLICABLE, which only an undeclared capability makes), with what to do."""
         if version not in self.receiver.versions:
-            raise NotApplicable(
-                f"the suite's MQTT broker ({self.receiver.kind}) speaks {', '.join(self.receiver.versions)} "
-                f"only; name a broker speaking {version} in [notifications] mqtt_url to check this case"
+            cause = (
+                f"the suite's MQTT broker ({self.receiver.kind}) speaks {', '.join(self.receiver.versions)} only: "
+                f"install Debian's mosquitto (the suite then starts it) or name a broker speaking {version} "
+                "in [notifications] mqtt_url"
             )
+            raise Inconclusive(cause, blocked_by=cause)
 
     def trigger(self, topic: MqttTopic) -> None:
         self.triggers[topic.topic] = time.monotonic()
