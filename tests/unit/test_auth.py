@@ -3,7 +3,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -89,8 +90,9 @@ def test_bearer_token_is_sent_and_registered(monkeypatch: pytest.MonkeyPatch) ->
     assert "bearer-canary-xyz" in redactor.secrets
 
 
-def test_an_oauth2_token_is_refreshed_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
-    issued: list[str] = []
+@contextmanager
+def token_endpoint(answer: Callable[[], bytes]) -> Iterator[str]:
+    """A token endpoint answering 200 with ``answer()`` to every POST; yields its URL."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: object) -> None:
@@ -98,8 +100,7 @@ def test_an_oauth2_token_is_refreshed_before_it_expires(monkeypatch: pytest.Monk
 
         def do_POST(self) -> None:  # noqa: N802
             self.rfile.read(int(self.headers["Content-Length"]))
-            issued.append(f"short-lived-token-{len(issued) + 1:04d}")
-            body = json.dumps({"access_token": issued[-1], "expires_in": 2}).encode()
+            body = answer()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -109,38 +110,33 @@ def test_an_oauth2_token_is_refreshed_before_it_expires(monkeypatch: pytest.Monk
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        monkeypatch.setenv("T_SECRET", "s3cret-client")
+        yield f"http://127.0.0.1:{server.server_address[1]}/token"
+    finally:
+        server.shutdown()
+
+
+def test_an_oauth2_token_is_refreshed_before_it_expires(monkeypatch: pytest.MonkeyPatch) -> None:
+    issued: list[str] = []
+
+    def short_lived() -> bytes:
+        issued.append(f"short-lived-token-{len(issued) + 1:04d}")
+        return json.dumps({"access_token": issued[-1], "expires_in": 2}).encode()
+
+    monkeypatch.setenv("T_SECRET", "s3cret-client")
+    with token_endpoint(short_lived) as url:
         redactor = Redactor()
-        headers = make_authorizer(_oauth(f"http://127.0.0.1:{server.server_address[1]}/token"), redactor)
+        headers = make_authorizer(_oauth(url), redactor)
         first = headers()
         assert headers() == first, "a fresh token is reused"
         time.sleep(1.2)  # past the refresh point (half of a 2 s lifetime), before the expiry
         second = headers()
         assert second != first and len(issued) == 2
         assert redactor.text(second["Authorization"]) == f"Bearer {MASK}", "each new token is redacted"
-    finally:
-        server.shutdown()
 
 
 def test_a_token_answer_without_access_token_is_an_auth_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_POST(self) -> None:  # noqa: N802
-            self.rfile.read(int(self.headers["Content-Length"]))
-            body = b'{"token_type": "bearer"}'
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        monkeypatch.setenv("T_SECRET", "s3cret-client")
-        authorizer = make_authorizer(_oauth(f"http://127.0.0.1:{server.server_address[1]}/t"), Redactor())
+    monkeypatch.setenv("T_SECRET", "s3cret-client")
+    with token_endpoint(lambda: b'{"token_type": "bearer"}') as url:
+        authorizer = make_authorizer(_oauth(url), Redactor())
         with pytest.raises(AuthError, match="without an access_token"):
             authorizer()
-    finally:
-        server.shutdown()
