@@ -140,7 +140,7 @@ def run_suite(
     mims: list[str] | None,
     out: Path,
     *,
-    workers: int = 0,
+    workers: int | None = 0,
     keyword: str | None = None,
     only: list[str] | None = None,
     extra: list[str] | None = None,
@@ -202,6 +202,7 @@ def run_suite(
     if only is not None:
         (out / "only.txt").write_text("\n".join(only) + "\n", encoding="utf-8")
         args += ["--mim-only-file", str(out / "only.txt")]
+    workers = default_workers(profile) if workers is None else workers
     if workers > 0:
         args += ["-n", str(workers)]
     if keyword:
@@ -221,6 +222,13 @@ def run_suite(
         cert.signer = {"algorithm": ALGORITHM, "fingerprint": fingerprint(public_raw(signing_key))}
         rewrite_certificate(out, cert)
     return _summary(cert, out)
+
+
+def default_workers(profile: TargetProfile) -> int:
+    """Two workers where they pay (2 cores or more), none where each would bind the same fixed port."""
+    if profile.notifications.bind_port != 0:
+        return 0
+    return 2 if (os.cpu_count() or 1) >= 2 else 0
 
 
 def _signing_key(profile: TargetProfile, sign_key: str | None) -> Any:
@@ -370,7 +378,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--mim", type=_parse_mims, default=None, help="MIMs to certify, e.g. mim1,mim3 (default: all)"
     )
     run.add_argument("--out", metavar="DIR", help="run folder (default reports/<timestamp>, reports/latest)")
-    run.add_argument("--workers", type=int, default=0, metavar="N", help="parallel workers (pytest-xdist)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="parallel workers (pytest-xdist); default 2 on a machine with 2 cores or more, 0 (one process) "
+        "when the profile binds the callback server to a fixed port",
+    )
     run.add_argument("-k", metavar="EXPR", help="only scenarios matching this pytest -k expression")
     run.add_argument(
         "--only",
