@@ -7,18 +7,16 @@ the whole catalogue (tests/faults/tolerance.py)."""
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from proxy import Rule
-from tolerance import TOLERANCE_DIR, VariationResult, load_variations, run_variation
+from tolerance import TOLERANCE_DIR, VariationResult, load_variations, on_references, run_variation
 
 from conformance.cli import collect_catalogue
 from conformance.embedded import EmbeddedReference
 
 VARIATIONS = load_variations()
 CI_VARIATIONS = [v for v in VARIATIONS if v.ci]
-JOBS = 2
 CITATION = re.compile(
     r"CIM 009|RFC \d{4}|TMF\d{3}|TM Forum|JSON-LD|OpenAPI|Orion|Scorpio|Stellio|ISO 8601", re.IGNORECASE
 )
@@ -43,11 +41,14 @@ def test_catalogue_is_well_formed() -> None:
 
 @pytest.fixture(scope="module")
 def ci_results(reference: EmbeddedReference, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Every CI variation, run two at a time against the one embedded reference."""
+    """Every CI variation, two at a time, each on a reference of its own (the session's and one more)."""
     work = tmp_path_factory.mktemp("tolerance")
-    with ThreadPoolExecutor(max_workers=JOBS) as pool:
-        results = pool.map(lambda v: run_variation(v, reference.base_url, work), CI_VARIATIONS)
-        return {r.name: (r, work / r.name) for r in results}
+    with EmbeddedReference(log=work / "second-reference.log") as second:
+        results = on_references(
+            [reference.base_url, second.base_url],
+            [lambda u, v=v: run_variation(v, u, work) for v in CI_VARIATIONS],
+        )
+    return {r.name: (r, work / r.name) for r in results}
 
 
 @pytest.mark.parametrize("variation", [pytest.param(v, id=v.name) for v in CI_VARIATIONS])
@@ -65,3 +66,25 @@ def test_legal_variation_changes_no_verdict(variation, ci_results: dict) -> None
         f"{variation.name} is legal ({variation.legal_because[:120]}...) but the suite gave "
         + "; ".join(f"{rid}: {' | '.join(reasons[:2])}" for rid, reasons in result.reasons.items())
     )
+
+
+def test_results_are_judged_as_the_matrix_reports_them() -> None:
+    def result(**kw: object) -> VariationResult:
+        base: dict = dict(
+            name="v", area="a", legal_because="x", mims=["mim1"], select=None, failed=[], inconclusive=[],
+            exit_code=0, seconds=1.0, proxy_hits=3, proxy_changes=2,
+        )  # fmt: skip
+        return VariationResult(**{**base, **kw})  # type: ignore[arg-type]
+
+    assert result().result == "tolerated" and not result().regression
+    assert result(failed=["R-1"]).result == "FALSE FAIL" and result(failed=["R-1"]).regression
+    assert result(inconclusive=["R-2"]).regression, "an INCONCLUSIVE is no better than a FAIL here"
+    assert result(proxy_changes=0).result == "NOT EXERCISED" and result(proxy_changes=0).regression
+    known = result(failed=["R-1"], known_false_fail="open suite bug")
+    assert known.result == "KNOWN FALSE FAIL" and not known.regression
+    fixed = result(known_false_fail="open suite bug")
+    assert fixed.result.startswith("tolerated") and "fixed" in fixed.result and not fixed.regression
+    assert result(error="no certificate").regression
+    changed = result(verdicts={"R-1": "NOT_APPLICABLE", "R-2": "PASS"})
+    changed.compare({"R-1": "PASS", "R-2": "PASS"})
+    assert changed.verdict_changes == ["R-1: PASS -> NOT_APPLICABLE"] and not changed.regression

@@ -9,9 +9,10 @@ For each variation: the requirements that FAILed or went INCONCLUSIVE (a false F
 how often the proxy changed an exchange (a variation that changes nothing proves nothing), and the
 cases with their reasons. A variation marked ``known_false_fail`` in the catalogue is a suite bug
 left open: reported on its own, not counted as a regression. The unmodified reference behind the same
-proxy is the baseline: it must be CONFORMANT. Writes matrix.json and matrix.md into the output
-folder; exits 1 when a variation produced a FAIL or an INCONCLUSIVE, was not exercised, or the
-baseline is not clean.
+proxy is the baseline: it must be CONFORMANT. Each job has a reference platform of its own (a FAIL
+is then the variation's doing, not another run's on the same platform). Writes matrix.json and
+matrix.md into the output folder; exits 1 when a variation produced a FAIL or an INCONCLUSIVE, was
+not exercised, or the baseline is not clean.
 """
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from queue import Queue
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -34,6 +39,7 @@ from proxy import FaultProxy, Rule  # noqa: E402
 
 from conformance.embedded import EmbeddedReference, free_port  # noqa: E402
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 TOLERANCE_DIR = Path(__file__).with_name("tolerance")
 ALL_MIMS = ("mim1", "mim2", "mim3")
@@ -251,6 +257,25 @@ def run_baseline(upstream: str, work: Path, mims: tuple[str, ...]) -> tuple[int,
     return code, cert, round(time.monotonic() - start, 1)
 
 
+def on_references(upstreams: list[str], tasks: list[Callable[[str], T]]) -> list[T]:
+    """Run the tasks (each given a reference's base URL), as many at a time as there are references,
+    each on a reference of its own: a FAIL is then the variation's doing, never that of another run
+    listing or forwarding the same platform's data at the same time. Results in the tasks' order."""
+    free: Queue[str] = Queue()
+    for upstream in upstreams:
+        free.put(upstream)
+
+    def on_one(task: Callable[[str], T]) -> T:
+        upstream = free.get()
+        try:
+            return task(upstream)
+        finally:
+            free.put(upstream)
+
+    with ThreadPoolExecutor(max_workers=len(upstreams)) as pool:
+        return list(pool.map(on_one, tasks))
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -332,17 +357,20 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     mims = tuple(m for m in ALL_MIMS if any(m in v.mims for v in variations))
     started = time.monotonic()
-    with (
-        tempfile.TemporaryDirectory(prefix="tolerance-matrix-") as tmp,
-        EmbeddedReference(log=Path(tmp) / "reference.log") as ref,
-    ):
+    jobs = max(1, ns.jobs)
+    with tempfile.TemporaryDirectory(prefix="tolerance-matrix-") as tmp, ExitStack() as stack:
         work = Path(tmp)
-        with ThreadPoolExecutor(max_workers=max(1, ns.jobs)) as pool:
-            base_future = (
-                None if ns.no_baseline else pool.submit(run_baseline, ref.base_url, work, mims or ALL_MIMS)
-            )
-            results = list(pool.map(lambda v: run_variation(v, ref.base_url, work), variations))
-            base_code, base_cert, base_seconds = base_future.result() if base_future else (0, {}, 0.0)
+        upstreams = [
+            stack.enter_context(EmbeddedReference(log=work / f"reference{n}.log")).base_url
+            for n in range(jobs)
+        ]
+        tasks: list[Callable[[str], Any]] = []
+        if not ns.no_baseline:
+            tasks.append(lambda u: run_baseline(u, work, mims or ALL_MIMS))
+        tasks += [lambda u, v=v: run_variation(v, u, work) for v in variations]
+        done = on_references(upstreams, tasks)
+        base_code, base_cert, base_seconds = (0, {}, 0.0) if ns.no_baseline else done.pop(0)
+        results: list[VariationResult] = done
         logs = out / "logs"
         shutil.rmtree(logs, ignore_errors=True)
         for result in results:  # the suite's output of every variation that did not pass clean
