@@ -159,3 +159,17 @@ def test_batch_items_of_wrong_kind(base: str, http: requests.Session) -> None:
         assert http.post(base + OPS + op, json=[1, 2], headers=JSON).status_code == 400
     assert http.post(base + OPS + "delete", json=[1], headers=JSON).status_code == 400
     assert http.post(base + OPS + "delete", json=[{"id": "urn:x:1"}], headers=JSON).status_code == 400
+
+
+def test_batch_invalid_entity_reported_per_entity(base: str, http: requests.Session, uid: str) -> None:
+    """MIM1-BATCH-014: an entity whose id is not a URI fails alone; the others are processed (207)."""
+    bad = {"id": f"not-a-uri-{uid}", "type": "B"}
+    for op in ("create", "upsert"):
+        good = _e(10 if op == "create" else 11, uid)
+        resp = http.post(base + OPS + op, json=[good, bad], headers=JSON)
+        assert resp.status_code == 207
+        assert resp.json()["success"] == [good["id"]]
+        [error] = resp.json()["errors"]
+        assert error["entityId"] == bad["id"]
+        assert error["error"]["type"].endswith("/BadRequestData") and error["error"]["status"] == 400
+        assert http.get(f"{base}{E}/{good['id']}").status_code == 200
