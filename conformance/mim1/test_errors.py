@@ -8,7 +8,8 @@ import json
 import pytest
 
 from conformance import checks
-from conformance.ngsild.api import API_ROOT, JSON, JSONLD, NgsiLdOps, attr_path, made
+from conformance.case_outcome import CaseEvidence
+from conformance.ngsild.api import API_ROOT, JSON, JSONLD, NgsiLdOps, attr_path, entity_path, made
 from conformance.ngsild.payloads import probe, prop
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
@@ -86,3 +87,96 @@ def test_problem_details_shape(ngsild: NgsiLdOps, run_ids: RunIds, case: str) ->
     for member in ("title", "detail"):
         if member in body and not isinstance(body[member], str):
             checks.fail(f"ProblemDetails {member!r} should be a string, got {body[member]!r}")
+
+
+# Clause 5.5.2 / OpenAPI ProblemDetails: a request carrying "options" values the operation does not
+# support "should" get InvalidRequest. The format values are an enumeration (6.3.7) with no error
+# type named: BadRequestData or InvalidRequest, noted.
+UNSUPPORTED_VALUE = "mimcheckNoSuchOption"
+
+
+@requirement(
+    "MIM1-ERR-005",
+    clause="5.5.2",
+    level="SHOULD",
+    title="An options value the operation does not support answers 400 InvalidRequest; "
+    "an undefined format value answers 400 ProblemDetails",
+)
+@pytest.mark.parametrize(
+    "case",
+    [
+        "retrieve-options",
+        "retrieve-format",
+        "query-options",
+        "query-format",
+        "post-query-options",
+        "append-options",
+        "list-subscriptions-options",
+    ],
+)
+def test_unsupported_options_or_format(
+    ngsild: NgsiLdOps, run_ids: RunIds, case: str, case_evidence: CaseEvidence
+) -> None:
+    operation, parameter = case.rsplit("-", 1)
+    params = {parameter: UNSUPPORTED_VALUE}
+    entity_type = "MimcheckErr" + run_ids.next().replace("-", "")
+    if operation == "retrieve":
+        entity = made(ngsild, probe(run_ids))
+        resp = ngsild.retrieve(entity["id"], params=params)
+    elif operation == "query":
+        resp = ngsild.send("GET", f"{API_ROOT}/entities", params={"type": entity_type, **params})
+    elif operation == "post-query":
+        query = {"type": "Query", "entities": [{"type": entity_type}]}
+        resp = ngsild.send("POST", f"{API_ROOT}/entityOperations/query", query, params=params)
+    elif operation == "append":
+        entity = made(ngsild, probe(run_ids))
+        resp = ngsild.send("POST", attr_path(entity["id"]), {"status": prop("x")}, params=params)
+    else:
+        resp = ngsild.send("GET", f"{API_ROOT}/subscriptions", params=params)
+    if parameter == "options":
+        checks.ngsild_problem(resp, 400, "InvalidRequest")
+    else:
+        error = checks.ngsild_problem_one_of(resp, 400, "BadRequestData", "InvalidRequest")
+        case_evidence.note(f"format={UNSUPPORTED_VALUE} refused with 400 {error} (either accepted)")
+
+
+@requirement(
+    "MIM1-ERR-006",
+    clause="6.3.2",
+    level="MUST",
+    title="An entity or subscription id in a request path that is not a URI answers 400 ProblemDetails",
+)
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "retrieve-entity",
+        "delete-entity",
+        "append-attrs",
+        "update-attrs",
+        "delete-attribute",
+        "retrieve-subscription",
+        "delete-subscription",
+    ],
+)
+def test_path_id_not_a_uri(
+    ngsild: NgsiLdOps, run_ids: RunIds, operation: str, case_evidence: CaseEvidence
+) -> None:
+    # The OpenAPI declares path ids as strings of format uri (schema Path) and lists 400 BadRequest
+    # for these operations; no error type is named: BadRequestData or InvalidRequest, noted.
+    not_a_uri = run_ids.next()  # no scheme: not a URI (and it carries the run id)
+    fragment = {"status": prop("x")}
+    if operation == "retrieve-entity":
+        resp = ngsild.retrieve(not_a_uri)
+    elif operation == "delete-entity":
+        resp = ngsild.send("DELETE", entity_path(not_a_uri))
+    elif operation == "append-attrs":
+        resp = ngsild.append_attrs(not_a_uri, fragment)
+    elif operation == "update-attrs":
+        resp = ngsild.update_attrs(not_a_uri, fragment)
+    elif operation == "delete-attribute":
+        resp = ngsild.delete_attr(not_a_uri, "status")
+    else:
+        method = "GET" if operation == "retrieve-subscription" else "DELETE"
+        resp = ngsild.send(method, f"{API_ROOT}/subscriptions/{not_a_uri}")
+    error = checks.ngsild_problem_one_of(resp, 400, "BadRequestData", "InvalidRequest")
+    case_evidence.note(f"{operation} with id {not_a_uri!r} refused with 400 {error} (either accepted)")

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from . import distributed
 from .broker import ENTITY, Broker
 from .context import ActiveContext
-from .errors import NgsiLdError, bad_request, not_found
+from .errors import NgsiLdError, bad_request, invalid_request, not_found
 from .geojson import entity_feature
 from .http import (
     GEOJSON,
@@ -243,7 +243,7 @@ async def append_entity_attrs(request: Request, broker: Broker, entity_id: str) 
     broker.require_tenant(tenant)
     options = _options_set(request)
     if options - {"noOverwrite"}:
-        raise bad_request(f"unsupported options {sorted(options - {'noOverwrite'})}")
+        raise invalid_request(f"unsupported options {sorted(options - {'noOverwrite'})}")
     entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
     _check_fragment_id(payload, entity_id)
     now = now_timestamp()

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from .broker import ENTITY, Broker
 from .context import ActiveContext
-from .errors import NgsiLdError, bad_request, not_found
+from .errors import NgsiLdError, bad_request, invalid_request, not_found
 from .geo import geo_predicate, parse_geoquery
 from .http import (
     JSON,
@@ -338,7 +338,7 @@ def _load(broker: Broker, tenant: str, reg_id: str) -> dict[str, Any]:
 def _sys_attrs(request: Request) -> bool:
     options = {o.strip() for o in request.query_params.get("options", "").split(",") if o.strip()}
     if options - {"sysAttrs"}:
-        raise bad_request(f"unsupported options {sorted(options - {'sysAttrs'})}")
+        raise invalid_request(f"unsupported options {sorted(options - {'sysAttrs'})}")
     return "sysAttrs" in options
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .context import ActiveContext
-from .errors import bad_request
+from .errors import bad_request, invalid_request
 from .model import ATTRIBUTE_TYPES
 
 NORMALIZED = "normalized"
@@ -45,7 +45,7 @@ def parse_options(options: str | None, format_param: str | None) -> tuple[str, b
         elif item in ("noOverwrite", "replace", "update"):
             continue
         else:
-            raise bad_request(f"unsupported options value {item!r}")
+            raise invalid_request(f"unsupported options value {item!r}")
     if len(set(given)) > 1:
         raise bad_request("options shall hold only one of normalized, concise, keyValues")
     if given:

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from . import mqtt
 from .broker import Broker
 from .context import ActiveContext
-from .errors import NgsiLdError, bad_request, not_found
+from .errors import NgsiLdError, bad_request, invalid_request, not_found
 from .geo import parse_geoquery
 from .http import (
     GEOJSON,
@@ -419,7 +419,7 @@ async def create_subscription(request: Request, broker: Broker, kind: str = SUBS
 def _sys_attrs(request: Request) -> bool:
     options = {o.strip() for o in request.query_params.get("options", "").split(",") if o.strip()}
     if options - {"sysAttrs"}:
-        raise bad_request(f"unsupported options {sorted(options - {'sysAttrs'})}")
+        raise invalid_request(f"unsupported options {sorted(options - {'sysAttrs'})}")
     return "sysAttrs" in options
 
 

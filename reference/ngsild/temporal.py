@@ -30,7 +30,7 @@ from starlette.responses import Response
 
 from .broker import Broker
 from .context import ActiveContext
-from .errors import NgsiLdError, bad_request, not_found
+from .errors import NgsiLdError, bad_request, invalid_request, not_found
 from .geo import geo_predicate, parse_geoquery
 from .http import (
     JSON,
@@ -455,7 +455,7 @@ def _temporal_params(
         elif item in ("temporalValues", "aggregatedValues"):
             chosen.append(item)
         elif item != "normalized":
-            raise bad_request(f"unsupported options value {item!r}")
+            raise invalid_request(f"unsupported options value {item!r}")
     if len(set(chosen)) > 1:
         raise bad_request("temporalValues and aggregatedValues shall not be used together")
     if fmt is not None and fmt != "":
