@@ -380,3 +380,21 @@ def test_batch_invalid_entity_reported_per_entity(
     case_evidence.note(f"the invalid entity was reported as {kind}")
     stored = _stored(ngsild, [e["id"] for e in valid])
     same_ids(f"valid entities stored after batch {operation}", stored, [e["id"] for e in valid])
+
+
+@requirement(
+    "MIM1-BATCH-015",
+    clause="5.6.10",
+    level="SHOULD",
+    title="Batch delete sent as application/ld+json (an array of entity ids, which cannot carry an @context) "
+    "is served like application/json: 204 and the entities are gone",
+)
+def test_batch_delete_as_jsonld(ngsild: Any, run_ids: RunIds) -> None:
+    entities = [_entity(run_ids) for _ in range(2)]
+    _existing(ngsild, *entities)
+    ids = [e["id"] for e in entities]
+    resp = batch(ngsild, "delete", ids, content_type=JSONLD)
+    checks.status_is(resp, 204)
+    checks.empty_body(resp)
+    after = query(ngsild, {"id": ",".join(ids), "type": TYPE})
+    same_ids("entities left after batch delete", [e["id"] for e in entities_of(after)], [])

@@ -26,7 +26,16 @@ from .entities import (
     save_entity,
 )
 from .errors import NgsiLdError, bad_request
-from .http import read_body, resolve_context, tenant_headers, tenant_of
+from .http import (
+    JSONLD,
+    link_context_url,
+    media_type,
+    read_body,
+    read_json,
+    resolve_context,
+    tenant_headers,
+    tenant_of,
+)
 from .model import check_entity_id, now_timestamp, parse_entity, parse_entity_attributes
 
 ItemOperation = Callable[[dict[str, Any], ActiveContext], str | None]
@@ -185,9 +194,18 @@ async def batch_update(request: Request, broker: Broker) -> Response:
     return Response(status_code=204, headers=tenant_headers(tenant))
 
 
+async def _read_ids(request: Request) -> Any:
+    """The payload of batch delete. An array of entity ids holds no term to expand and no member that
+    could carry an @context, so application/ld+json is read like application/json (without one)."""
+    if media_type(request.headers.get("content-type")) != JSONLD:
+        return (await read_body(request)).payload
+    if link_context_url(request) is not None:
+        raise bad_request("a JSON-LD Link header shall not be used with Content-Type application/ld+json")
+    return await read_json(request)
+
+
 async def batch_delete(request: Request, broker: Broker) -> Response:
-    body = await read_body(request)
-    payload = body.payload
+    payload = await _read_ids(request)
     if not isinstance(payload, list):
         raise bad_request("the payload of batch delete shall be a JSON array of entity ids")
     if not payload:

@@ -41,6 +41,7 @@ class Rule:
     when_status: int | None = None
     when_error: bool = False  # only when the upstream answered 4xx or 5xx
     when_media: str | None = None  # regex on the upstream answer's Content-Type
+    when_request_media: str | None = None  # regex on the request's Content-Type (matched before forwarding)
     when_partial_list: bool = False  # only when upstream X-Result-Count < X-Total-Count (a partial page)
     # request actions
     drop_param: str | None = None
@@ -151,8 +152,10 @@ class Rule:
                 return False
         return True
 
-    def matches(self, method: str, path: str, query: str) -> bool:
+    def matches(self, method: str, path: str, query: str, request_media: str = "") -> bool:
         if self.method and self.method.upper() != method.upper():
+            return False
+        if self.when_request_media is not None and not re.search(self.when_request_media, request_media):
             return False
         if not re.search(self.path, path):
             return False
@@ -447,7 +450,8 @@ class FaultProxy:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
-        active = [rule for rule in self.rules if rule.matches(method, path, query)]
+        request_media = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        active = [rule for rule in self.rules if rule.matches(method, path, query, request_media)]
         original_request = (path, body)
         for rule in active:
             if rule.request_path_sub:

@@ -87,6 +87,15 @@ def test_rules_only_act_where_they_match(upstream: tuple[str, list]) -> None:
     assert proxy.hits == 0
 
 
+def test_when_request_media_matches_the_request_content_type(upstream: tuple[str, list]) -> None:
+    rule = Rule(method="POST", path="^/x$", when_request_media="^application/ld\\+json", set_status=400)
+    with FaultProxy(upstream[0], [rule]) as proxy:
+        assert _post(proxy.base_url + "/x", {}).status_code == 201
+        ld = {"Content-Type": "application/ld+json"}
+        assert requests.post(proxy.base_url + "/x", data="{}", headers=ld, timeout=5).status_code == 400
+    assert proxy.hits == 1
+
+
 # -- actions of legal variations (the tolerance matrix) -------------------------------------------
 
 

@@ -173,3 +173,15 @@ def test_batch_invalid_entity_reported_per_entity(base: str, http: requests.Sess
         assert error["entityId"] == bad["id"]
         assert error["error"]["type"].endswith("/BadRequestData") and error["error"]["status"] == 400
         assert http.get(f"{base}{E}/{good['id']}").status_code == 200
+
+
+def test_batch_delete_as_jsonld(base: str, http: requests.Session, uid: str) -> None:
+    """MIM1-BATCH-015: an array of ids sent as application/ld+json needs no @context."""
+    ids = [_e(20, uid)["id"], _e(21, uid)["id"]]
+    assert http.post(base + OPS + "create", json=[_e(20, uid), _e(21, uid)], headers=JSON).status_code == 201
+    resp = http.post(base + OPS + "delete", json=ids, headers=LDJSON)
+    assert resp.status_code == 204 and resp.content == b""
+    assert all(http.get(f"{base}{E}/{i}").status_code == 404 for i in ids)
+    # a Link header with application/ld+json is still refused (clause 6.3.5)
+    linked = {**LDJSON, "Link": f'<{CORE}>; rel="http://www.w3.org/ns/json-ld#context"'}
+    assert http.post(base + OPS + "delete", json=ids, headers=linked).status_code == 400
