@@ -180,3 +180,23 @@ def test_path_id_not_a_uri(
         resp = ngsild.send(method, f"{API_ROOT}/subscriptions/{not_a_uri}")
     error = checks.ngsild_problem_one_of(resp, 400, "BadRequestData", "InvalidRequest")
     case_evidence.note(f"{operation} with id {not_a_uri!r} refused with 400 {error} (either accepted)")
+
+
+@requirement(
+    "MIM1-ERR-007",
+    clause="6.3.2",
+    level="SHOULD",
+    title="An empty entity id segment in a request path (/entities//attrs) answers 400 ProblemDetails",
+)
+@pytest.mark.parametrize("operation", ["append-attrs", "update-attrs", "delete-attribute"])
+def test_path_id_empty(ngsild: NgsiLdOps, operation: str, case_evidence: CaseEvidence) -> None:
+    # An empty entityId is no URI either (schema Path, format uri). SHOULD: a proxy in front of a
+    # broker may merge the two slashes before the broker sees them. Nothing is stored: no run id.
+    if operation == "append-attrs":
+        resp = ngsild.send("POST", f"{API_ROOT}/entities//attrs", {"status": prop("x")})
+    elif operation == "update-attrs":
+        resp = ngsild.send("PATCH", f"{API_ROOT}/entities//attrs", {"status": prop("x")})
+    else:
+        resp = ngsild.send("DELETE", f"{API_ROOT}/entities//attrs/status")
+    error = checks.ngsild_problem_one_of(resp, 400, "BadRequestData", "InvalidRequest")
+    case_evidence.note(f"{operation} with an empty entity id refused with 400 {error} (either accepted)")

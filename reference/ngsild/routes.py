@@ -102,6 +102,18 @@ def _match(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | No
     return params
 
 
+def _empty_segment(segments: list[str]) -> str | None:
+    """The name of the path parameter left empty (``/entities//attrs``) in a path that some route
+    would match if it were filled; None if there is none. Such an id is not a URI: 400, not 404."""
+    for _method, pattern, _handler in ROUTES:
+        if len(pattern) != len(segments):
+            continue
+        empty = [e for e, a in zip(pattern, segments, strict=True) if e.startswith("{") and not a]
+        if empty and all(e == a or e.startswith("{") for e, a in zip(pattern, segments, strict=True)):
+            return empty[0][1:-1]
+    return None
+
+
 def make_endpoint(broker: Broker) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
@@ -122,6 +134,9 @@ def make_endpoint(broker: Broker) -> Callable[[Request], Awaitable[Response]]:
                     allowed.append(method)
                     continue
                 return await handler(request, broker, **params)
+            empty = _empty_segment(segments)
+            if empty is not None:
+                raise NgsiLdError("BadRequestData", f"the path parameter {empty} is empty (not a URI)")
             if allowed:
                 error = NgsiLdError(
                     "InvalidRequest",

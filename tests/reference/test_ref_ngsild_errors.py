@@ -72,3 +72,13 @@ def test_path_id_not_a_uri_is_refused(base: str, http: requests.Session, method:
     body = {"speed": {"type": "Property", "value": 2}} if method in ("POST", "PATCH") else None
     resp = http.request(method, base + path, json=body, headers=JSON if body else {})
     assert _error(resp, 400) in ("BadRequestData", "InvalidRequest")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", E + "//attrs"), ("PATCH", E + "//attrs"), ("DELETE", E + "//attrs/speed"), ("GET", E + "//")],
+)
+def test_empty_path_id_is_refused(base: str, http: requests.Session, method: str, path: str) -> None:
+    body = {"speed": {"type": "Property", "value": 2}} if method in ("POST", "PATCH") else None
+    resp = http.request(method, base + path, json=body, headers=JSON if body else {})
+    assert _error(resp, 400) == "BadRequestData"
