@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from conformance import checks
-from conformance.case_outcome import CaseEvidence
 from conformance.ngsild.api import CORE_CONTEXT, JSON, JSONLD
 from conformance.ngsild.payloads import prop
 from conformance.ngsild.query import as_jsonld, batch, batch_result, entities_of, forget, query, same_ids
@@ -343,58 +342,3 @@ def test_batch_payload_not_an_array(ngsild: Any, run_ids: RunIds, operation: str
 def test_batch_body_not_json(ngsild: Any, operation: str) -> None:
     resp = batch(ngsild, operation, None, raw='[{"id": "urn:ngsi-ld:MimcheckBatch:broken", ')
     checks.ngsild_problem(resp, 400, "InvalidRequest")
-
-
-# ------------------------------------------------------------------------- per-entity errors
-
-
-def _one_error_of(errors: list[dict[str, Any]], entity_id: str, *kinds: str) -> str:
-    """errors names exactly entity_id, with a ProblemDetails of one of the given types; returns the type."""
-    same_ids("BatchOperationResult.errors entity ids", [e["entityId"] for e in errors], [entity_id])
-    kind = errors[0]["error"].get("type")
-    names = {checks.NGSILD_ERROR_PREFIX + k: k for k in kinds}
-    if not isinstance(kind, str) or kind not in names:
-        checks.fail(f"error type for {entity_id!r} should be one of {sorted(names)}, got {kind!r}")
-        raise AssertionError  # unreachable: fail() raises
-    return names[kind]
-
-
-@requirement(
-    "MIM1-BATCH-014",
-    clause="5.6.7",
-    level="MUST",
-    title="A batch create or upsert holding one invalid entity (id not a URI) processes the valid ones and "
-    "answers 207 with the invalid one in errors (400 BadRequestData or InvalidRequest), not a whole-batch error",
-)
-@pytest.mark.parametrize("operation", ["create", "upsert"])
-def test_batch_invalid_entity_reported_per_entity(
-    ngsild: Any, run_ids: RunIds, operation: str, case_evidence: CaseEvidence
-) -> None:
-    valid = [_entity(run_ids) for _ in range(2)]
-    invalid_id = "mimcheck-not-a-uri-" + run_ids.next()  # no scheme: not an absolute URI
-    resp = batch(ngsild, operation, [valid[0], {"id": invalid_id, "type": TYPE, "level": prop(1)}, valid[1]])
-    checks.status_is(resp, 207)
-    success, errors = batch_result(resp)
-    same_ids("BatchOperationResult.success", success, [e["id"] for e in valid])
-    kind = _one_error_of(errors, invalid_id, "BadRequestData", "InvalidRequest")
-    case_evidence.note(f"the invalid entity was reported as {kind}")
-    stored = _stored(ngsild, [e["id"] for e in valid])
-    same_ids(f"valid entities stored after batch {operation}", stored, [e["id"] for e in valid])
-
-
-@requirement(
-    "MIM1-BATCH-015",
-    clause="5.6.10",
-    level="SHOULD",
-    title="Batch delete sent as application/ld+json (an array of entity ids, which cannot carry an @context) "
-    "is served like application/json: 204 and the entities are gone",
-)
-def test_batch_delete_as_jsonld(ngsild: Any, run_ids: RunIds) -> None:
-    entities = [_entity(run_ids) for _ in range(2)]
-    _existing(ngsild, *entities)
-    ids = [e["id"] for e in entities]
-    resp = batch(ngsild, "delete", ids, content_type=JSONLD)
-    checks.status_is(resp, 204)
-    checks.empty_body(resp)
-    after = query(ngsild, {"id": ",".join(ids), "type": TYPE})
-    same_ids("entities left after batch delete", [e["id"] for e in entities_of(after)], [])

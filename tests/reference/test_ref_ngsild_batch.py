@@ -185,3 +185,14 @@ def test_batch_delete_as_jsonld(base: str, http: requests.Session, uid: str) -> 
     # a Link header with application/ld+json is still refused (clause 6.3.5)
     linked = {**LDJSON, "Link": f'<{CORE}>; rel="http://www.w3.org/ns/json-ld#context"'}
     assert http.post(base + OPS + "delete", json=ids, headers=linked).status_code == 400
+
+
+def test_batch_update_no_overwrite_answer(base: str, http: requests.Session, uid: str) -> None:
+    """MIM1-BATCH-016: the reference counts an entity updated with noOverwrite as updated: 204, no body."""
+    entity = _e(30, uid, level={"type": "Property", "value": 1})
+    assert http.post(base + OPS + "create", json=[entity], headers=JSON).status_code == 201
+    update = _e(30, uid, level={"type": "Property", "value": 9}, size={"type": "Property", "value": "S"})
+    resp = http.post(base + OPS + "update", params={"options": "noOverwrite"}, json=[update], headers=JSON)
+    assert resp.status_code == 204 and resp.content == b""
+    body = http.get(f"{base}{E}/{entity['id']}").json()
+    assert body["level"]["value"] == 1 and body["size"]["value"] == "S"
