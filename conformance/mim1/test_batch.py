@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from conformance import checks
+from conformance.mim1 import batch_support as bs
 from conformance.ngsild.api import CORE_CONTEXT, JSON, JSONLD
 from conformance.ngsild.payloads import prop
 from conformance.ngsild.query import as_jsonld, batch, batch_result, entities_of, forget, query, same_ids
@@ -18,31 +19,11 @@ from conformance.outcomes import precondition
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
 
-TYPE = "MimcheckBatch"
 FORMS = [pytest.param(JSON, id="json"), pytest.param(JSONLD, id="jsonld")]
-
-
-def _entity(run_ids: RunIds, **attrs: Any) -> dict[str, Any]:
-    entity: dict[str, Any] = {"id": run_ids.entity_id(TYPE), "type": TYPE}
-    entity.update({name: prop(value) for name, value in attrs.items()} or {"level": prop(1)})
-    return entity
 
 
 def _sent(entities: list[dict[str, Any]], content_type: str) -> list[dict[str, Any]]:
     return [as_jsonld(e, CORE_CONTEXT) for e in entities] if content_type == JSONLD else entities
-
-
-def _existing(ngsild: Any, *entities: dict[str, Any]) -> None:
-    for entity in entities:
-        resp = ngsild.create_entity(entity)
-        precondition(resp.status_code == 201, f"creating {entity['id']} answered {resp.status_code}")
-
-
-def _stored(ngsild: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The entities as the target holds them now (keyValues), by id."""
-    resp = query(ngsild, {"id": ",".join(ids), "type": TYPE, "options": "keyValues"})
-    precondition(resp.status_code == 200, f"reading the entities back answered {resp.status_code}")
-    return {e["id"]: e for e in entities_of(resp)}
 
 
 def _expect_errors(errors: list[dict[str, Any]], expected: dict[str, str]) -> None:
@@ -67,12 +48,12 @@ def _expect_errors(errors: list[dict[str, Any]], expected: dict[str, str]) -> No
 @pytest.mark.parametrize("size", [1, 3])
 @pytest.mark.parametrize("content_type", FORMS)
 def test_batch_create(ngsild: Any, run_ids: RunIds, content_type: str, size: int) -> None:
-    entities = [_entity(run_ids, level=n) for n in range(size)]
+    entities = [bs.entity(run_ids, level=n) for n in range(size)]
     resp = batch(ngsild, "create", _sent(entities, content_type), content_type=content_type)
     checks.status_is(resp, 201)
     body = checks.json_array(resp)
     same_ids("batch create answer", body, [e["id"] for e in entities])
-    stored = _stored(ngsild, [e["id"] for e in entities])
+    stored = bs.stored(ngsild, [e["id"] for e in entities])
     same_ids("entities stored after batch create", stored, [e["id"] for e in entities])
 
 
@@ -85,15 +66,15 @@ def test_batch_create(ngsild: Any, run_ids: RunIds, content_type: str, size: int
 )
 @pytest.mark.parametrize("new", [pytest.param(2, id="some-created"), pytest.param(0, id="none-created")])
 def test_batch_create_partial(ngsild: Any, run_ids: RunIds, new: int) -> None:
-    existing = _entity(run_ids)
-    _existing(ngsild, existing)
-    fresh = [_entity(run_ids) for _ in range(new)]
+    existing = bs.entity(run_ids)
+    bs.existing(ngsild, existing)
+    fresh = [bs.entity(run_ids) for _ in range(new)]
     resp = batch(ngsild, "create", [*fresh, {**existing, "level": prop(99)}])
     checks.status_is(resp, 207)
     success, errors = batch_result(resp)
     same_ids("BatchOperationResult.success", success, [e["id"] for e in fresh])
     _expect_errors(errors, {existing["id"]: "AlreadyExists"})
-    stored = _stored(ngsild, [existing["id"], *(e["id"] for e in fresh)])
+    stored = bs.stored(ngsild, [existing["id"], *(e["id"] for e in fresh)])
     checks.equal("the existing entity is unchanged: level", stored[existing["id"]].get("level"), 1)
 
 
@@ -119,9 +100,9 @@ UPSERT_MODES = [
 )
 @pytest.mark.parametrize("mode", UPSERT_MODES)
 def test_batch_upsert_status(ngsild: Any, run_ids: RunIds, mode: str | None, new: int, old: int) -> None:
-    existing = [_entity(run_ids) for _ in range(old)]
-    _existing(ngsild, *existing)
-    fresh = [_entity(run_ids) for _ in range(new)]
+    existing = [bs.entity(run_ids) for _ in range(old)]
+    bs.existing(ngsild, *existing)
+    fresh = [bs.entity(run_ids) for _ in range(new)]
     payload = [*fresh, *({**e, "level": prop(2)} for e in existing)]
     resp = batch(ngsild, "upsert", payload, params={"options": mode} if mode else None)
     if new:
@@ -130,7 +111,7 @@ def test_batch_upsert_status(ngsild: Any, run_ids: RunIds, mode: str | None, new
     else:
         checks.status_is(resp, 204)
         checks.empty_body(resp)
-    stored = _stored(ngsild, [e["id"] for e in payload])
+    stored = bs.stored(ngsild, [e["id"] for e in payload])
     same_ids("entities stored after batch upsert", stored, [e["id"] for e in payload])
     for entity in existing:
         checks.equal(f"{entity['id']} level after upsert", stored[entity["id"]].get("level"), 2)
@@ -144,16 +125,16 @@ def test_batch_upsert_status(ngsild: Any, run_ids: RunIds, mode: str | None, new
 )
 @pytest.mark.parametrize("mode", UPSERT_MODES)
 def test_batch_upsert_modes(ngsild: Any, run_ids: RunIds, mode: str | None) -> None:
-    existing = _entity(run_ids, level=1, colour="red")
-    _existing(ngsild, existing)
+    existing = bs.entity(run_ids, level=1, colour="red")
+    bs.existing(ngsild, existing)
     resp = batch(
         ngsild,
         "upsert",
-        [{"id": existing["id"], "type": TYPE, "level": prop(5)}],
+        [{"id": existing["id"], "type": bs.TYPE, "level": prop(5)}],
         params={"options": mode} if mode else None,
     )
     precondition(resp.status_code < 300, f"the upsert answered {resp.status_code}")
-    stored = _stored(ngsild, [existing["id"]])[existing["id"]]
+    stored = bs.stored(ngsild, [existing["id"]])[existing["id"]]
     checks.equal("level after upsert", stored.get("level"), 5)
     if mode == "update":
         checks.equal("colour kept by options=update", stored.get("colour"), "red")
@@ -172,13 +153,13 @@ def test_batch_upsert_modes(ngsild: Any, run_ids: RunIds, mode: str | None) -> N
 )
 @pytest.mark.parametrize("content_type", FORMS)
 def test_batch_update(ngsild: Any, run_ids: RunIds, content_type: str) -> None:
-    entities = [_entity(run_ids, level=1, colour="red") for _ in range(2)]
-    _existing(ngsild, *entities)
-    payload = [{"id": e["id"], "type": TYPE, "level": prop(7), "size": prop("L")} for e in entities]
+    entities = [bs.entity(run_ids, level=1, colour="red") for _ in range(2)]
+    bs.existing(ngsild, *entities)
+    payload = [{"id": e["id"], "type": bs.TYPE, "level": prop(7), "size": prop("L")} for e in entities]
     resp = batch(ngsild, "update", _sent(payload, content_type), content_type=content_type)
     checks.status_is(resp, 204)
     checks.empty_body(resp)
-    stored = _stored(ngsild, [e["id"] for e in entities])
+    stored = bs.stored(ngsild, [e["id"] for e in entities])
     for entity in entities:
         got = stored[entity["id"]]
         checks.equal(f"{entity['id']} level", got.get("level"), 7)
@@ -193,12 +174,12 @@ def test_batch_update(ngsild: Any, run_ids: RunIds, content_type: str) -> None:
     title="Batch update with options=noOverwrite keeps existing attribute values and appends new ones",
 )
 def test_batch_update_no_overwrite(ngsild: Any, run_ids: RunIds) -> None:
-    entity = _entity(run_ids, level=1)
-    _existing(ngsild, entity)
-    payload = [{"id": entity["id"], "type": TYPE, "level": prop(9), "size": prop("S")}]
+    entity = bs.entity(run_ids, level=1)
+    bs.existing(ngsild, entity)
+    payload = [{"id": entity["id"], "type": bs.TYPE, "level": prop(9), "size": prop("S")}]
     resp = batch(ngsild, "update", payload, params={"options": "noOverwrite"})
     checks.status_is(resp, 204, 207)
-    stored = _stored(ngsild, [entity["id"]])[entity["id"]]
+    stored = bs.stored(ngsild, [entity["id"]])[entity["id"]]
     checks.equal("level with noOverwrite", stored.get("level"), 1)
     checks.equal("size appended with noOverwrite", stored.get("size"), "S")
 
@@ -212,10 +193,10 @@ def test_batch_update_no_overwrite(ngsild: Any, run_ids: RunIds) -> None:
 )
 @pytest.mark.parametrize("old", [pytest.param(1, id="some-updated"), pytest.param(0, id="none-updated")])
 def test_batch_update_partial(ngsild: Any, run_ids: RunIds, old: int) -> None:
-    existing = [_entity(run_ids) for _ in range(old)]
-    _existing(ngsild, *existing)
-    missing = _entity(run_ids)
-    payload = [*({"id": e["id"], "type": TYPE, "level": prop(3)} for e in existing), missing]
+    existing = [bs.entity(run_ids) for _ in range(old)]
+    bs.existing(ngsild, *existing)
+    missing = bs.entity(run_ids)
+    payload = [*({"id": e["id"], "type": bs.TYPE, "level": prop(3)} for e in existing), missing]
     resp = batch(ngsild, "update", payload)
     checks.status_is(resp, 207)
     success, errors = batch_result(resp)
@@ -234,13 +215,13 @@ def test_batch_update_partial(ngsild: Any, run_ids: RunIds, old: int) -> None:
 )
 @pytest.mark.parametrize("size", [1, 3])
 def test_batch_delete(ngsild: Any, run_ids: RunIds, size: int) -> None:
-    entities = [_entity(run_ids) for _ in range(size)]
-    _existing(ngsild, *entities)
+    entities = [bs.entity(run_ids) for _ in range(size)]
+    bs.existing(ngsild, *entities)
     ids = [e["id"] for e in entities]
     resp = batch(ngsild, "delete", ids)
     checks.status_is(resp, 204)
     checks.empty_body(resp)
-    after = query(ngsild, {"id": ",".join(ids), "type": TYPE})
+    after = query(ngsild, {"id": ",".join(ids), "type": bs.TYPE})
     same_ids("entities left after batch delete", [e["id"] for e in entities_of(after)], [])
 
 
@@ -253,9 +234,9 @@ def test_batch_delete(ngsild: Any, run_ids: RunIds, size: int) -> None:
 )
 @pytest.mark.parametrize("old", [pytest.param(2, id="some-deleted"), pytest.param(0, id="none-deleted")])
 def test_batch_delete_partial(ngsild: Any, run_ids: RunIds, old: int) -> None:
-    existing = [_entity(run_ids) for _ in range(old)]
-    _existing(ngsild, *existing)
-    missing = run_ids.entity_id(TYPE)
+    existing = [bs.entity(run_ids) for _ in range(old)]
+    bs.existing(ngsild, *existing)
+    missing = run_ids.entity_id(bs.TYPE)
     resp = batch(ngsild, "delete", [*(e["id"] for e in existing), missing])
     checks.status_is(resp, 207)
     success, errors = batch_result(resp)
@@ -273,13 +254,13 @@ def test_batch_delete_partial(ngsild: Any, run_ids: RunIds, old: int) -> None:
     title="Batch merge of existing entities answers 204 with no body; given attributes are merged, others kept",
 )
 def test_batch_merge(ngsild: Any, run_ids: RunIds) -> None:
-    entities = [_entity(run_ids, level=1, colour="red") for _ in range(2)]
-    _existing(ngsild, *entities)
-    payload = [{"id": e["id"], "type": TYPE, "level": prop(4), "size": prop("M")} for e in entities]
+    entities = [bs.entity(run_ids, level=1, colour="red") for _ in range(2)]
+    bs.existing(ngsild, *entities)
+    payload = [{"id": e["id"], "type": bs.TYPE, "level": prop(4), "size": prop("M")} for e in entities]
     resp = batch(ngsild, "merge", payload)
     checks.status_is(resp, 204)
     checks.empty_body(resp)
-    stored = _stored(ngsild, [e["id"] for e in entities])
+    stored = bs.stored(ngsild, [e["id"] for e in entities])
     for entity in entities:
         got = stored[entity["id"]]
         checks.equal(f"{entity['id']} level", got.get("level"), 4)
@@ -295,10 +276,10 @@ def test_batch_merge(ngsild: Any, run_ids: RunIds) -> None:
     "(ResourceNotFound for missing ones)",
 )
 def test_batch_merge_partial(ngsild: Any, run_ids: RunIds) -> None:
-    existing = _entity(run_ids)
-    _existing(ngsild, existing)
-    missing = _entity(run_ids)
-    resp = batch(ngsild, "merge", [{"id": existing["id"], "type": TYPE, "level": prop(8)}, missing])
+    existing = bs.entity(run_ids)
+    bs.existing(ngsild, existing)
+    missing = bs.entity(run_ids)
+    resp = batch(ngsild, "merge", [{"id": existing["id"], "type": bs.TYPE, "level": prop(8)}, missing])
     checks.status_is(resp, 207)
     success, errors = batch_result(resp)
     same_ids("BatchOperationResult.success", success, [existing["id"]])
@@ -323,7 +304,7 @@ BAD_PAYLOADS = [
 @pytest.mark.parametrize("shape", BAD_PAYLOADS)
 @pytest.mark.parametrize("operation", ["create", "upsert", "update", "delete"])
 def test_batch_payload_not_an_array(ngsild: Any, run_ids: RunIds, operation: str, shape: str) -> None:
-    entity = _entity(run_ids)
+    entity = bs.entity(run_ids)
     forget(ngsild, entity["id"])
     if shape == "empty":
         payload: Any = []

@@ -12,34 +12,12 @@ import pytest
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
+from conformance.mim1 import batch_support as bs
 from conformance.ngsild.api import JSONLD
 from conformance.ngsild.payloads import prop
 from conformance.ngsild.query import batch, batch_result, entities_of, query, same_ids
-from conformance.outcomes import precondition
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
-
-TYPE = "MimcheckBatch"
-
-
-def _entity(run_ids: RunIds, **attrs: Any) -> dict[str, Any]:
-    entity: dict[str, Any] = {"id": run_ids.entity_id(TYPE), "type": TYPE}
-    entity.update({name: prop(value) for name, value in attrs.items()} or {"level": prop(1)})
-    return entity
-
-
-def _existing(ngsild: Any, *entities: dict[str, Any]) -> None:
-    for entity in entities:
-        resp = ngsild.create_entity(entity)
-        precondition(resp.status_code == 201, f"creating {entity['id']} answered {resp.status_code}")
-
-
-def _stored(ngsild: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The entities as the target holds them now (keyValues), by id."""
-    resp = query(ngsild, {"id": ",".join(ids), "type": TYPE, "options": "keyValues"})
-    precondition(resp.status_code == 200, f"reading the entities back answered {resp.status_code}")
-    return {e["id"]: e for e in entities_of(resp)}
-
 
 # ------------------------------------------------------------------------- per-entity errors
 
@@ -66,15 +44,17 @@ def _one_error_of(errors: list[dict[str, Any]], entity_id: str, *kinds: str) -> 
 def test_batch_invalid_entity_reported_per_entity(
     ngsild: Any, run_ids: RunIds, operation: str, case_evidence: CaseEvidence
 ) -> None:
-    valid = [_entity(run_ids) for _ in range(2)]
+    valid = [bs.entity(run_ids) for _ in range(2)]
     invalid_id = "mimcheck-not-a-uri-" + run_ids.next()  # no scheme: not an absolute URI
-    resp = batch(ngsild, operation, [valid[0], {"id": invalid_id, "type": TYPE, "level": prop(1)}, valid[1]])
+    resp = batch(
+        ngsild, operation, [valid[0], {"id": invalid_id, "type": bs.TYPE, "level": prop(1)}, valid[1]]
+    )
     checks.status_is(resp, 207)
     success, errors = batch_result(resp)
     same_ids("BatchOperationResult.success", success, [e["id"] for e in valid])
     kind = _one_error_of(errors, invalid_id, "BadRequestData", "InvalidRequest")
     case_evidence.note(f"the invalid entity was reported as {kind}")
-    stored = _stored(ngsild, [e["id"] for e in valid])
+    stored = bs.stored(ngsild, [e["id"] for e in valid])
     same_ids(f"valid entities stored after batch {operation}", stored, [e["id"] for e in valid])
 
 
@@ -86,13 +66,13 @@ def test_batch_invalid_entity_reported_per_entity(
     "is served like application/json: 204 and the entities are gone",
 )
 def test_batch_delete_as_jsonld(ngsild: Any, run_ids: RunIds) -> None:
-    entities = [_entity(run_ids) for _ in range(2)]
-    _existing(ngsild, *entities)
+    entities = [bs.entity(run_ids) for _ in range(2)]
+    bs.existing(ngsild, *entities)
     ids = [e["id"] for e in entities]
     resp = batch(ngsild, "delete", ids, content_type=JSONLD)
     checks.status_is(resp, 204)
     checks.empty_body(resp)
-    after = query(ngsild, {"id": ",".join(ids), "type": TYPE})
+    after = query(ngsild, {"id": ",".join(ids), "type": bs.TYPE})
     same_ids("entities left after batch delete", [e["id"] for e in entities_of(after)], [])
 
 
@@ -104,9 +84,9 @@ def test_batch_delete_as_jsonld(ngsild: Any, run_ids: RunIds) -> None:
     "207 with a BatchOperationResult accounting for the entity (in success or in errors)",
 )
 def test_batch_update_no_overwrite_answer(ngsild: Any, run_ids: RunIds, case_evidence: CaseEvidence) -> None:
-    entity = _entity(run_ids, level=1)
-    _existing(ngsild, entity)
-    payload = [{"id": entity["id"], "type": TYPE, "level": prop(9), "size": prop("S")}]
+    entity = bs.entity(run_ids, level=1)
+    bs.existing(ngsild, entity)
+    payload = [{"id": entity["id"], "type": bs.TYPE, "level": prop(9), "size": prop("S")}]
     resp = batch(ngsild, "update", payload, params={"options": "noOverwrite"})
     checks.status_is(resp, 204, 207)
     if resp.status_code == 204:
