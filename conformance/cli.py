@@ -165,6 +165,9 @@ def run_suite(
             timeout=min(profile.timeout_seconds, 10),
             default_headers=dict(profile.headers),
             authorizer=make_authorizer(profile.auth, redactor, profile.timeout_seconds),
+            trusted_urls=profile.base_urls.values(),
+            max_response_bytes=profile.max_response_bytes,
+            request_seconds=min(profile.request_seconds, 30),
         )
         check = run_preflight(profile, mims, client, tmf_probes=default_tmf_probes())
     except AuthError as exc:

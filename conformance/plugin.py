@@ -154,6 +154,9 @@ class MimcheckPlugin:
                 clock=RunClock(profile.deadline_seconds),
                 default_headers=dict(profile.headers),
                 authorizer=authorizer,
+                trusted_urls=profile.base_urls.values(),
+                max_response_bytes=profile.max_response_bytes,
+                request_seconds=profile.request_seconds,
             )
         return self._client
 

@@ -84,6 +84,8 @@ class TargetProfile:
     notifications: Notifications = field(default_factory=Notifications)
     timeout_seconds: float = 10.0
     deadline_seconds: float = 1800.0
+    request_seconds: float = 60.0
+    max_response_bytes: int = 16 * 1024 * 1024
     source: str = "<built-in>"
     signing: Signing = field(default_factory=lambda: Signing())
 
@@ -266,7 +268,9 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
     )
 
     run_t = _table(source, "run", data.get("run"))
-    _check_keys(source, "run", run_t, {"timeout_seconds", "deadline_seconds"})
+    _check_keys(
+        source, "run", run_t, {"timeout_seconds", "deadline_seconds", "request_seconds", "max_response_bytes"}
+    )
     sign_t = _table(source, "signing", data.get("signing"))
     _check_keys(source, "signing", sign_t, {"key_file", "key_env"})
     signing = Signing(
@@ -287,6 +291,10 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
         notifications=notifications,
         timeout_seconds=_number(source, "run.timeout_seconds", run_t.get("timeout_seconds"), 10.0),
         deadline_seconds=_number(source, "run.deadline_seconds", run_t.get("deadline_seconds"), 1800.0),
+        request_seconds=_number(source, "run.request_seconds", run_t.get("request_seconds"), 60.0),
+        max_response_bytes=int(
+            _number(source, "run.max_response_bytes", run_t.get("max_response_bytes"), 16 * 1024 * 1024)
+        ),
         source=source,
         signing=signing,
     )

@@ -3,23 +3,56 @@
 Transport failures (connection refused, DNS, timeouts) and the end of the run deadline raise
 ``Inconclusive``: the requirement could not be checked. Everything the target answers, however
 wrong, is returned to the scenario to judge.
+
+Reads are bounded whatever the target does: a response body larger than ``max_response_bytes`` and
+an exchange that has not completed within ``request_seconds`` (headers and body together, so a
+target trickling one byte a second cannot hold a case open) are INCONCLUSIVE with a root cause that
+names the profile key to raise. Credentials (the authorizer) and the profile's extra headers go only
+to the origins of the profile's base URLs; a URL naming another host (an ``href`` of a TM Forum
+resource, say) is requested without them, and the evidence says so.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from conformance.outcomes import Inconclusive
 from conformance.redaction import Redactor
 
 MAX_BODY_CHARS = 64_000
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+DEFAULT_REQUEST_SECONDS = 60.0
+_CHUNK = 64 * 1024
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """scheme://host:port of a URL, with the default port made explicit and the host lower-cased."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+class _Abandoned(Exception):
+    """The caller stopped waiting for this exchange (its time limit passed)."""
+
+
+class _TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 @dataclass
@@ -36,6 +69,7 @@ class Exchange:
     elapsed_ms: float = 0.0
     started_at: float = 0.0
     error: str | None = None
+    note: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,15 +123,33 @@ class RecordingClient:
         clock: RunClock | None = None,
         default_headers: dict[str, str] | None = None,
         authorizer: Callable[[], dict[str, str]] | None = None,
+        trusted_urls: Iterable[str] | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        request_seconds: float = DEFAULT_REQUEST_SECONDS,
     ) -> None:
-        self.session = requests.Session()
-        self.session.trust_env = False  # no proxies or netrc from the environment: evidence is exact
+        self.session = self._new_session()
         self.redactor = redactor
         self.timeout = timeout
         self.clock = clock or RunClock(1e9)
         self.default_headers = dict(default_headers or {})
         self.authorizer = authorizer
+        # None: every origin is trusted (a client built without a profile, e.g. in unit tests)
+        self.trusted = None if trusted_urls is None else {origin_of(u) for u in trusted_urls}
+        self.max_response_bytes = max_response_bytes
+        self.request_seconds = request_seconds
         self.exchanges: list[Exchange] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mimcheck-http")
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False  # no proxies or netrc from the environment: evidence is exact
+        return session
+
+    def trusts(self, url: str) -> bool:
+        """Whether credentials and the profile's extra headers may go to this URL."""
+        return self.trusted is None or origin_of(url) in self.trusted
 
     def take(self) -> list[Exchange]:
         """Hand over the exchanges recorded since the last call."""
@@ -122,8 +174,9 @@ class RecordingClient:
                 "the run's deadline has passed; the request was not sent",
                 blocked_by="the run's deadline passed (raise [run] deadline_seconds in the profile)",
             )
-        merged = dict(self.default_headers)
-        if authorize and self.authorizer is not None:
+        trusted = self.trusts(url)
+        merged = dict(self.default_headers) if trusted else {}
+        if authorize and trusted and self.authorizer is not None:
             merged.update(self.authorizer())
         merged.update(headers or {})
         if json_body is not None:
@@ -141,14 +194,44 @@ class RecordingClient:
             status=None,
             started_at=time.time(),
         )
+        if not trusted:
+            exchange.note = (
+                "sent without credentials or profile headers: the host is not in the target profile"
+            )
         start = time.perf_counter()
+        total = max(min(self.request_seconds, remaining), limit)
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(exchange.url))
+        session = self.session
+        abandoned = threading.Event()
+        future = self._pool.submit(self._exchange, session, prepared, limit, start + total, abandoned)
         try:
-            response = self.session.send(prepared, timeout=limit, allow_redirects=False)
+            response = future.result(timeout=total + 1.0)
+        except (FutureTimeout, _Abandoned):
+            abandoned.set()
+            with self._lock:  # the stuck connection stays with the old session; later requests get a new one
+                if self.session is session:
+                    self.session = self._new_session()
+            exchange.elapsed_ms = (time.perf_counter() - start) * 1000
+            exchange.error = f"no complete response within {total:g} s"
+            self.exchanges.append(exchange)
+            raise Inconclusive(
+                f"{method} {exchange.url}: no complete response within {total:g} s",
+                blocked_by=f"{origin} did not complete a response within {total:g} s "
+                "(a slow or never-ending answer; the limit is [run] request_seconds in the profile)",
+            ) from None
+        except _TooLarge as big:
+            exchange.elapsed_ms = (time.perf_counter() - start) * 1000
+            exchange.error = f"response body larger than {self.max_response_bytes} bytes (read {big.size})"
+            self.exchanges.append(exchange)
+            raise Inconclusive(
+                f"{method} {exchange.url}: the response body passed {self.max_response_bytes} bytes",
+                blocked_by=f"a response of {origin} passed the size limit of {self.max_response_bytes} bytes "
+                "([run] max_response_bytes in the profile)",
+            ) from None
         except requests.RequestException as exc:
             exchange.elapsed_ms = (time.perf_counter() - start) * 1000
             exchange.error = self.redactor.text(f"{type(exc).__name__}: {exc}")
             self.exchanges.append(exchange)
-            origin = "{0.scheme}://{0.netloc}".format(urlsplit(exchange.url))
             raise Inconclusive(
                 f"{method} {exchange.url}: no response ({type(exc).__name__})",
                 blocked_by=f"no response from {origin} ({type(exc).__name__})",
@@ -158,6 +241,37 @@ class RecordingClient:
         exchange.response_headers = self.redactor.headers(dict(response.headers))
         exchange.response_body = self.redactor.text(_body_text(response.content) or "") or None
         self.exchanges.append(exchange)
+        return response
+
+    def _exchange(
+        self,
+        session: requests.Session,
+        prepared: requests.PreparedRequest,
+        limit: float,
+        deadline: float,
+        abandoned: threading.Event,
+    ) -> requests.Response:
+        """Send and read the whole body, within the size limit and the exchange's deadline."""
+        response = session.send(prepared, timeout=limit, allow_redirects=False, stream=True)
+        try:
+            body = bytearray()
+            raw = response.raw
+            while True:
+                if abandoned.is_set() or time.perf_counter() > deadline:
+                    raise _Abandoned
+                try:
+                    chunk = raw.read1(_CHUNK, decode_content=True)
+                except urllib3.exceptions.HTTPError as exc:  # a reset or stall in the middle of the body
+                    raise requests.ConnectionError(f"while reading the body: {exc}") from None
+                if not chunk:
+                    break
+                body += chunk
+                if len(body) > self.max_response_bytes:
+                    raise _TooLarge(len(body))
+            response._content = bytes(body)  # the body as requests would have read it
+            response._content_consumed = True  # type: ignore[attr-defined]
+        finally:
+            response.close()
         return response
 
     def get(self, url: str, **kw: Any) -> requests.Response:
@@ -177,3 +291,4 @@ class RecordingClient:
 
     def close(self) -> None:
         self.session.close()
+        self._pool.shutdown(wait=False)
