@@ -17,30 +17,33 @@ lastNotification, lastSuccess, lastFailure, lastFailed).
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
-import copy
-import http.client
 import json
 import logging
-import re
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
-from . import mqtt
 from .broker import ENTITY, Broker
 from .context import ActiveContext
 from .errors import NgsiLdError
 from .geo import geo_predicate, parse_geoquery
-from .geojson import entity_feature, feature_collection
 from .http import GEOJSON, JSON, JSONLD, body_context_member, context_url_for, link_header_value
-from .model import ATTRIBUTE_TYPES, now_timestamp, parse_datetime
-from .query import parse_q, parse_type_expression, scope_predicate
+from .model import now_timestamp, parse_datetime
+from .notify_content import geojson_data, render_changed, render_options
+from .notify_delivery import EXECUTOR, send
+from .notify_match import Change, entity_matches, selector_covers, subscription_status
 from .registrations import REGISTRATION, csf_predicate, render_registration
-from .render import RenderOptions, render_entity
+from .render import render_entity
+
+__all__ = [
+    "CSOURCE_SUBSCRIPTION",
+    "DEFAULT_TRIGGERS",
+    "SUBSCRIPTION",
+    "Change",
+    "Notifier",
+    "subscription_status",
+]
 
 log = logging.getLogger("reference.ngsild")
 
@@ -53,109 +56,7 @@ MAX_TIMEOUT_S = 30.0
 TICK_S = 0.1
 
 
-def subscription_status(sub: dict[str, Any]) -> str:
-    expires = parse_datetime(sub.get("expiresAt"))
-    if expires is not None and expires <= (parse_datetime(now_timestamp()) or expires):
-        return "expired"
-    return "active" if sub.get("isActive", True) else "paused"
-
-
-# ---------------------------------------------------------------------------- change analysis
-
-
-class Change:
-    """What an entity change did, per attribute (expanded names)."""
-
-    def __init__(self, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        self.before = before
-        self.after = after
-        old = (before or {}).get("attrs", {})
-        new = (after or {}).get("attrs", {})
-        self.created = {a for a in new if a not in old}
-        self.deleted = {a for a in old if a not in new}
-        self.updated: set[str] = set()
-        self.deleted_instances: dict[str, list[dict[str, Any]]] = {}
-        for attr in set(old) & set(new):
-            old_by = {i.get("datasetId"): i for i in old[attr]}
-            new_by = {i.get("datasetId"): i for i in new[attr]}
-            gone = [i for k, i in old_by.items() if k not in new_by]
-            if gone:
-                self.deleted_instances[attr] = gone
-            if any(k not in old_by or old_by[k] != v for k, v in new_by.items()):
-                self.updated.add(attr)
-        for attr in self.deleted:
-            self.deleted_instances[attr] = old[attr]
-        self.entity_created = before is None and after is not None
-        self.entity_deleted = after is None and before is not None
-
-    def fired(self, triggers: set[str], watched: list[str] | None) -> bool:
-        def relevant(attrs: set[str]) -> bool:
-            return bool(attrs if watched is None else attrs & set(watched))
-
-        if self.entity_created:
-            if "entityCreated" in triggers:
-                return True
-            return "attributeCreated" in triggers and relevant(self.created)
-        if "entityUpdated" in triggers:
-            triggers = triggers | {"attributeCreated", "attributeUpdated", "attributeDeleted"}
-        if "attributeCreated" in triggers and relevant(self.created):
-            return True
-        if "attributeUpdated" in triggers and relevant(self.updated):
-            return True
-        deleted = self.deleted | set(self.deleted_instances)
-        if self.entity_deleted:
-            return "entityDeleted" in triggers or ("attributeDeleted" in triggers and relevant(deleted))
-        return "attributeDeleted" in triggers and relevant(deleted)
-
-
 # ------------------------------------------------------------------------------- the notifier
-
-
-# notifications go straight to the endpoint: environment proxy settings are not applied
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-# a dedicated pool: slow endpoints never starve the request handlers' thread pool (nor, much, each other)
-_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="notify")
-
-
-def _post(uri: str, headers: dict[str, str], body: bytes, timeout: float) -> bool:
-    if not re.match(r"^https?://", uri):
-        return False
-    request = urllib.request.Request(uri, data=body, headers=headers, method="POST")
-    try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return 200 <= response.status < 300
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError, http.client.HTTPException):
-        return False
-
-
-def _send(
-    uri: str, notifier_info: list[dict[str, Any]] | None, headers: dict[str, str], body: bytes, timeout: float
-) -> bool:
-    """Deliver one notification: MQTT for mqtt:// and mqtts:// endpoints (clause 7.2), else HTTP POST."""
-    if mqtt.is_mqtt(uri):
-        return mqtt.publish(uri, notifier_info, headers, body, timeout)
-    return _post(uri, headers, body, timeout)
-
-
-def _selector_covers(selector: dict[str, Any], info: dict[str, Any], ctx: ActiveContext) -> bool:
-    """An EntitySelector of a subscription may select entities described by a registration EntityInfo."""
-    if not parse_type_expression(selector["type"], ctx)({"types": info["type"], "id": "", "attrs": {}}):
-        return False
-    if "id" in selector and "id" in info and selector["id"] != info["id"]:
-        return False
-    return not (
-        "id" not in selector and "idPattern" in selector and "id" in info
-        and not re.search(selector["idPattern"], info["id"])
-    )  # fmt: skip
-
-
-def _selector_matches(selector: dict[str, Any], entity: dict[str, Any], ctx: ActiveContext) -> bool:
-    if "id" in selector:
-        if selector["id"] != entity["id"]:
-            return False
-    elif "idPattern" in selector and not re.search(selector["idPattern"], entity["id"]):
-        return False
-    return parse_type_expression(selector["type"], ctx)(entity)
 
 
 class Notifier:
@@ -197,29 +98,6 @@ class Notifier:
     def _context(self, sub: dict[str, Any]) -> ActiveContext:
         return self.broker.resolver.resolve(sub.get("_context"))
 
-    def _matches(
-        self, sub: dict[str, Any], entity: dict[str, Any], ctx: ActiveContext, deleted: bool
-    ) -> bool:
-        if "entities" in sub and not any(_selector_matches(s, entity, ctx) for s in sub["entities"]):
-            return False
-        if deleted:
-            return True
-        if "q" in sub and not parse_q(sub["q"], ctx)(entity):
-            return False
-        if "scopeQ" in sub and not scope_predicate(sub["scopeQ"])(entity):
-            return False
-        geo_q = sub.get("geoQ")
-        if geo_q:
-            query = parse_geoquery(
-                geo_q["georel"],
-                geo_q["geometry"],
-                geo_q["coordinates"],
-                ctx.expand(geo_q.get("geoproperty", "location")),
-            )
-            if query is not None and not geo_predicate(query)(entity):
-                return False
-        return True
-
     def _consider(self, tenant: str, sub: dict[str, Any], change: Change) -> None:
         if subscription_status(sub) != "active" or "timeInterval" in sub:
             return
@@ -229,12 +107,12 @@ class Notifier:
         ctx = self._context(sub)
         entity = change.after if change.after is not None else change.before
         assert entity is not None
-        if not self._matches(sub, entity, ctx, change.entity_deleted):
+        if not entity_matches(sub, entity, ctx, change.entity_deleted):
             return
         if not self._may_send(sub):
             return
         out_ctx, url = self._notification_context(sub, ctx)
-        data = [self._render_changed(sub, change, out_ctx)]
+        data = [render_changed(sub, change, out_ctx)]
         self._send(tenant, sub, data, out_ctx, url, [change.after] if change.after is not None else None)
 
     def _may_send(self, sub: dict[str, Any]) -> bool:
@@ -255,74 +133,6 @@ class Notifier:
         ):
             return False
         return True
-
-    def _options(self, sub: dict[str, Any], ctx: ActiveContext) -> RenderOptions:
-        notification = sub["notification"]
-        attrs = notification.get("attributes")
-        opts = RenderOptions(
-            format=notification.get("format", "normalized"),
-            sys_attrs=bool(notification.get("sysAttrs")),
-            attrs=set(attrs) if attrs else None,
-            lang=sub.get("lang"),
-        )
-        if "datasetId" in sub:
-            opts.dataset_ids = {None if d == "@none" else d for d in sub["datasetId"]}
-        for member in ("pick", "omit"):
-            if member in notification:
-                names = {
-                    n if n in ("id", "type", "scope") else ctx.compact(ctx.expand(n))
-                    for n in notification[member]
-                }
-                setattr(opts, member, names)
-        return opts
-
-    def _render_changed(self, sub: dict[str, Any], change: Change, ctx: ActiveContext) -> dict[str, Any]:
-        """The entity as notified: current state, deleted attributes as urn:ngsi-ld:null (with their
-        previous value when showChanges), previous values of changed attributes when showChanges."""
-        opts = self._options(sub, ctx)
-        now = now_timestamp()
-        show_changes = bool(sub["notification"].get("showChanges"))
-        if change.entity_deleted:
-            assert change.before is not None
-            entity = copy.deepcopy(change.before)
-            entity["attrs"] = {}
-        else:
-            assert change.after is not None
-            entity = copy.deepcopy(change.after)
-        if show_changes and change.before is not None and not change.entity_deleted:
-            old = change.before["attrs"]
-            for attr, instances in entity["attrs"].items():
-                for inst in instances:
-                    previous = next(
-                        (i for i in old.get(attr, []) if i.get("datasetId") == inst.get("datasetId")), None
-                    )
-                    if previous is None or previous["type"] != inst["type"]:
-                        continue
-                    member = ATTRIBUTE_TYPES[inst["type"]]
-                    if previous.get(member) != inst.get(member):
-                        inst["_previous"] = _previous_value(previous)
-        for attr, gone in change.deleted_instances.items():
-            for inst in gone:
-                marker = {"type": inst["type"], "_deleted": True, "deletedAt": now}
-                for member in ("datasetId", "createdAt", "modifiedAt"):
-                    if member in inst:
-                        marker[member] = inst[member]
-                if show_changes:
-                    marker["_previous"] = _previous_value(inst)
-                entity["attrs"].setdefault(attr, []).append(marker)
-        data = render_entity(entity, ctx, opts)
-        if change.entity_deleted:
-            # the deletion time is always given for a deleted entity (sysAttrs adds createdAt/modifiedAt)
-            data = {k: v for k, v in data.items() if k not in ("createdAt", "modifiedAt")}
-            head = {"id": data.pop("id"), "type": data.pop("type")}
-            if "scope" in data:
-                head["scope"] = data.pop("scope")
-            if opts.sys_attrs:
-                head["createdAt"] = entity["createdAt"]
-                head["modifiedAt"] = entity["modifiedAt"]
-            head["deletedAt"] = now
-            data = {**head, **data}
-        return data
 
     # ------------------------------------------------------------------- sending
     def _notification_context(self, sub: dict[str, Any], ctx: ActiveContext) -> tuple[ActiveContext, str]:
@@ -360,26 +170,7 @@ class Notifier:
         receiver_info = {i["key"]: i["value"] for i in endpoint.get("receiverInfo") or []}
         headers = {"Content-Type": JSON}
         if accept == GEOJSON:
-            opts = self._options(sub, ctx)
-            features = []
-            for index, rendered in enumerate(data):
-                stored = entities[index] if entities and index < len(entities) else None
-                if stored is not None:
-                    features.append(entity_feature(stored, rendered, ctx, "location", opts))
-                else:
-                    properties = {k: v for k, v in rendered.items() if k != "id"}
-                    features.append(
-                        {
-                            "id": rendered.get("id"),
-                            "type": "Feature",
-                            "geometry": None,
-                            "properties": properties,
-                        }
-                    )
-            collection = feature_collection(features)
-            if receiver_info.get("Prefer", "").replace(" ", "") != "body=json":
-                collection["@context"] = body_context_member(ctx)
-            payload["data"] = collection
+            payload["data"] = geojson_data(sub, data, ctx, entities, receiver_info)
             headers["Content-Type"] = GEOJSON
         else:
             payload["data"] = data
@@ -456,7 +247,7 @@ class Notifier:
             with suppress(Exception):
                 await asyncio.wait([previous])
         loop = asyncio.get_running_loop()
-        ok = await loop.run_in_executor(_EXECUTOR, _send, uri, notifier_info, headers, body, timeout)
+        ok = await loop.run_in_executor(EXECUTOR, send, uri, notifier_info, headers, body, timeout)
         sub = self.broker.storage.get(kind, tenant, sub_id)
         if sub is None:
             return
@@ -486,7 +277,7 @@ class Notifier:
         def info_ok(info: dict[str, Any]) -> bool:
             entities = info.get("entities")
             if "entities" in sub and entities:
-                if not any(_selector_covers(s, e, ctx) for s in sub["entities"] for e in entities):
+                if not any(selector_covers(s, e, ctx) for s in sub["entities"] for e in entities):
                     return False
             names = set(info.get("propertyNames", [])) | set(info.get("relationshipNames", []))
             return not (watched and names and not names & watched)
@@ -592,15 +383,10 @@ class Notifier:
 
     def _periodic(self, tenant: str, sub: dict[str, Any]) -> None:
         ctx = self._context(sub)
-        entities = [e for e in self.broker.storage.list(ENTITY, tenant) if self._matches(sub, e, ctx, False)]
+        entities = [e for e in self.broker.storage.list(ENTITY, tenant) if entity_matches(sub, e, ctx, False)]
         if not entities:
             return
         out_ctx, url = self._notification_context(sub, ctx)
-        opts = self._options(sub, out_ctx)
+        opts = render_options(sub, out_ctx)
         data = [render_entity(e, out_ctx, opts) for e in entities]
         self._send(tenant, sub, data, out_ctx, url, entities)
-
-
-def _previous_value(inst: dict[str, Any]) -> Any:
-    """The stored value member of an instance (rendering converts it like the current value)."""
-    return copy.deepcopy(inst.get(ATTRIBUTE_TYPES[inst["type"]]))
