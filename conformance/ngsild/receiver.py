@@ -7,6 +7,12 @@ recorded with its arrival time (monotonic and wall clock), path, headers and bod
 ``200 OK`` (clause 5.8.6 counts only 200 OK as a successful notification). Scenarios give each
 subscription its own endpoint path and wait for notifications there on a ``threading.Condition``,
 with a deadline: never a sleep.
+
+What it holds is bounded, whatever the target sends: a body is read up to ``MAX_BODY_BYTES`` (a
+longer one is kept cut, flagged, and its connection closed); each endpoint keeps at most
+``MAX_PER_ENDPOINT`` requests and the receiver ``MAX_RECORDS`` in all; a request to a path the
+receiver never handed out (a subscription the suite did not make) is answered 404 and only counted.
+What was dropped is counted per endpoint and shown with what was received, in the evidence.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from typing import Any
 from conformance.callback_server import CallbackServer
 
 MAX_BODY_BYTES = 4_000_000
+MAX_PER_ENDPOINT = 2_000
+MAX_RECORDS = 50_000
 BASE_PATH = "/mimcheck-notify"
 
 
@@ -37,6 +45,7 @@ class Received:
     monotonic: float
     wall: str  # ISO 8601 UTC, for evidence
     answered: int
+    truncated: bool = False  # the body was longer than MAX_BODY_BYTES: only its start is kept
 
     @property
     def json(self) -> Any:
@@ -61,6 +70,8 @@ class Received:
             f" (+{(self.monotonic - since) * 1000:.0f} ms after the trigger)" if since is not None else ""
         )
         lines = [f"{self.method} {self.path} received {self.wall}{latency} -> answered {self.answered}"]
+        if self.truncated:
+            lines[0] += f" (body longer than {MAX_BODY_BYTES} bytes: cut)"
         lines += [f"{k}: {v}" for k, v in self.headers.items()]
         text = self.body.decode("utf-8", errors="replace")
         if len(text) > max_body:
@@ -81,6 +92,10 @@ class Endpoint:
 
     def received(self) -> list[Received]:
         return self.receiver.received(self.path)
+
+    def dropped(self) -> int:
+        """Requests to this endpoint that were not kept (over MAX_PER_ENDPOINT or MAX_RECORDS)."""
+        return self.receiver.dropped(self.path)
 
     def wait(
         self, count: int = 1, timeout: float | None = None, where: Callable[[Received], bool] | None = None
@@ -103,6 +118,10 @@ class NotificationReceiver:
         self._received: list[Received] = []
         self._status: dict[str, int] = {}
         self._counter = 0
+        self._known: set[str] = set()
+        self._kept: dict[str, int] = {}
+        self._dropped: dict[str, int] = {}
+        self.stray = 0  # requests to paths never handed out
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -137,6 +156,8 @@ class NotificationReceiver:
             number = self._counter
         safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
         path = f"{BASE_PATH}/{safe}-{number}"
+        with self._cond:
+            self._known.add(path)
         return Endpoint(self, path, self.base_url + path)
 
     def set_status(self, path: str, status: int) -> None:
@@ -148,11 +169,28 @@ class NotificationReceiver:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         arrived = time.monotonic()
         wall = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        length = int(handler.headers.get("Content-Length") or 0)
+        try:
+            length = max(int(handler.headers.get("Content-Length") or 0), 0)
+        except ValueError:
+            length = 0
         body = handler.rfile.read(min(length, MAX_BODY_BYTES)) if length else b""
+        truncated = length > MAX_BODY_BYTES
+        if truncated:  # the rest is not read: this connection cannot carry another request
+            handler.close_connection = True
         path = handler.path.split("?", 1)[0]
         with self._cond:
+            known = path in self._known
+            full = self._kept.get(path, 0) >= MAX_PER_ENDPOINT or len(self._received) >= MAX_RECORDS
+            if not known:
+                self.stray += 1
+            elif full:
+                self._dropped[path] = self._dropped.get(path, 0) + 1
             status = self._status.get(path, 200)
+        if not known or full:
+            handler.send_response(404 if not known else status)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
         record = Received(
             method=handler.command,
             path=path,
@@ -161,13 +199,19 @@ class NotificationReceiver:
             monotonic=arrived,
             wall=wall,
             answered=status,
+            truncated=truncated,
         )
         with self._cond:  # recorded before the answer: once the sender has it, the record is there
             self._received.append(record)
+            self._kept[path] = self._kept.get(path, 0) + 1
             self._cond.notify_all()
         handler.send_response(status)
         handler.send_header("Content-Length", "0")
         handler.end_headers()
+
+    def dropped(self, path: str) -> int:
+        with self._cond:
+            return self._dropped.get(path, 0)
 
     def received(self, path: str | None = None) -> list[Received]:
         with self._cond:

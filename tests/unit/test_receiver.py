@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from conformance.callback_server import CallbackServer, CallbackServerError
+from conformance.ngsild import receiver as receiver_module
 from conformance.ngsild.receiver import NotificationReceiver
 
 
@@ -117,3 +118,34 @@ def test_non_json_body_is_kept(receiver: NotificationReceiver) -> None:
     assert record.json is None
     assert record.body == b"not json"
     assert "not json" in record.as_text()
+
+
+def test_a_path_never_handed_out_is_refused_and_counted(receiver: NotificationReceiver) -> None:
+    known = receiver.endpoint("mine")
+    stray = known.url.rsplit("/", 1)[0] + "/not-a-subscription-of-the-suite"
+    assert _post(stray, {"type": "Notification"}).status_code == 404
+    assert receiver.stray == 1
+    assert receiver.received() == []
+
+
+def test_a_flood_is_cut_at_the_endpoint_bound(
+    receiver: NotificationReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(receiver_module, "MAX_PER_ENDPOINT", 5)
+    endpoint = receiver.endpoint("flood")
+    for n in range(12):
+        _post(endpoint.url, {"n": n})
+    kept = endpoint.received()
+    assert [r.json["n"] for r in kept] == [0, 1, 2, 3, 4]
+    assert endpoint.dropped() == 7
+
+
+def test_an_oversized_body_is_kept_cut_and_flagged(
+    receiver: NotificationReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(receiver_module, "MAX_BODY_BYTES", 100)
+    endpoint = receiver.endpoint("big")
+    requests.post(endpoint.url, data=b"x" * 5000, timeout=5)
+    record = endpoint.wait(count=1, timeout=2)[0]
+    assert record.truncated and len(record.body) == 100
+    assert "cut" in record.as_text()

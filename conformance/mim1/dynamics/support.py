@@ -12,7 +12,7 @@ import requests
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.ngsild.payloads import VALUE_MEMBER
-from conformance.ngsild.receiver import Endpoint, NotificationReceiver, Received
+from conformance.ngsild.receiver import MAX_PER_ENDPOINT, Endpoint, NotificationReceiver, Received
 from conformance.outcomes import precondition
 from conformance.run_ids import RunIds
 
@@ -76,8 +76,14 @@ class Notifications:
         for endpoint in self.endpoints:
             got = endpoint.received()
             since = self.triggers.get(endpoint.path)
+            dropped = endpoint.dropped()
             texts.append(
                 f"notification endpoint {endpoint.url}: {len(got)} request(s) received"
+                + (
+                    f", {dropped} more dropped (the receiver keeps at most {MAX_PER_ENDPOINT})"
+                    if dropped
+                    else ""
+                )
                 + "".join("\n\n" + r.as_text(since) for r in got)
             )
         if texts:
