@@ -275,4 +275,6 @@ def test_entity_api_changes_are_recorded(base: str, http: requests.Session, uid:
     ).json()
     assert [e["id"] for e in by_creation] == [eid] and len(by_creation[0]["temp"]) == 3
     assert http.delete(f"{base}/ngsi-ld/v1/entities/{eid}", headers=h).status_code == 204
-    assert http.get(f"{base}{T}/{eid}", headers=h).status_code == 404
+    # the temporal representation outlives the entity: it records the deletion (clause 4.8, deletedAt)
+    after = http.get(f"{base}{T}/{eid}", params={"options": "sysAttrs"}, headers=h)
+    assert after.status_code == 200 and "deletedAt" in after.json(), after.text
