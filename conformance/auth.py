@@ -17,7 +17,14 @@ class AuthError(RuntimeError):
     """Credentials are missing or were refused; the message says what to set."""
 
 
-def make_authorizer(auth: Auth, redactor: Redactor, timeout: float = 10.0) -> Callable[[], dict[str, str]]:
+def make_authorizer(
+    auth: Auth,
+    redactor: Redactor,
+    timeout: float = 10.0,
+    *,
+    verify: bool | str = True,
+    cert: tuple[str, str] | str | None = None,
+) -> Callable[[], dict[str, str]]:
     """A callable that returns the headers to authenticate one request."""
     if auth.type == "none":
         return lambda: {}
@@ -30,10 +37,16 @@ def make_authorizer(auth: Auth, redactor: Redactor, timeout: float = 10.0) -> Ca
             )
         redactor.add(token)
         return lambda: {"Authorization": f"Bearer {token}"}
-    return _client_credentials(auth, redactor, timeout)
+    return _client_credentials(auth, redactor, timeout, verify, cert)
 
 
-def _client_credentials(auth: Auth, redactor: Redactor, timeout: float) -> Callable[[], dict[str, str]]:
+def _client_credentials(
+    auth: Auth,
+    redactor: Redactor,
+    timeout: float,
+    verify: bool | str,
+    cert: tuple[str, str] | str | None,
+) -> Callable[[], dict[str, str]]:
     assert auth.client_secret_env and auth.token_url and auth.client_id
     secret = os.environ.get(auth.client_secret_env)
     if not secret:
@@ -51,7 +64,9 @@ def _client_credentials(auth: Auth, redactor: Redactor, timeout: float) -> Calla
             if auth.scope:
                 form["scope"] = auth.scope
             try:
-                resp = requests.post(token_url, data=form, timeout=timeout)
+                resp = requests.post(
+                    token_url, data=form, timeout=timeout, verify=verify, cert=cert, allow_redirects=False
+                )
             except requests.RequestException as exc:
                 raise AuthError(
                     f"token endpoint {auth.token_url} unreachable ({type(exc).__name__}); check auth.token_url"

@@ -164,10 +164,18 @@ def run_suite(
             redactor=redactor,
             timeout=min(profile.timeout_seconds, 10),
             default_headers=dict(profile.headers),
-            authorizer=make_authorizer(profile.auth, redactor, profile.timeout_seconds),
+            authorizer=make_authorizer(
+                profile.auth,
+                redactor,
+                profile.timeout_seconds,
+                verify=profile.tls.verify,
+                cert=profile.tls.cert,
+            ),
             trusted_urls=profile.base_urls.values(),
             max_response_bytes=profile.max_response_bytes,
             request_seconds=min(profile.request_seconds, 30),
+            verify=profile.tls.verify,
+            cert=profile.tls.cert,
         )
         check = run_preflight(profile, mims, client, tmf_probes=default_tmf_probes())
     except AuthError as exc:

@@ -147,7 +147,13 @@ class MimcheckPlugin:
     def client(self) -> RecordingClient:
         if self._client is None:
             profile = self.profile()
-            authorizer = make_authorizer(profile.auth, self.redactor, profile.timeout_seconds)
+            authorizer = make_authorizer(
+                profile.auth,
+                self.redactor,
+                profile.timeout_seconds,
+                verify=profile.tls.verify,
+                cert=profile.tls.cert,
+            )
             self._client = RecordingClient(
                 redactor=self.redactor,
                 timeout=profile.timeout_seconds,
@@ -157,6 +163,8 @@ class MimcheckPlugin:
                 trusted_urls=profile.base_urls.values(),
                 max_response_bytes=profile.max_response_bytes,
                 request_seconds=profile.request_seconds,
+                verify=profile.tls.verify,
+                cert=profile.tls.cert,
             )
         return self._client
 

@@ -59,6 +59,40 @@ class Notifications:
 
 
 @dataclass(frozen=True)
+class Tls:
+    """How HTTPS targets are trusted: a CA bundle (a private CA), a client certificate and key (for
+    mTLS gateways), or ``insecure`` (no verification at all; recorded in the certificate)."""
+
+    ca_bundle: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    insecure: bool = False
+
+    @property
+    def verify(self) -> bool | str:
+        """What requests takes as ``verify``."""
+        return False if self.insecure else (self.ca_bundle or True)
+
+    @property
+    def cert(self) -> tuple[str, str] | str | None:
+        """What requests takes as ``cert``."""
+        if self.client_cert and self.client_key:
+            return (self.client_cert, self.client_key)
+        return self.client_cert
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.ca_bundle or self.client_cert or self.insecure)
+
+    def identity(self) -> dict[str, Any]:
+        return {
+            "ca_bundle": Path(self.ca_bundle).name if self.ca_bundle else None,
+            "client_certificate": bool(self.client_cert),
+            "insecure": self.insecure,
+        }
+
+
+@dataclass(frozen=True)
 class Signing:
     """Where the run's Ed25519 signing key is: a PEM file, or an environment variable holding the PEM.
     The key itself never goes into the profile or the run folder."""
@@ -88,6 +122,7 @@ class TargetProfile:
     max_response_bytes: int = 16 * 1024 * 1024
     source: str = "<built-in>"
     signing: Signing = field(default_factory=lambda: Signing())
+    tls: Tls = field(default_factory=lambda: Tls())
 
     def base_url(self, mim: str) -> str | None:
         return self.base_urls.get(mim)
@@ -105,6 +140,7 @@ class TargetProfile:
             "tenant": self.tenant,
             "auth": self.auth.type,
             "profile": self.source,
+            **({"tls": self.tls.identity()} if self.tls.configured else {}),
         }
 
 
@@ -187,6 +223,7 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
             "notifications",
             "run",
             "signing",
+            "tls",
         },
     )
     product = _table(source, "product", data.get("product"))
@@ -279,6 +316,7 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
     )
     if signing.key_file and signing.key_env:
         raise ProfileError(source, "signing", "give key_file or key_env, not both")
+    tls = _tls(source, _table(source, "tls", data.get("tls")))
     return TargetProfile(
         name=name or "",
         vendor=vendor,
@@ -297,7 +335,34 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
         ),
         source=source,
         signing=signing,
+        tls=tls,
     )
+
+
+def _tls(source: str, table: dict[str, Any]) -> Tls:
+    """The [tls] table: file paths are relative to the profile's folder and must exist."""
+    _check_keys(source, "tls", table, {"ca_bundle", "client_cert", "client_key", "insecure"})
+    base = Path(source).parent if source not in ("<built-in>", "--target-url") else Path.cwd()
+
+    def file(key: str) -> str | None:
+        value = _str(source, f"tls.{key}", table.get(key))
+        if value is None:
+            return None
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else base / path
+        if not path.is_file():
+            raise ProfileError(source, f"tls.{key}", f"no such file: {path}")
+        return str(path)
+
+    insecure = table.get("insecure", False)
+    if not isinstance(insecure, bool):
+        raise ProfileError(source, "tls.insecure", f"expected true or false, got {insecure!r}")
+    tls = Tls(file("ca_bundle"), file("client_cert"), file("client_key"), insecure)
+    if tls.insecure and tls.ca_bundle:
+        raise ProfileError(source, "tls", "give ca_bundle or insecure = true, not both")
+    if tls.client_key and not tls.client_cert:
+        raise ProfileError(source, "tls.client_key", "a client key needs client_cert too")
+    return tls
 
 
 def load_profile(path: str | Path) -> TargetProfile:

@@ -126,7 +126,10 @@ class RecordingClient:
         trusted_urls: Iterable[str] | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         request_seconds: float = DEFAULT_REQUEST_SECONDS,
+        verify: bool | str = True,
+        cert: tuple[str, str] | str | None = None,
     ) -> None:
+        self.verify, self.cert = verify, cert
         self.session = self._new_session()
         self.redactor = redactor
         self.timeout = timeout
@@ -141,10 +144,14 @@ class RecordingClient:
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mimcheck-http")
 
-    @staticmethod
-    def _new_session() -> requests.Session:
+    def _new_session(self) -> requests.Session:
         session = requests.Session()
         session.trust_env = False  # no proxies or netrc from the environment: evidence is exact
+        session.verify = self.verify  # the profile's [tls]: CA bundle, or False when insecure
+        # insecure is chosen in the profile and recorded in the certificate: no warning per request
+        if self.verify is False:
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        session.cert = self.cert
         return session
 
     def trusts(self, url: str) -> bool:
