@@ -145,6 +145,11 @@ _TABLE: tuple[Capability, ...] = (
     _tmf("tmf638", "Service Inventory Management"),
     _tmf("tmf639", "Resource Inventory Management"),
     _tmf("tmf641", "Service Ordering Management"),
+    _tmf("tmf633", "Service Catalog Management"),
+    _tmf("tmf634", "Resource Catalog Management"),
+    _tmf("tmf652", "Resource Ordering Management"),
+    _tmf("tmf670", "Payment Methods"),
+    _tmf("tmf676", "Payment Management"),
 )
 
 CAPABILITIES: dict[str, Capability] = {c.name: c for c in _TABLE}

@@ -35,6 +35,11 @@ SPEC_TMF637 = "TMF637 Product Inventory Management v4.0.0"
 SPEC_TMF638 = "TMF638 Service Inventory Management v4.0.0"
 SPEC_TMF639 = "TMF639 Resource Inventory Management v4.0.0"
 SPEC_TMF641 = "TMF641 Service Ordering Management v4.0.0"
+SPEC_TMF633 = "TMF633 Service Catalog Management v4.0.0"
+SPEC_TMF634 = "TMF634 Resource Catalog Management v4.0.0"
+SPEC_TMF652 = "TMF652 Resource Ordering Management v4.0.0"
+SPEC_TMF670 = "TMF670 Payment Methods v4.0.0"
+SPEC_TMF676 = "TMF676 Payment Management v4.0.0"
 
 DEFAULT_SPEC: dict[str, str] = {"mim1": SPEC_NGSILD, "mim2": SPEC_SDM, "mim3": SPEC_TMF620}
 
@@ -50,6 +55,11 @@ SPEC_LINKS: dict[str, str] = {
     SPEC_TMF638: "https://www.tmforum.org/oda/open-apis/directory/service-inventory-management-api-TMF638/v4.0",
     SPEC_TMF639: "https://www.tmforum.org/oda/open-apis/directory/resource-inventory-management-api-TMF639/v4.0",
     SPEC_TMF641: "https://www.tmforum.org/oda/open-apis/directory/service-ordering-management-api-TMF641/v4.0",
+    SPEC_TMF633: "https://www.tmforum.org/oda/open-apis/directory/service-catalog-management-api-TMF633/v4.0",
+    SPEC_TMF634: "https://www.tmforum.org/oda/open-apis/directory/resource-catalog-management-api-TMF634/v4.0",
+    SPEC_TMF652: "https://www.tmforum.org/oda/open-apis/directory/resource-ordering-management-api-TMF652/v4.0",
+    SPEC_TMF670: "https://www.tmforum.org/oda/open-apis/directory/payment-methods-api-TMF670/v4.0",
+    SPEC_TMF676: "https://www.tmforum.org/oda/open-apis/directory/payment-management-api-TMF676/v4.0",
 }
 
 # Areas group requirements in reports (Allure feature). The id's middle segment names the area.
@@ -76,6 +86,11 @@ AREAS: dict[str, str] = {
     "CUS": "Customer (TMF629)",
     "INV": "Inventories (TMF637/638/639)",
     "SOR": "Service ordering (TMF641)",
+    "SCA": "Service catalog (TMF633)",
+    "RCA": "Resource catalog (TMF634)",
+    "ROR": "Resource ordering (TMF652)",
+    "PMT": "Payment methods (TMF670)",
+    "PAY": "Payment management (TMF676)",
 }
 
 ID_PATTERN = re.compile(r"^MIM([123])-([A-Z]+)-(\d{3})$")

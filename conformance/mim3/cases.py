@@ -8,7 +8,7 @@ The requirement ids are: the API's base number (`Api.base`) plus the family's nu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,11 @@ from conformance.outcomes import precondition
 from conformance.requirements import Level, Requirement, declare
 from conformance.run_ids import RunIds
 from conformance.tmf.api import Tmf
-from conformance.tmf.resources import APIS, ORDERS, RESOURCES, Api, Resource, resources_of
+from conformance.tmf.resources import APIS, LIFECYCLE, ORDERS, Api, Resource, resources_of
+
+
+def _every(resource: Resource) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,10 @@ class Family:
     clause: str  # the operation of the API and the TMF630 part that states the behaviour
     level: Level
     title: str  # with {api} (e.g. "TMF620 Product Catalog Management") and {resources}
+    applies: Callable[[Resource], bool] = _every  # the resources the family concerns
+    # clause and title for an API whose resources have no PATCH or DELETE (TMF676 v4)
+    readonly_clause: str | None = None
+    readonly_title: str | None = None
 
 
 CREATE = Family(
@@ -49,6 +57,8 @@ UNKNOWN = Family(
     "MUST",
     "{api}: retrieving, patching or deleting an unknown {resources} answers 404 with a TMF Error body "
     "(code, reason)",
+    readonly_clause="GET /{resources}/{{id}} 404; TMF630 Part 1 error handling",
+    readonly_title="{api}: retrieving an unknown {resources} answers 404 with a TMF Error body (code, reason)",
 )
 MANDATORY = Family(
     4,
@@ -82,6 +92,8 @@ CONTENT_TYPE = Family(
     "POST, GET, PATCH produces application/json; TMF630 Part 1",
     "MUST",
     "{api}: create, retrieve, list and patch of a {resources} answer Content-Type application/json",
+    readonly_clause="POST, GET produces application/json; TMF630 Part 1",
+    readonly_title="{api}: create, retrieve and list of a {resources} answer Content-Type application/json",
 )
 MERGE_PATCH = Family(
     9,
@@ -89,24 +101,28 @@ MERGE_PATCH = Family(
     "MUST",
     "{api}: a JSON merge patch of a {resources} changes the attribute sent, removes the one set to "
     "null, keeps the others, and persists",
+    applies=lambda r: r.patchable,
 )
 PATCH_ID = Family(
     10,
     "PATCH /{resources}/{{id}} (id is not patchable: _Update skips id, href); TMF630 Part 1",
     "MUST",
     "{api}: a patch cannot change the id of a {resources}",
+    applies=lambda r: r.patchable,
 )
 DELETE = Family(
     11,
     "DELETE /{resources}/{{id}}; TMF630 Part 1 delete",
     "MUST",
     "{api}: deleting a {resources} answers 204, after which it answers 404",
+    applies=lambda r: r.deletable,
 )
 ORDER_INITIAL = Family(
     12,
     "POST /{resources} state; {api} order state lifecycle",
     "MUST",
     "{api}: a created {resources} is in state acknowledged",
+    applies=lambda r: r in ORDERS,
 )
 ORDER_ALLOWED = Family(
     13,
@@ -114,6 +130,7 @@ ORDER_ALLOWED = Family(
     "MUST",
     "{api}: a {resources} follows the transitions of the order state machine "
     "(acknowledged, inProgress, held, completed, failed)",
+    applies=lambda r: r in ORDERS,
 )
 ORDER_ILLEGAL = Family(
     14,
@@ -121,6 +138,15 @@ ORDER_ILLEGAL = Family(
     "MUST",
     "{api}: a {resources} refuses a transition out of a terminal state and an unknown state "
     "with 400 or 409 and a TMF Error body, and keeps its state",
+    applies=lambda r: r in ORDERS,
+)
+LIFECYCLE_STATUS = Family(
+    12,
+    "PATCH /{resources}/{{id}} lifecycleStatus (in the _Update schema); TMF630 Part 1 partial update",
+    "MUST",
+    "{api}: the lifecycleStatus of a {resources} moves forward (In design, In test, Active, Retired) by "
+    "merge patch, each step answered 200 and persisted",
+    applies=lambda r: r in LIFECYCLE,
 )
 
 FAMILIES: tuple[Family, ...] = (
@@ -138,36 +164,52 @@ FAMILIES: tuple[Family, ...] = (
     ORDER_INITIAL,
     ORDER_ALLOWED,
     ORDER_ILLEGAL,
+    LIFECYCLE_STATUS,
 )
 
 
-def _declare(api: Api, family: Family) -> Requirement:
-    names = [r.name for r in (ORDERS if family.number >= 12 else RESOURCES) if r.api == api]
+def _declare(api: Api, family: Family, resources: list[Resource]) -> Requirement:
+    names = [r.name for r in resources]
     in_path = names[0] if len(names) == 1 else "{" + "|".join(names) + "}"
     in_title = names[0] if len(names) == 1 else f"resource ({', '.join(names)})"
+    readonly = not any(r.patchable or r.deletable for r in resources)
+    clause = (family.readonly_clause if readonly else None) or family.clause
+    title = (family.readonly_title if readonly else None) or family.title
     return declare(
         f"MIM3-{api.area}-{api.base + family.number:03d}",
         spec=api.spec,
-        clause=family.clause.format(resources=in_path, api=api.title.split()[0]),
+        clause=clause.format(resources=in_path, api=api.title.split()[0]),
         level=family.level,
         capability=api.capability,
-        title=family.title.format(api=api.title, resources=in_title),
+        title=title.format(api=api.title, resources=in_title),
     )
 
 
-def params(family: Family, extra: Iterable[tuple[str, tuple[Any, ...]]] = (("", ()),)) -> list[Any]:
+def params(
+    family: Family,
+    extra: Iterable[tuple[str, tuple[Any, ...]]] = (("", ()),),
+    keep: Callable[..., bool] | None = None,
+) -> list[Any]:
     """pytest params (resource, *extra) for every resource of every API this family concerns, each
-    marked with the requirement of its API. `extra` adds (id suffix, values) variants per resource."""
+    marked with the requirement of its API. `extra` adds (id suffix, values) variants per resource;
+    `keep(resource, *values)` drops the variants a resource has no case for. An API left with no
+    case declares no requirement for the family."""
     out = []
     for api in APIS:
-        resources = [r for r in resources_of(api) if family.number < 12 or r in ORDERS]
-        if not resources:
+        cases = [
+            (resource, suffix, values)
+            for resource in resources_of(api)
+            if family.applies(resource)
+            for suffix, values in extra
+            if keep is None or keep(resource, *values)
+        ]
+        if not cases:
             continue
-        mark = pytest.mark.requirement(_declare(api, family))
-        for resource in resources:
-            for suffix, values in extra:
-                case_id = resource.id + (f"-{suffix}" if suffix else "")
-                out.append(pytest.param(resource, *values, id=case_id, marks=mark))
+        concerned = list(dict.fromkeys(resource for resource, _, _ in cases))
+        mark = pytest.mark.requirement(_declare(api, family, concerned))
+        for resource, suffix, values in cases:
+            case_id = resource.id + (f"-{suffix}" if suffix else "")
+            out.append(pytest.param(resource, *values, id=case_id, marks=mark))
     return out
 
 

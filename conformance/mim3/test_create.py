@@ -8,7 +8,7 @@ from conformance import checks
 from conformance.mim3 import cases
 from conformance.run_ids import RunIds
 from conformance.tmf.api import Tmf
-from conformance.tmf.resources import Resource
+from conformance.tmf.resources import RESOURCES, Resource
 
 
 @pytest.mark.parametrize("resource", cases.params(cases.CREATE))
@@ -21,17 +21,13 @@ def test_create(tmf: Tmf, run_ids: RunIds, resource: Resource) -> None:
 
 
 def _without_each_mandatory() -> list[tuple[str, tuple[str]]]:
-    names = sorted({m for r in cases.RESOURCES for m in r.mandatory})
+    names = sorted({m for r in RESOURCES for m in r.mandatory})
     return [(f"without-{m}", (m,)) for m in names]
 
 
 @pytest.mark.parametrize(
     ("resource", "missing"),
-    [
-        p
-        for p in cases.params(cases.MANDATORY, _without_each_mandatory())
-        if p.values[1] in p.values[0].mandatory
-    ],
+    cases.params(cases.MANDATORY, _without_each_mandatory(), keep=lambda r, missing: missing in r.mandatory),
 )
 def test_create_without_mandatory_attribute(
     tmf: Tmf, run_ids: RunIds, resource: Resource, missing: str

@@ -24,7 +24,17 @@ API_ROOTS: dict[str, str] = {
     "tmf638": "/serviceInventory/v4",
     "tmf639": "/resourceInventoryManagement/v4",
     "tmf641": "/serviceOrdering/v4",
+    "tmf633": "/serviceCatalogManagement/v4",
+    "tmf634": "/resourceCatalog/v4",
+    "tmf652": "/resourceOrderingManagement/v4",
+    "tmf670": "/paymentMethod/v4",
+    # The TMF676 v4 swagger declares basePath /payment/v4/ (no /tmf-api, host "serverRootserverRoot"):
+    # served below the MIM3 base URL like every other API (TMF630 /tmf-api/{apiName}/{version}/).
+    "tmf676": "/payment/v4",
 }
+
+# Resources the API cannot delete (TMF676 v4: payment and refund have no DELETE): nothing to clean up.
+NOT_DELETABLE: frozenset[tuple[str, str]] = frozenset({("tmf676", "payment"), ("tmf676", "refund")})
 
 
 class Tmf:
@@ -44,7 +54,11 @@ class Tmf:
         resp = self.http.post(
             self.collection(api, resource), json_body=body, headers={"Content-Type": JSON, "Accept": JSON}
         )
-        if self.cleanup is not None and resp.status_code in (200, 201):
+        if (
+            self.cleanup is not None
+            and resp.status_code in (200, 201)
+            and (api, resource) not in NOT_DELETABLE
+        ):
             try:
                 created = resp.json()
             except ValueError:

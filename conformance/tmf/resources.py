@@ -16,10 +16,15 @@ from conformance.requirements import (
     SPEC_TMF622,
     SPEC_TMF629,
     SPEC_TMF632,
+    SPEC_TMF633,
+    SPEC_TMF634,
     SPEC_TMF637,
     SPEC_TMF638,
     SPEC_TMF639,
     SPEC_TMF641,
+    SPEC_TMF652,
+    SPEC_TMF670,
+    SPEC_TMF676,
 )
 
 
@@ -45,6 +50,8 @@ class Resource:
     # what the filtering scenario filters on: a mandatory string attribute of <Resource>_Create that
     # the body sets to a run-scoped value, else "id" (as the TM Forum CTKs do)
     filter_on: str = "id"
+    patchable: bool = True  # the API has PATCH on it (TMF676 v4 payment, refund: GET and POST only)
+    deletable: bool = True  # the API has DELETE on it
 
     @property
     def id(self) -> str:
@@ -67,14 +74,35 @@ TMF638 = Api("tmf638", "TMF638 Service Inventory Management", SPEC_TMF638, "INV"
 TMF639 = Api("tmf639", "TMF639 Resource Inventory Management", SPEC_TMF639, "INV", 40)
 TMF641 = Api("tmf641", "TMF641 Service Ordering Management", SPEC_TMF641, "SOR", 0)
 
-APIS: tuple[Api, ...] = (TMF620, TMF622, TMF632, TMF629, TMF637, TMF638, TMF639, TMF641)
+TMF633 = Api("tmf633", "TMF633 Service Catalog Management", SPEC_TMF633, "SCA", 0)
+TMF634 = Api("tmf634", "TMF634 Resource Catalog Management", SPEC_TMF634, "RCA", 0)
+TMF652 = Api("tmf652", "TMF652 Resource Ordering Management", SPEC_TMF652, "ROR", 0)
+TMF670 = Api("tmf670", "TMF670 Payment Methods", SPEC_TMF670, "PMT", 0)
+TMF676 = Api("tmf676", "TMF676 Payment Management", SPEC_TMF676, "PAY", 0)
+
+APIS: tuple[Api, ...] = (
+    TMF620,
+    TMF622,
+    TMF632,
+    TMF629,
+    TMF637,
+    TMF638,
+    TMF639,
+    TMF641,
+    TMF633,
+    TMF634,
+    TMF652,
+    TMF670,
+    TMF676,
+)
 
 
-def _catalog(name: str) -> Resource:
+def _catalog(name: str, api: Api = TMF620, mandatory: tuple[str, ...] = ("name",)) -> Resource:
+    """A catalog entity (TMF620, TMF633, TMF634): name mandatory, lifecycleStatus a free string."""
     return Resource(
-        TMF620,
+        api,
         name,
-        mandatory=("name",),
+        mandatory=mandatory,
         marker="description",
         change=("version", "2.0"),
         remove="description",
@@ -167,11 +195,59 @@ RESOURCES: tuple[Resource, ...] = (
         remove="category",
         fields=("priority", "category"),
     ),
+    _catalog("serviceCatalog", TMF633),
+    _catalog("serviceCategory", TMF633),
+    _catalog("serviceCandidate", TMF633, ("name", "serviceSpecification")),
+    _catalog("serviceSpecification", TMF633),
+    _catalog("resourceCatalog", TMF634),
+    _catalog("resourceCategory", TMF634),
+    _catalog("resourceCandidate", TMF634),
+    _catalog("resourceSpecification", TMF634),
+    Resource(  # ResourceOrder_Create requires nothing (v4.0.0 swagger)
+        TMF652,
+        "resourceOrder",
+        mandatory=(),
+        marker="description",
+        change=("priority", 2),
+        remove="category",
+        fields=("priority", "category"),
+    ),
+    Resource(  # both v4.0.0 swaggers: PaymentMethod_Create requires @type and name
+        TMF670,
+        "paymentMethod",
+        mandatory=("@type", "name"),
+        marker="description",
+        change=("statusReason", "Updated by the MIM conformance suite"),
+        remove="authorizationCode",
+        fields=("name", "isPreferred"),
+        # one v4.0.0 file's PaymentMethod_Update requires @type and name, the other name only
+        update_required=("@type", "name"),
+        filter_on="name",
+    ),
+    *(
+        Resource(  # Payment_Create, Refund_Create require account, paymentMethod, totalAmount
+            TMF676,
+            name,
+            mandatory=("account", "paymentMethod", "totalAmount"),
+            marker="description",
+            change=("description", ""),  # not used: no PATCH
+            remove="name",  # not used: no PATCH
+            fields=("name", "totalAmount"),
+            patchable=False,
+            deletable=False,
+        )
+        for name in ("payment", "refund")
+    ),
 )
 
-ORDERS: tuple[Resource, ...] = tuple(r for r in RESOURCES if r.name in ("productOrder", "serviceOrder"))
+ORDERS: tuple[Resource, ...] = tuple(
+    r for r in RESOURCES if r.name in ("productOrder", "serviceOrder", "resourceOrder")
+)
+# Catalog entities whose lifecycleStatus the lifecycle scenario walks (TMF633, TMF634).
+LIFECYCLE: tuple[Resource, ...] = tuple(r for r in RESOURCES if r.api in (TMF633, TMF634))
 
-# Order state values (ProductOrderStateType, ServiceOrderStateType: the same in TMF622 and TMF641 v4).
+# Order state values (ProductOrderStateType, ServiceOrderStateType: the same in TMF622 and TMF641 v4;
+# the TMF652 v4 swagger types ResourceOrder.state as a string, its user guide uses the same states).
 ORDER_STATES = (
     "acknowledged",
     "rejected",

@@ -40,6 +40,7 @@ from .common import (
 )
 from .hub import Hub
 from .specs import APIS, ORDER_CANCELLABLE, ORDER_FINAL, ApiDef, ResourceDef
+from .specs_more import MORE_APIS
 from .store import TmfStore
 
 PATCH_TYPES = ("application/merge-patch+json", "application/json")
@@ -113,7 +114,8 @@ class TmfApi:
         rdef = self._rdef(request)
         payload = await read_object(request, ("application/json",))
         doc = {k: v for k, v in payload.items() if k not in ("id", "href")}
-        doc.setdefault("@type", rdef.type)
+        if not rdef.type_required:
+            doc.setdefault("@type", rdef.type)
         stamp = now()
         doc.update(rdef.initial)
         for name in rdef.created_stamps:
@@ -186,7 +188,8 @@ class TmfApi:
                 del patch[name]
         updated = merge_patch(current, patch)
         updated["id"] = resource_id
-        updated.setdefault("@type", rdef.type)
+        if not rdef.type_required:
+            updated.setdefault("@type", rdef.type)
         rdef.validate(updated)
         state = rdef.state_attr
         old_state, new_state = current.get(state) if state else None, updated.get(state) if state else None
@@ -259,7 +262,7 @@ def routes(db_path: str | None = None) -> list[Route]:
     store = TmfStore(db_path)
     hub = Hub(store)
     result: list[Route] = []
-    for api in APIS:
+    for api in (*APIS, *MORE_APIS):
         for base in api.bases():
             handlers = TmfApi(api, base, store, hub)
             result += [

@@ -146,6 +146,7 @@ class ResourceDef:
     created_stamps: tuple[str, ...] = ()  # set to the creation time when absent
     server_stamps: tuple[str, ...] = ()  # always set to the time of the last change
     methods: frozenset[str] = frozenset({"GET", "POST", "PATCH", "DELETE"})
+    type_required: bool = False  # @type is mandatory, not defaulted (TMF670 PaymentMethod)
 
     @property
     def event_key(self) -> str:
