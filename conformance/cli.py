@@ -451,6 +451,10 @@ def build_parser() -> argparse.ArgumentParser:
     from conformance.rundiff import add_diff_parser
 
     add_diff_parser(sub)
+
+    from conformance.sdm_cli import add_sdm_parsers
+
+    add_sdm_parsers(sub)
     return parser
 
 

@@ -122,6 +122,8 @@ class TargetProfile:
     max_response_bytes: int = 16 * 1024 * 1024
     source: str = "<built-in>"
     signing: Signing = field(default_factory=lambda: Signing())
+    # [mim2] models_path: folders of Smart Data Models added to the bundled ones (conformance/sdm_registry.py)
+    models_paths: tuple[str, ...] = ()
     tls: Tls = field(default_factory=lambda: Tls())
 
     def base_url(self, mim: str) -> str | None:
@@ -206,6 +208,33 @@ def _check_keys(source: str, prefix: str, table: dict[str, Any], allowed: set[st
             raise ProfileError(source, where, f"unknown key; allowed here: {', '.join(sorted(allowed))}")
 
 
+_MIM_KEYS = {"mim1": {"base_url", "tenant"}, "mim2": {"base_url", "models_path"}, "mim3": {"base_url"}}
+
+
+def _models_paths(source: str, value: Any) -> tuple[str, ...]:
+    """[mim2] models_path: one folder or a list, relative to the profile's own folder."""
+    if value is None:
+        return ()
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
+        raise ProfileError(source, "mim2.models_path", "expected a folder or a list of folders")
+    base = Path(source).parent if Path(source).is_file() else Path.cwd()
+    return tuple(str((base / Path(v).expanduser()).resolve()) for v in values)
+
+
+def _without_model_capabilities(source: str, declared: list[str], models_paths: tuple[str, ...]) -> list[str]:
+    """The declared names less the capabilities of added Smart Data Models subjects (sdm-*)."""
+    if not any(name.startswith("sdm-") and capability_problem([name]) for name in declared):
+        return declared
+    from conformance.sdm_registry import ModelError, load
+
+    try:
+        added = load(models_paths).capabilities()
+    except ModelError as exc:
+        raise ProfileError(source, "mim2.models_path", str(exc)) from None
+    return [name for name in declared if name not in added]
+
+
 def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
     """Validate a profile's parsed TOML content."""
     _check_keys(
@@ -236,7 +265,7 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
     tenant: str | None = None
     for mim in MIMS:
         table = _table(source, mim, data.get(mim))
-        _check_keys(source, mim, table, {"base_url", "tenant"} if mim == "mim1" else {"base_url"})
+        _check_keys(source, mim, table, _MIM_KEYS[mim])
         if "base_url" in table:
             base_urls[mim] = _url(source, f"{mim}.base_url", table["base_url"])
         if mim == "mim1":
@@ -280,7 +309,8 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
     declared = caps_t.get("declared", [])
     if not isinstance(declared, list) or not all(isinstance(c, str) for c in declared):
         raise ProfileError(source, "capabilities.declared", "expected a list of capability names")
-    bad = capability_problem(declared)
+    models_paths = _models_paths(source, _table(source, "mim2", data.get("mim2")).get("models_path"))
+    bad = capability_problem(_without_model_capabilities(source, declared, models_paths))
     if bad:
         raise ProfileError(source, "capabilities.declared", bad)
 
@@ -336,6 +366,7 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
         source=source,
         signing=signing,
         tls=tls,
+        models_paths=models_paths,
     )
 
 

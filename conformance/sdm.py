@@ -172,11 +172,16 @@ def load_fixture(model: str, entity_id: Callable[[str], str], form: str = "norma
     the model's type), ``{<Type>}`` (``{<Type>2}``...) a relationship target of that type; every id
     comes from ``entity_id(type)``, so that it is run-scoped."""
     relative = f"models/{model}/{form}.json"
-    text = (fixtures.root() / relative).read_text(encoding="utf-8")
-    values: dict[str, str] = {}
+    return fill_placeholders((fixtures.root() / relative).read_text(encoding="utf-8"), model, entity_id)
+
+
+def fill_placeholders(text: str, model: str, entity_id: Callable[[str], str]) -> dict[str, Any]:
+    """A payload fixture's JSON text with its placeholders filled (see ``load_fixture``)."""
     for name in dict.fromkeys(_PLACEHOLDER.findall(text)):
-        values[name] = entity_id(model if name == "id" else name.rstrip("0123456789"))
-    return fixtures.load(relative, **values)
+        value = entity_id(model if name == "id" else name.rstrip("0123456789"))
+        text = text.replace("{" + name + "}", value)
+    result: dict[str, Any] = json.loads(text)
+    return result
 
 
 def relationships(entity: dict[str, Any]) -> dict[str, Any]:

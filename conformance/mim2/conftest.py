@@ -4,15 +4,63 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance import sdm
+from conformance import sdm_registry
 from conformance.callback_server import CallbackServer
+from conformance.case_outcome import CaseEvidence
 from conformance.cleanup import Cleanup
 from conformance.ngsild.api import NgsiLd
 from conformance.ngsild.context_server import ContextServer
 from conformance.ngsild.jsonld import Oracle
 from conformance.outcomes import NotApplicable
-from conformance.profiles import TargetProfile
+from conformance.profiles import ProfileError, TargetProfile, load_profile
 from conformance.recording import RecordingClient
+
+_MODELS = pytest.StashKey[sdm_registry.Models]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sdm_models(which): parametrize 'model' over the Smart Data Models of the registry "
+        "(which: all, with_relationships, with_location)",
+    )
+
+
+def registry(config: pytest.Config) -> sdm_registry.Models:
+    """The models of this run: the bundled ones, the user models folder and the target profile's
+    [mim2] models_path (read here already, since the cases are parametrised at collection)."""
+    if _MODELS not in config.stash:
+        extra: tuple[str, ...] = ()
+        path = config.getoption("--mim-profile", default=None)
+        if path:
+            try:
+                extra = load_profile(path).models_paths
+            except ProfileError:
+                pass  # the plugin reports the profile's errors
+        try:
+            config.stash[_MODELS] = sdm_registry.load(extra)
+        except sdm_registry.ModelError as exc:
+            raise pytest.UsageError(f"mimcheck: {exc}") from None
+    return config.stash[_MODELS]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("sdm_models")
+    if marker is None or "model" not in metafunc.fixturenames:
+        return
+    models = registry(metafunc.config)
+    which = marker.args[0] if marker.args else "all"
+    names = {
+        "all": models.names,
+        "with_relationships": models.with_relationships,
+        "with_location": models.with_location,
+    }[which]()
+    metafunc.parametrize("model", [pytest.param(name, id=name) for name in names])
+
+
+@pytest.fixture(scope="session")
+def sdm_models(request: pytest.FixtureRequest) -> sdm_registry.Models:
+    return registry(request.config)
 
 
 @pytest.fixture
@@ -24,21 +72,33 @@ def ngsild(http: RecordingClient, profile: TargetProfile, cleanup: Cleanup) -> N
 
 
 @pytest.fixture(autouse=True)
-def _subject_capability(request: pytest.FixtureRequest, profile: TargetProfile) -> None:
+def _subject_capability(
+    request: pytest.FixtureRequest,
+    profile: TargetProfile,
+    sdm_models: sdm_registry.Models,
+    case_evidence: CaseEvidence,
+) -> None:
     """A case about one Smart Data Model is NOT_APPLICABLE unless the target declares the
-    capability of the model's subject (sdm-parking, sdm-environment, ...)."""
+    capability of the model's subject (sdm-parking, sdm-environment, ...; an added model of a new
+    subject: sdm-<subject in kebab case>)."""
     callspec = getattr(request.node, "callspec", None)
     name = callspec.params.get("model") if callspec is not None else None
-    model = sdm.MODELS.get(name) if isinstance(name, str) else None
+    model = sdm_models.entries.get(name) if isinstance(name, str) else None
     if model is not None and not profile.declares(model.capability):
         raise NotApplicable(f"capability {model.capability!r} ({model.subject} models) is not declared")
+    if model is not None and not model.bundled:
+        commit = f" at {model.commit}" if model.commit else ""
+        case_evidence.note(
+            f"added model {model.name}: $schemaVersion {model.schema_version}, schema sha256 {model.sha256}, "
+            f"from {model.source}{commit} (models folder {model.origin})"
+        )
 
 
 @pytest.fixture(scope="session")
-def sdm_contexts(callback_server: CallbackServer) -> Iterator[ContextServer]:
+def sdm_contexts(callback_server: CallbackServer, sdm_models: sdm_registry.Models) -> Iterator[ContextServer]:
     """The suite's @context server (it serves the subjects' context.jsonld copies of
-    fixtures/contexts/sdm-*.jsonld), where the target can reach the suite."""
-    with ContextServer(callback_server) as server:
+    fixtures/contexts/sdm-*.jsonld, and those of the added models), where the target can reach the suite."""
+    with ContextServer(callback_server, extra=sdm_models.context_files()) as server:
         yield server
 
 

@@ -1,10 +1,12 @@
 """MIM2 data models: Smart Data Models entities exchanged over MIM1 (ETSI GS CIM 009).
 
-Every scenario is parametrised over the models of conformance/sdm.py (18 models of 11 subjects);
-a case is NOT_APPLICABLE unless the target declares the capability of the model's subject. The
-payloads are fixtures/models/<Model>/normalized.json (derived from the official examples, see
-fixtures/models/README.md); schemas and @contexts are the suite's unmodified copies, resolved
-offline. Expected names and IRIs come from the pyld oracle with the very contexts a case used."""
+Every scenario is parametrised over the models of the registry (conformance/sdm_registry.py: the
+18 bundled models of 11 subjects, plus the models added with `mimcheck models add` or named by the
+profile's [mim2] models_path; see the sdm_models marker in conftest.py); a case is NOT_APPLICABLE
+unless the target declares the capability of the model's subject. The bundled payloads are
+fixtures/models/<Model>/normalized.json (derived from the official examples, see
+fixtures/models/README.md), an added model's its normalized.json; schemas and @contexts are
+unmodified copies, resolved offline. Expected names and IRIs come from the pyld oracle with the very contexts a case used."""
 
 from __future__ import annotations
 
@@ -19,23 +21,29 @@ from conformance.ngsild.jsonld import Oracle
 from conformance.outcomes import precondition
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
+from conformance.sdm_registry import ModelError, Models
 
-MODELS = [pytest.param(name, id=name) for name in sdm.MODELS]
-WITH_RELATIONSHIPS = [pytest.param(name, id=name) for name in sdm.with_relationships()]
-WITH_LOCATION = [pytest.param(name, id=name) for name in sdm.with_location()]
 NAMES_EXCLUDED = ("id", "type", "@context")
 
 
-def _fixture(model: str, run_ids: RunIds) -> dict[str, Any]:
-    entity = sdm.load_fixture(model, run_ids.entity_id)
-    errors = sdm.validation_errors(model, sdm.to_key_values(entity))
-    precondition(not errors, f"the {model} fixture itself breaks the schema: {errors}")
+def _fixture(models: Models, model: str, run_ids: RunIds) -> dict[str, Any]:
+    entry = models[model]
+    entity = sdm.fill_placeholders(entry.fixture_path.read_text(encoding="utf-8"), model, run_ids.entity_id)
+    try:
+        errors = models.validation_errors(model, sdm.to_key_values(entity))
+    except ModelError as exc:
+        precondition(False, str(exc))
+    precondition(
+        not errors, f"the {model} payload ({entry.fixture_path.name}) itself breaks the schema: {errors}"
+    )
     return entity
 
 
-def _created(ngsild: NgsiLd, model: str, run_ids: RunIds, context: str | None = None) -> dict[str, Any]:
+def _created(
+    ngsild: NgsiLd, models: Models, model: str, run_ids: RunIds, context: str | None = None
+) -> dict[str, Any]:
     """A model's entity, created (with the model's @context in a Link header when given)."""
-    entity = _fixture(model, run_ids)
+    entity = _fixture(models, model, run_ids)
     created = ngsild.create_entity(entity, context=context)
     precondition(
         created.status_code in (200, 201, 204),
@@ -44,8 +52,8 @@ def _created(ngsild: NgsiLd, model: str, run_ids: RunIds, context: str | None = 
     return entity
 
 
-def _schema(model: str) -> str:
-    return f"{model} schema {sdm.schema_version(model)}"
+def _schema(models: Models, model: str) -> str:
+    return f"{model} schema {models[model].schema_version}"
 
 
 def _attributes(entity: dict[str, Any]) -> list[str]:
@@ -59,15 +67,19 @@ def _attributes(entity: dict[str, Any]) -> list[str]:
     title="The keyValues form of a Smart Data Models entity returned by the target validates against "
     "the model's schema and equals what was sent",
 )
-@pytest.mark.parametrize("model", MODELS)
-def test_key_values_validate_and_round_trip(ngsild: NgsiLd, run_ids: RunIds, model: str) -> None:
-    entity = _created(ngsild, model, run_ids)
+@pytest.mark.sdm_models("all")
+def test_key_values_validate_and_round_trip(
+    ngsild: NgsiLd, sdm_models: Models, run_ids: RunIds, model: str
+) -> None:
+    entity = _created(ngsild, sdm_models, model, run_ids)
     resp = ngsild.get_entity(entity["id"], params={"options": "keyValues"})
     checks.status_is(resp, 200)
     key_values = checks.json_object(resp)
-    errors = sdm.validation_errors(model, key_values)
+    errors = sdm_models.validation_errors(model, key_values)
     if errors:
-        checks.fail(f"the keyValues {model} returned by the target breaks the {_schema(model)}: {errors}")
+        checks.fail(
+            f"the keyValues {model} returned by the target breaks the {_schema(sdm_models, model)}: {errors}"
+        )
     checks.equal(
         f"{model} keyValues form (array order aside)",
         sdm.canonical(key_values),
@@ -82,16 +94,16 @@ def test_key_values_validate_and_round_trip(ngsild: NgsiLd, run_ids: RunIds, mod
     title="The normalized form of a Smart Data Models entity returned by the target, simplified, "
     "validates against the model's schema and carries the values sent",
 )
-@pytest.mark.parametrize("model", MODELS)
-def test_normalized_validates(ngsild: NgsiLd, run_ids: RunIds, model: str) -> None:
-    entity = _created(ngsild, model, run_ids)
+@pytest.mark.sdm_models("all")
+def test_normalized_validates(ngsild: NgsiLd, sdm_models: Models, run_ids: RunIds, model: str) -> None:
+    entity = _created(ngsild, sdm_models, model, run_ids)
     resp = ngsild.get_entity(entity["id"])
     checks.status_is(resp, 200)
     simplified = sdm.to_key_values(checks.json_object(resp))
-    errors = sdm.validation_errors(model, simplified)
+    errors = sdm_models.validation_errors(model, simplified)
     if errors:
         checks.fail(
-            f"the normalized {model} returned by the target, simplified, breaks the {_schema(model)}: {errors}"
+            f"the normalized {model} returned by the target, simplified, breaks the {_schema(sdm_models, model)}: {errors}"
         )
     checks.equal(
         f"{model} normalized form, simplified (array order aside)",
@@ -107,12 +119,17 @@ def test_normalized_validates(ngsild: NgsiLd, run_ids: RunIds, model: str) -> No
     title="An entity created with its model's @context comes back with the same @context compacted to "
     "the model's terms, which expand to the model's IRIs",
 )
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.sdm_models("all")
 def test_model_context_compaction(
-    ngsild: NgsiLd, run_ids: RunIds, sdm_contexts: ContextServer, sdm_oracle: Oracle, model: str
+    ngsild: NgsiLd,
+    sdm_models: Models,
+    run_ids: RunIds,
+    sdm_contexts: ContextServer,
+    sdm_oracle: Oracle,
+    model: str,
 ) -> None:
-    ctx = sdm_contexts.url(sdm.MODELS[model].context_file)
-    entity = _created(ngsild, model, run_ids, context=ctx)
+    ctx = sdm_contexts.url(sdm_models[model].context_name)
+    entity = _created(ngsild, sdm_models, model, run_ids, context=ctx)
     resp = ngsild.get_entity(entity["id"], context=ctx)
     checks.status_is(resp, 200)
     body = checks.json_object(resp)
@@ -148,12 +165,17 @@ def test_model_context_compaction(
     title="An entity created with its model's @context, retrieved with the core @context only, names its "
     "type and attributes by the full IRIs of the model's vocabulary",
 )
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.sdm_models("all")
 def test_core_context_gives_model_iris(
-    ngsild: NgsiLd, run_ids: RunIds, sdm_contexts: ContextServer, sdm_oracle: Oracle, model: str
+    ngsild: NgsiLd,
+    sdm_models: Models,
+    run_ids: RunIds,
+    sdm_contexts: ContextServer,
+    sdm_oracle: Oracle,
+    model: str,
 ) -> None:
-    ctx = sdm_contexts.url(sdm.MODELS[model].context_file)
-    entity = _created(ngsild, model, run_ids, context=ctx)
+    ctx = sdm_contexts.url(sdm_models[model].context_name)
+    entity = _created(ngsild, sdm_models, model, run_ids, context=ctx)
     resp = ngsild.get_entity(entity["id"])
     checks.status_is(resp, 200)
     body = checks.json_object(resp)
@@ -175,9 +197,11 @@ def test_core_context_gives_model_iris(
     level="MUST",
     title="The Relationship attributes of a Smart Data Models entity stay Relationships with the objects sent",
 )
-@pytest.mark.parametrize("model", WITH_RELATIONSHIPS)
-def test_relationships_stay_relationships(ngsild: NgsiLd, run_ids: RunIds, model: str) -> None:
-    entity = _created(ngsild, model, run_ids)
+@pytest.mark.sdm_models("with_relationships")
+def test_relationships_stay_relationships(
+    ngsild: NgsiLd, sdm_models: Models, run_ids: RunIds, model: str
+) -> None:
+    entity = _created(ngsild, sdm_models, model, run_ids)
     resp = ngsild.get_entity(entity["id"])
     checks.status_is(resp, 200)
     body = checks.json_object(resp)
@@ -200,9 +224,9 @@ def test_relationships_stay_relationships(ngsild: NgsiLd, run_ids: RunIds, model
     title="The location of a Smart Data Models entity stays a GeoProperty whose value is the valid "
     "GeoJSON geometry sent",
 )
-@pytest.mark.parametrize("model", WITH_LOCATION)
-def test_location_stays_geojson(ngsild: NgsiLd, run_ids: RunIds, model: str) -> None:
-    entity = _created(ngsild, model, run_ids)
+@pytest.mark.sdm_models("with_location")
+def test_location_stays_geojson(ngsild: NgsiLd, sdm_models: Models, run_ids: RunIds, model: str) -> None:
+    entity = _created(ngsild, sdm_models, model, run_ids)
     resp = ngsild.get_entity(entity["id"])
     checks.status_is(resp, 200)
     location = checks.member(f"{model} normalized form", checks.json_object(resp), "location", kind=dict)
@@ -225,17 +249,18 @@ QUERIES = ["term-with-model-context", "iri-without-context", "term-without-conte
     title="A query by a Smart Data Models type finds the entity under the model's type IRI, and only there",
 )
 @pytest.mark.parametrize("query", QUERIES)
-@pytest.mark.parametrize("model", MODELS)
+@pytest.mark.sdm_models("all")
 def test_query_by_model_type(
     ngsild: NgsiLd,
+    sdm_models: Models,
     run_ids: RunIds,
     sdm_contexts: ContextServer,
     sdm_oracle: Oracle,
     model: str,
     query: str,
 ) -> None:
-    ctx = sdm_contexts.url(sdm.MODELS[model].context_file)
-    entity = _created(ngsild, model, run_ids, context=ctx)
+    ctx = sdm_contexts.url(sdm_models[model].context_name)
+    entity = _created(ngsild, sdm_models, model, run_ids, context=ctx)
     headers: dict[str, str] = {}
     if query == "term-with-model-context":
         type_name = model

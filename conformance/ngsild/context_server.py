@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -26,26 +27,30 @@ class ContextServer:
     """The suite's @context documents as a route handler on the one callback server:
     ``with ContextServer(server) as contexts: contexts.url("mimcheck-v1.jsonld")``"""
 
-    def __init__(self, server: CallbackServer) -> None:
+    def __init__(self, server: CallbackServer, extra: Mapping[str, Path] | None = None) -> None:
         self.server = server
         self.folder: Path = fixtures.root() / "contexts"
+        self.extra: dict[str, Path] = dict(extra or {})  # more documents by name (added data models)
         self.hits: list[str] = []
         self._closed_socket: socket.socket | None = None
 
     # -- documents ------------------------------------------------------------------------------
 
     def names(self) -> list[str]:
-        return sorted(p.name for p in self.folder.glob("*.jsonld"))
+        return sorted({p.name for p in self.folder.glob("*.jsonld")} | set(self.extra))
+
+    def _path(self, name: str) -> Path:
+        return self.extra.get(name) or self.folder / name
 
     def document(self, name: str) -> dict[str, Any]:
-        return json.loads((self.folder / name).read_text(encoding="utf-8"))
+        return json.loads(self._path(name).read_text(encoding="utf-8"))
 
     @property
     def base_url(self) -> str:
         return self.server.base_url
 
     def url(self, name: str) -> str:
-        if not (self.folder / name).is_file():
+        if not self._path(name).is_file():
             raise FileNotFoundError(f"no test @context {name} in {self.folder}")
         return f"{self.base_url}{CONTEXT_PATH}{name}"
 
@@ -67,7 +72,7 @@ class ContextServer:
         path = urlsplit(request.path).path
         name = path[len(CONTEXT_PATH) :] if path.startswith(CONTEXT_PATH) else ""
         self.hits.append(path)
-        target = self.folder / name
+        target = self._path(name)
         if not name or "/" in name or not name.endswith(".jsonld") or not target.is_file():
             body, status, ctype = b'{"error": "not found"}', 404, "application/json"
         else:
