@@ -196,3 +196,18 @@ def test_forms_read_each_attribute_by_its_shape() -> None:
     assert sdm_forms.to_key_values({"id": "urn:x", "type": "T", "a": {"value": 1}}, "keyValues")[1]["a"] == {
         "value": 1
     }
+
+
+def test_an_added_model_gets_every_mim2_scenario(tmp_path: Path, _user_folder: Path) -> None:
+    """No code change: the cases are parametrised from the registry at collection."""
+    from conformance.cli import collect_catalogue
+
+    before = {e["id"]: e["cases"] for e in collect_catalogue(["mim2"])}
+    add(make_subject(tmp_path), _user_folder)
+    after = {e["id"]: e["cases"] for e in collect_catalogue(["mim2"])}
+    for requirement, cases in after.items():
+        added = sorted(set(cases) - set(before[requirement]))
+        assert added and all("[BikeRack" in case for case in added), requirement
+        assert set(before[requirement]) <= set(cases), "the bundled models' case ids are unchanged"
+    assert "MIM2-SDM-005[BikeRack]" in after["MIM2-SDM-005"]
+    assert len(after["MIM2-SDM-007"]) == len(before["MIM2-SDM-007"]) + 3
