@@ -19,6 +19,7 @@ from .broker import ENTITY, Broker
 from .context import ActiveContext
 from .entities import (
     append_attributes,
+    fragment_members,
     insert_entity,
     load_entity,
     merge_entity_content,
@@ -141,9 +142,7 @@ async def batch_upsert(request: Request, broker: Broker) -> Response:
             return insert_entity(broker, tenant, item, ctx)["id"]
         before = copy.deepcopy(existing)
         if update_mode:
-            for iri in parsed["types"]:
-                if iri not in existing["types"]:
-                    existing["types"].append(iri)
+            fragment_members(existing, item, ctx)
             append_attributes(existing, parsed["attrs"], False, ctx)
             existing["modifiedAt"] = parsed["modifiedAt"]
         else:
@@ -178,11 +177,7 @@ async def batch_update(request: Request, broker: Broker) -> Response:
         now = now_timestamp()
         attrs = parse_entity_attributes(item, ctx, now)
         before = copy.deepcopy(entity)
-        raw_type = item.get("type", item.get("@type"))
-        if raw_type is not None:
-            for iri in parse_entity(item, ctx, now)["types"]:
-                if iri not in entity["types"]:
-                    entity["types"].append(iri)
+        fragment_members(entity, item, ctx)
         append_attributes(entity, attrs, no_overwrite, ctx)
         entity["modifiedAt"] = now
         save_entity(broker, tenant, before, entity)

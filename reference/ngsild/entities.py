@@ -170,6 +170,19 @@ def _merge_types(entity: dict[str, Any], payload: dict[str, Any], ctx: ActiveCon
             entity["types"].append(iri)
 
 
+def fragment_members(entity: dict[str, Any], payload: dict[str, Any], ctx: ActiveContext) -> None:
+    """The entity members of a fragment sent to Append/Update Entity Attributes (single or batch):
+    its types are added to the entity's (clause 4.16: only Replace Entity removes types), its scope
+    replaces the entity's (clause 4.18)."""
+    _merge_types(entity, payload, ctx)
+    if "scope" in payload:
+        entity["scope"] = parse_scope(payload["scope"])
+
+
+def _has_members(payload: dict[str, Any]) -> bool:
+    return bool({"type", "@type", "scope"} & set(payload))
+
+
 def _check_fragment_id(payload: dict[str, Any], entity_id: str) -> None:
     raw_id = payload.get("id", payload.get("@id"))
     if raw_id is not None and raw_id != entity_id:
@@ -248,12 +261,10 @@ async def append_entity_attrs(request: Request, broker: Broker, entity_id: str) 
     _check_fragment_id(payload, entity_id)
     now = now_timestamp()
     attrs = parse_entity_attributes(payload, ctx, now)
-    if not attrs and payload.get("type") is None and "scope" not in payload:
+    if not attrs and not _has_members(payload):
         raise bad_request("the entity fragment holds no attribute")
     before = copy.deepcopy(entity)
-    _merge_types(entity, payload, ctx)
-    if "scope" in payload:
-        entity["scope"] = parse_scope(payload["scope"])
+    fragment_members(entity, payload, ctx)
     updated, not_updated = append_attributes(entity, attrs, "noOverwrite" in options, ctx)
     entity["modifiedAt"] = now
     save_entity(broker, tenant, before, entity)
@@ -305,11 +316,12 @@ async def update_entity_attrs(request: Request, broker: Broker, entity_id: str) 
     _check_fragment_id(payload, entity_id)
     now = now_timestamp()
     attrs = parse_entity_attributes(payload, ctx, now, allow_null=True)
-    if not attrs:
+    if not attrs and not _has_members(payload):
         raise bad_request("the entity fragment holds no attribute")
     before = copy.deepcopy(entity)
+    fragment_members(entity, payload, ctx)
     updated, not_updated = update_attributes(entity, attrs, ctx)
-    if updated:
+    if updated or _has_members(payload):
         entity["modifiedAt"] = now
         save_entity(broker, tenant, before, entity)
     return update_result(updated, not_updated, tenant)
@@ -348,7 +360,8 @@ def _is_null_instance(instances: list[dict[str, Any]]) -> bool:
 async def partial_attribute_update(
     request: Request, broker: Broker, entity_id: str, attr_id: str
 ) -> Response:
-    payload, ctx = await _body_and_context(request, broker)
+    # application/merge-patch+json is read as application/json, as for Merge Entity (notes/mim1.md)
+    payload, ctx = await _body_and_context(request, broker, allow_merge_patch=True)
     payload = _fragment(payload)
     tenant = tenant_of(request)
     broker.require_tenant(tenant)
@@ -498,23 +511,16 @@ def merge_entity_content(
             continue
         check_name(key, "attribute name")
         iri = ctx.expand(key)
-        if raw is None or raw == NULL_URI or (isinstance(raw, dict) and _is_null_instance([raw])):
-            if isinstance(raw, dict) and "datasetId" in raw and iri in entity["attrs"]:
-                index = find_instance(entity["attrs"][iri], raw["datasetId"])
-                if index is not None:
-                    entity["attrs"][iri].pop(index)
-                if not entity["attrs"][iri]:
-                    del entity["attrs"][iri]
-            else:
-                entity["attrs"].pop(iri, None)
+        if raw is None or raw == NULL_URI:  # the bare NGSI-LD Null: the whole attribute goes
+            entity["attrs"].pop(iri, None)
             continue
-        existing = entity["attrs"].get(iri)
         instances = parse_attribute(key, raw, ctx, now, allow_null=True)
-        if not existing:
-            entity["attrs"][iri] = [_drop_nulls(i) for i in instances]
-            continue
         raw_items = raw if isinstance(raw, list) and len(raw) == len(instances) else [raw] * len(instances)
-        for inst, raw_item in zip(instances, raw_items, strict=True):
+        existing = entity["attrs"].setdefault(iri, [])
+        pairs = _drop_null_instances(existing, list(zip(instances, raw_items, strict=True)))
+        if not existing and not pairs:
+            del entity["attrs"][iri]
+        for inst, raw_item in pairs:
             index = find_instance(existing, inst.get("datasetId"))
             if index is None:
                 existing.append(_drop_nulls(inst))
@@ -540,6 +546,20 @@ def merge_entity_content(
                     target.setdefault("subs", {})[sub_iri] = sub
             target["modifiedAt"] = now
     entity["modifiedAt"] = now
+
+
+def _drop_null_instances(
+    existing: list[dict[str, Any]], pairs: list[tuple[dict[str, Any], Any]]
+) -> list[Any]:
+    """Clause 5.5.12: an instance set to the NGSI-LD Null (any attribute type, the LanguageProperty's
+    {"@none": Null} included) deletes the existing instance of its datasetId; the others are kept.
+    Answers the (instance, raw) pairs left to merge."""
+    for inst, _ in pairs:
+        if _is_null_instance([inst]):
+            index = find_instance(existing, inst.get("datasetId"))
+            if index is not None:
+                existing.pop(index)
+    return [(inst, raw) for inst, raw in pairs if not _is_null_instance([inst])]
 
 
 def _drop_nulls(inst: dict[str, Any]) -> dict[str, Any]:
