@@ -148,6 +148,10 @@ def expand_types(raw: Any, ctx: ActiveContext) -> list[str]:
     for item in items:
         check_name(item, "entity type")
         iri = ctx.expand(item)
+        if iri.startswith("@"):
+            # "type" and "id" are aliases of @type and @id in the core @context: such a name expands to a
+            # JSON-LD keyword, not to an IRI, so it cannot name an entity type (clauses 4.6.2, 5.2.4)
+            raise bad_request(f"entity type {item!r} expands to the JSON-LD keyword {iri}, not to a type IRI")
         if iri not in types:
             types.append(iri)
     return types
@@ -234,6 +238,10 @@ def parse_instance(
         raise bad_request(f"attribute {name!r} has a null value")
     if not isinstance(raw, dict):
         # concise form of a Property: the bare value
+        if raw == NULL_URI and not allow_null:
+            raise bad_request(
+                f"attribute {name!r} holds the NGSI-LD Null, allowed only in a partial update or a merge"
+            )
         return {"type": "Property", "value": raw, "createdAt": now, "modifiedAt": now, "subs": {}}
     attr_type = raw.get("type", raw.get("@type"))
     value_source = raw
@@ -262,7 +270,13 @@ def parse_instance(
         if not allow_null:
             raise bad_request(f"attribute {name!r} has a null {member}")
         value = NULL_URI
-    if value == NULL_URI and allow_null:
+    if is_null_value(attr_type, value):
+        # clause 5.2.1: the NGSI-LD Null only has a meaning in a partial update or a merge (5.5.8,
+        # 5.5.12); anywhere else it is BadRequestData. Stored (transiently) as the bare Null URI.
+        if not allow_null:
+            raise bad_request(
+                f"attribute {name!r} holds the NGSI-LD Null, allowed only in a partial update or a merge"
+            )
         inst[member] = NULL_URI
     else:
         inst[member] = _check_value(name, attr_type, value, ctx)
@@ -292,6 +306,14 @@ def parse_instance(
         subs[ctx.expand(key)] = parse_attribute(key, sub_raw, ctx, now, allow_null)
     inst["subs"] = subs
     return inst
+
+
+def is_null_value(attr_type: str, value: Any) -> bool:
+    """The NGSI-LD Null of an attribute's value member (clause 5.2.1): the URI urn:ngsi-ld:null, and
+    for a LanguageProperty also the languageMap {"@none": "urn:ngsi-ld:null"}."""
+    if value == NULL_URI:
+        return True
+    return attr_type == "LanguageProperty" and value == {"@none": NULL_URI}
 
 
 def _infer_type(raw: dict[str, Any]) -> str | None:

@@ -384,6 +384,8 @@ def _targets(entity: dict[str, Any], path: AttrPath) -> list[Any]:
             current = nested[0]
         if current is None and value is _MISSING:
             continue
+        if value is _MISSING and current.get("type") == "LanguageProperty" and path.keys:
+            value = current.get("languageMap", {})  # clause 4.9: name[tag] selects one language
         if value is _MISSING:
             value = _instance_value(current)
             if current.get("type") == "VocabProperty" and path.ctx is not None:

@@ -128,7 +128,10 @@ def _render_deleted(inst: dict[str, Any], ctx: ActiveContext, opts: RenderOption
     out: dict[str, Any] = {}
     if opts.format != CONCISE:
         out["type"] = inst["type"]
-    out[ATTRIBUTE_TYPES[inst["type"]]] = NULL_URI
+    # clause 5.2.1: a LanguageProperty's Null is the languageMap {"@none": "urn:ngsi-ld:null"}
+    out[ATTRIBUTE_TYPES[inst["type"]]] = (
+        {"@none": NULL_URI} if inst["type"] == "LanguageProperty" else NULL_URI
+    )
     if "_previous" in inst:
         out[PREVIOUS_MEMBER[inst["type"]]] = _previous_out(inst, ctx, opts.format == CONCISE)
     if "datasetId" in inst:
