@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+import requests
+
 from conformance.runcontext import usage
 from conformance.sdm_registry import ModelError, Models, load, user_folder
 from conformance.verdicts import EXIT_FAIL, EXIT_OK
@@ -98,6 +100,57 @@ def cmd_validate(ns: argparse.Namespace) -> int:
     return EXIT_FAIL if any(r.errors for r in results) else EXIT_OK
 
 
+def cmd_audit(ns: argparse.Namespace) -> int:
+    from conformance import sdm_audit, sdm_validate
+    from conformance.outcomes import Inconclusive
+    from conformance.profiles import ProfileError, from_url, load_profile
+    from conformance.runcontext import normalise_target_url, unavailable
+
+    try:
+        profile = load_profile(ns.target) if ns.target else from_url(normalise_target_url(ns.target_url)[0])
+    except ProfileError as exc:
+        raise usage(str(exc)) from None
+    models = _models(ns)
+    names = ns.model or [n for n in models.names() if profile.declares(models[n].capability)]
+    unknown = [name for name in names if name not in models]
+    if unknown:
+        raise usage(models.unknown(unknown[0]))
+    if not names:
+        raise usage(
+            "no model to audit: declare the subjects' sdm-* capabilities in the profile, or give --model NAME"
+        )
+    base = profile.base_url("mim2")
+    if base is None:
+        raise usage("the profile declares no base_url for mim1 or mim2")
+    if ns.page_size < 1 or (ns.limit is not None and ns.limit < 1):
+        raise usage("--page-size and --limit take a positive number")
+    results: list[sdm_validate.Result] = []
+    try:
+        with sdm_audit.Progress(sdm_audit.show_progress(ns.progress)) as bar:
+            for result in sdm_audit.audit(
+                sdm_audit.make_client(profile),
+                base,
+                models,
+                names,
+                tenant=profile.tenant,
+                page_size=ns.page_size,
+                limit=ns.limit,
+                progress=bar.update,
+            ):
+                results.append(result)
+    except ModelError as exc:
+        raise usage(str(exc)) from None
+    except (sdm_audit.AuditError, Inconclusive, requests.RequestException) as exc:
+        raise unavailable(f"{base}: {exc}") from None
+    if ns.format == "json":
+        print(sdm_validate.render_json(results, models))
+    elif ns.format == "junit":
+        print(sdm_validate.render_junit(results))
+    else:
+        print(sdm_validate.render_text(results))
+    return EXIT_FAIL if any(r.errors for r in results) else EXIT_OK
+
+
 def _registry_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target", metavar="PROFILE", help="also the models of the profile's [mim2] models_path"
@@ -164,3 +217,30 @@ def add_sdm_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     validate.add_argument("--format", choices=("text", "json", "junit"), default="text")
     _registry_options(validate)
     validate.set_defaults(func=cmd_validate)
+
+    audit = sub.add_parser(
+        "audit",
+        help="validate the Smart Data Models entities already on a platform, read-only (GET only)",
+        description="Lists the entities of each model (the declared subjects' models, or --model) page by page "
+        "and validates each against its schema; sends nothing but GET. Exit 0 all valid, 1 some invalid, "
+        "2 bad usage, 3 the platform did not answer.",
+    )
+    target = audit.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--target", metavar="PROFILE", help="target profile TOML (its [mim2] models_path too)"
+    )
+    target.add_argument("--target-url", metavar="URL", help="NGSI-LD base URL of the platform")
+    audit.add_argument("--model", action="append", metavar="NAME", help="only this model (repeatable)")
+    audit.add_argument(
+        "--page-size", type=int, default=100, metavar="N", help="entities per request (default 100)"
+    )
+    audit.add_argument("--limit", type=int, metavar="N", help="at most N entities per model")
+    audit.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    audit.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on standard error (default: when it is a terminal)",
+    )
+    audit.add_argument("--models-path", action="append", metavar="DIR", help="also the models of this folder")
+    audit.set_defaults(func=cmd_audit)
