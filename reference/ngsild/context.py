@@ -16,20 +16,18 @@ from __future__ import annotations
 import json
 import re
 import threading
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import NgsiLdError, bad_request
+from .context_fetch import CacheEntry, cached_local_id, fetch_document, now_iso
+from .errors import bad_request
 
 CORE_CONTEXT_URL = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
 CORE_CONTEXT_ALIAS = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context.jsonld"
 _CORE_URL_RE = re.compile(r"^https?://uri\.etsi\.org/ngsi-ld/v1/ngsi-ld-core-context(-v\d+\.\d+)?\.jsonld$")
 DEFAULT_VOCAB = "https://uri.etsi.org/ngsi-ld/default-context/"
 NGSILD_NS = "https://uri.etsi.org/ngsi-ld/"
-FETCH_TIMEOUT_S = 3.0
 MAX_CONTEXT_DEPTH = 16
 
 
@@ -144,11 +142,14 @@ class ActiveContext:
 
 
 class ContextResolver:
-    """Processes and caches @contexts. Remote documents are fetched once and kept for the process life."""
+    """Processes and caches @contexts. Remote documents are fetched once and kept until deleted or
+    reloaded through /jsonldContexts (clause 5.13.5)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._documents: dict[str, Any] = {}
+        self.cache: dict[str, CacheEntry] = {}
+        self.started = now_iso()
         self._processed: dict[str, ActiveContext] = {}
         core_doc = load_core_document()
         self.core_document = core_doc
@@ -175,6 +176,7 @@ class ContextResolver:
         """Return the active context for a user context value (None means the core context only)."""
         if value is None or value == [] or (isinstance(value, str) and is_core_url(value)):
             return self.core
+        self._count_hits(value)
         key = _cache_key(value)
         cached = self._processed.get(key)
         if cached is not None:
@@ -195,14 +197,44 @@ class ContextResolver:
         with self._lock:
             if url in self._documents:
                 return self._documents[url]
-        doc = _fetch(url)
+        doc = fetch_document(url)
         with self._lock:
             self._documents[url] = doc
+            self.cache[url] = CacheEntry(url, cached_local_id(url), last_usage=now_iso(), hits=1)
         return doc
+
+    def _count_hits(self, value: Any) -> None:
+        for url in _urls_in(value):
+            entry = self.cache.get(url)
+            if entry is not None:
+                entry.hits += 1
+                entry.last_usage = now_iso()
 
     def cached_urls(self) -> list[str]:
         with self._lock:
             return list(self._documents)
+
+    def cached_entry(self, ident: str) -> CacheEntry | None:
+        """The Cached @context with this local id or original URL (clause 5.13.4, 5.13.5)."""
+        with self._lock:
+            if ident in self.cache:
+                return self.cache[ident]
+            return next((e for e in self.cache.values() if e.local_id == ident), None)
+
+    def forget(self, url: str) -> None:
+        """Drop a Cached @context (and every processed context, which may have used it)."""
+        with self._lock:
+            self._documents.pop(url, None)
+            self.cache.pop(url, None)
+            self._processed.clear()
+
+    def reload(self, url: str) -> None:
+        """Download a Cached @context again; on failure the old copy stays (LdContextNotAvailable)."""
+        doc = fetch_document(url)
+        with self._lock:
+            self._documents[url] = doc
+            self.cache[url] = CacheEntry(url, cached_local_id(url))
+            self._processed.clear()
 
 
 def _cache_key(value: Any) -> str:
@@ -215,23 +247,6 @@ def _urls_in(value: Any) -> list[str]:
     if isinstance(value, list):
         return [v for v in value if isinstance(v, str)]
     return []
-
-
-def _fetch(url: str) -> Any:
-    if not re.match(r"^https?://", url):
-        raise bad_request(f"@context reference {url!r} is not a dereferenceable http(s) URL")
-    request = urllib.request.Request(url, headers={"Accept": "application/ld+json, application/json;q=0.9"})
-    try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:  # noqa: S310
-            raw = response.read(5_000_000)
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
-        raise NgsiLdError("LdContextNotAvailable", f"@context {url} could not be retrieved: {exc}") from exc
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NgsiLdError(
-            "LdContextNotAvailable", f"@context {url} did not return a JSON document: {exc}"
-        ) from exc
 
 
 def _apply(

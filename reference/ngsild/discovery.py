@@ -1,8 +1,9 @@
-"""Type and attribute discovery (clause 5.7.5 - 5.7.10) and @context management (clause 5.13)."""
+"""Type and attribute discovery (clause 5.7.5 - 5.7.10) and source identity (clause 5.15.1).
+
+@context management (clause 5.13) is in context_store.py."""
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from typing import Any
@@ -12,14 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .broker import ENTITY, Broker
-from .context import CORE_CONTEXT_URL
-from .errors import NgsiLdError, bad_request, not_found
+from .errors import bad_request, not_found
 from .http import (
     JSON,
     JSONLD,
     json_response,
     negotiate,
-    read_json,
     request_context,
     tenant_headers,
     tenant_of,
@@ -149,66 +148,6 @@ async def attribute_details(request: Request, broker: Broker, attr_name: str) ->
     if iri not in info:
         raise not_found(f"no entity has attribute {attr_name}")
     return json_response(_attribute_body(iri, info[iri], ctx), ctx, accept, headers=tenant_headers(tenant))
-
-
-# ----------------------------------------------------------------- @context management
-
-
-def _local_url(request: Request, context_id: str) -> str:
-    return str(request.base_url).rstrip("/") + "/ngsi-ld/v1/jsonldContexts/" + context_id
-
-
-async def list_contexts(request: Request, broker: Broker) -> Response:
-    details = _details(request)
-    kind_filter = request.query_params.get("kind")
-    if kind_filter is not None and kind_filter not in ("Hosted", "Cached", "ImplicitlyCreated"):
-        raise bad_request("kind shall be Hosted, Cached or ImplicitlyCreated")
-    entries: list[dict[str, Any]] = [
-        {"URL": _local_url(request, h.id), "localId": h.id, "kind": h.kind, "createdAt": h.created_at}
-        for h in broker.hosted.values()
-    ]
-    entries += [{"URL": url, "localId": url, "kind": "Cached"} for url in broker.resolver.cached_urls()]
-    entries.insert(0, {"URL": CORE_CONTEXT_URL, "localId": "ngsi-ld-core-context-v1.8", "kind": "Cached"})
-    if kind_filter is not None:
-        entries = [e for e in entries if e["kind"] == kind_filter]
-    body: Any = entries if details else [e["URL"] for e in entries]
-    return Response(json.dumps(body), media_type="application/json")
-
-
-async def add_context(request: Request, broker: Broker) -> Response:
-    payload = await read_json(request)
-    if not isinstance(payload, dict) or "@context" not in payload:
-        raise bad_request("the payload shall be a JSON object with an @context member")
-    broker.resolver.resolve(payload["@context"]) if not broker.resolver.needs_fetch(
-        payload["@context"]
-    ) else None
-    hosted = broker.host_context(payload["@context"], "Hosted", now_timestamp())
-    return Response(status_code=201, headers={"Location": "/ngsi-ld/v1/jsonldContexts/" + hosted.id})
-
-
-async def serve_context(request: Request, broker: Broker, context_id: str) -> Response:
-    if context_id in ("ngsi-ld-core-context-v1.8", CORE_CONTEXT_URL):
-        return Response(json.dumps(broker.resolver.core_document), media_type=JSONLD)
-    hosted = broker.hosted.get(context_id)
-    if hosted is None:
-        raise not_found(f"no @context with local id {context_id}")
-    if _details(request):
-        body = {
-            "URL": _local_url(request, hosted.id),
-            "localId": hosted.id,
-            "kind": hosted.kind,
-            "createdAt": hosted.created_at,
-        }
-        return Response(json.dumps(body), media_type="application/json")
-    return Response(json.dumps({"@context": hosted.context}), media_type=JSONLD)
-
-
-async def delete_context(request: Request, broker: Broker, context_id: str) -> Response:
-    if context_id in ("ngsi-ld-core-context-v1.8", CORE_CONTEXT_URL):
-        raise NgsiLdError("BadRequestData", "the core @context cannot be deleted")
-    if broker.hosted.pop(context_id, None) is None:
-        raise not_found(f"no @context with local id {context_id}")
-    return Response(status_code=204)
 
 
 async def source_identity(request: Request, broker: Broker) -> Response:

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import batch, discovery, entities, query_api, registrations, subscriptions, temporal
+from . import batch, context_store, discovery, entities, query_api, registrations, subscriptions, temporal
 from .broker import Broker
 from .errors import NgsiLdError, problem_response
 
@@ -44,10 +44,10 @@ ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
     ("GET", ("types", "{type_name}"), discovery.type_details),
     ("GET", ("attributes",), discovery.list_attributes),
     ("GET", ("attributes", "{attr_name}"), discovery.attribute_details),
-    ("GET", ("jsonldContexts",), discovery.list_contexts),
-    ("POST", ("jsonldContexts",), discovery.add_context),
-    ("GET", ("jsonldContexts", "{context_id}"), discovery.serve_context),
-    ("DELETE", ("jsonldContexts", "{context_id}"), discovery.delete_context),
+    ("GET", ("jsonldContexts",), context_store.list_contexts),
+    ("POST", ("jsonldContexts",), context_store.add_context),
+    ("GET", ("jsonldContexts", "{context_id}"), context_store.serve_context),
+    ("DELETE", ("jsonldContexts", "{context_id}"), context_store.delete_context),
     ("POST", ("subscriptions",), subscriptions.create_subscription),
     ("GET", ("subscriptions",), subscriptions.list_subscriptions),
     ("GET", ("subscriptions", "{sub_id}"), subscriptions.retrieve_subscription),
