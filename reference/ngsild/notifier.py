@@ -25,7 +25,7 @@ from contextlib import suppress
 from typing import Any
 
 from .broker import ENTITY, Broker
-from .context import ActiveContext
+from .context import ActiveContext, is_core_url
 from .errors import NgsiLdError
 from .geo import geo_predicate, parse_geoquery
 from .http import GEOJSON, JSON, JSONLD, body_context_member, context_url_for, link_header_value
@@ -57,6 +57,17 @@ TICK_S = 0.1
 
 
 # ------------------------------------------------------------------------------- the notifier
+
+
+def single_context_url(source: Any) -> str | None:
+    """The one user @context URL of a subscription's @context, when it is a single URL: a string, or an
+    array holding one URL besides core @context URLs; None for anything else (inline or several)."""
+    if isinstance(source, str):
+        return None if is_core_url(source) else source
+    if not isinstance(source, list) or not all(isinstance(i, str) for i in source):
+        return None
+    users = [i for i in source if not is_core_url(i)]
+    return users[0] if len(users) == 1 else None
 
 
 class Notifier:
@@ -140,6 +151,10 @@ class Notifier:
         if sub.get("jsonldContext"):
             with suppress(NgsiLdError):
                 return self.broker.resolver.resolve(sub["jsonldContext"]), sub["jsonldContext"]
+        single = single_context_url(ctx.source)
+        if single is not None:
+            # one @context URL (alone, in an array, or with the core context): the Link names it (6.3.5)
+            return ctx, single
         hosted: str | None = None
         if ctx.source is not None and not isinstance(ctx.source, str):
             entry = self.broker.host_context(ctx.source, "ImplicitlyCreated", now_timestamp())
