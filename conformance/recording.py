@@ -18,8 +18,6 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +32,8 @@ MAX_BODY_CHARS = 64_000
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 DEFAULT_REQUEST_SECONDS = 60.0
 _CHUNK = 64 * 1024
+RATE_LIMIT_RETRIES = 2
+MAX_RETRY_AFTER = 3.0
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -43,6 +43,15 @@ def origin_of(url: str) -> str:
     scheme = parts.scheme.lower()
     port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
     return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds to wait from a Retry-After header (delta seconds; a date or nothing: 1 s), capped."""
+    try:
+        seconds = float(value) if value is not None else 1.0
+    except ValueError:
+        seconds = 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 class _Abandoned(Exception):
@@ -142,7 +151,6 @@ class RecordingClient:
         self.request_seconds = request_seconds
         self.exchanges: list[Exchange] = []
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="mimcheck-http")
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()
@@ -163,7 +171,26 @@ class RecordingClient:
         taken, self.exchanges = self.exchanges, []
         return taken
 
-    def request(
+    def request(self, method: str, url: str, **kw: Any) -> requests.Response:
+        """One exchange; a 429 Too Many Requests is retried after its Retry-After (at most
+        ``RATE_LIMIT_RETRIES`` times, each wait capped at ``MAX_RETRY_AFTER`` s), then INCONCLUSIVE: a
+        target that throttles the suite has not answered the question the case asks."""
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            response = self._request_once(method, url, **kw)
+            if response.status_code != 429:
+                return response
+            if attempt < RATE_LIMIT_RETRIES:
+                time.sleep(
+                    min(_retry_after(response.headers.get("Retry-After")), max(self.clock.remaining(), 0))
+                )
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.redactor.text(url)))
+        raise Inconclusive(
+            f"{method} {self.redactor.text(url)}: still 429 Too Many Requests after {RATE_LIMIT_RETRIES} retries",
+            blocked_by=f"{origin} rate-limited the suite (429 Too Many Requests); "
+            "lift the product's rate limit for the suite's client",
+        )
+
+    def _request_once(
         self,
         method: str,
         url: str,
@@ -210,10 +237,9 @@ class RecordingClient:
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(exchange.url))
         session = self.session
         abandoned = threading.Event()
-        future = self._pool.submit(self._exchange, session, prepared, limit, start + total, abandoned)
         try:
-            response = future.result(timeout=total + 1.0)
-        except (FutureTimeout, _Abandoned):
+            response = self._in_thread(session, prepared, limit, start + total, abandoned, total + 1.0)
+        except _Abandoned:
             abandoned.set()
             with self._lock:  # the stuck connection stays with the old session; later requests get a new one
                 if self.session is session:
@@ -248,6 +274,36 @@ class RecordingClient:
         exchange.response_headers = self.redactor.headers(dict(response.headers))
         exchange.response_body = self.redactor.text(_body_text(response.content) or "") or None
         self.exchanges.append(exchange)
+        return response
+
+    def _in_thread(
+        self,
+        session: requests.Session,
+        prepared: requests.PreparedRequest,
+        limit: float,
+        deadline: float,
+        abandoned: threading.Event,
+        wait: float,
+    ) -> requests.Response:
+        """Run the exchange in a daemon thread and wait at most ``wait`` s: a target that holds the socket
+        open cannot hold the case (nor, being a daemon, the interpreter's exit)."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                box["response"] = self._exchange(session, prepared, limit, deadline, abandoned)
+            except BaseException as exc:  # handed to the caller's thread  # noqa: BLE001
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="mimcheck-http", daemon=True).start()
+        if not done.wait(wait):
+            raise _Abandoned
+        if "error" in box:
+            raise box["error"]
+        response: requests.Response = box["response"]
         return response
 
     def _exchange(
@@ -298,4 +354,3 @@ class RecordingClient:
 
     def close(self) -> None:
         self.session.close()
-        self._pool.shutdown(wait=False)

@@ -105,9 +105,11 @@ def checked(value: Any, where: str = "the answer") -> Any:
 def json_body(resp: requests.Response) -> Any:
     try:
         body = resp.json()
+        return checked(body, where(resp))
     except (ValueError, json.JSONDecodeError):
         fail(f"{where(resp)}: expected a JSON body, got {resp.text[:200]!r}")
-    return checked(body, where(resp))
+    except RecursionError:  # a hostile or broken answer: no NGSI-LD or TM Forum body nests this deep
+        fail(f"{where(resp)}: the JSON body nests deeper than can be read (over ~900 levels)")
 
 
 def json_object(resp: requests.Response) -> dict[str, Any]:

@@ -45,7 +45,7 @@ class MqttMessage:
     def json(self) -> Any:
         try:
             return json.loads(self.payload)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
 
     def as_text(self, since: float | None = None, max_body: int = 4000) -> str:

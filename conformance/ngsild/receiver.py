@@ -12,12 +12,15 @@ What it holds is bounded, whatever the target sends: a body is read up to ``MAX_
 longer one is kept cut, flagged, and its connection closed); each endpoint keeps at most
 ``MAX_PER_ENDPOINT`` requests and the receiver ``MAX_RECORDS`` in all; a request to a path the
 receiver never handed out (a subscription the suite did not make) is answered 404 and only counted.
+The per-endpoint bound can be lowered or raised with the environment variable
+``MIMCHECK_MAX_NOTIFICATIONS_PER_ENDPOINT``.
 What was dropped is counted per endpoint and shown with what was received, in the evidence.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -52,7 +55,7 @@ class Received:
         """The body parsed as JSON, or None when it is not JSON."""
         try:
             return json.loads(self.body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
 
     def header(self, name: str) -> str | None:
@@ -122,6 +125,9 @@ class NotificationReceiver:
         self._kept: dict[str, int] = {}
         self._dropped: dict[str, int] = {}
         self.stray = 0  # requests to paths never handed out
+        self.max_per_endpoint = int(
+            os.environ.get("MIMCHECK_MAX_NOTIFICATIONS_PER_ENDPOINT") or MAX_PER_ENDPOINT
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -180,7 +186,7 @@ class NotificationReceiver:
         path = handler.path.split("?", 1)[0]
         with self._cond:
             known = path in self._known
-            full = self._kept.get(path, 0) >= MAX_PER_ENDPOINT or len(self._received) >= MAX_RECORDS
+            full = self._kept.get(path, 0) >= self.max_per_endpoint or len(self._received) >= MAX_RECORDS
             if not known:
                 self.stray += 1
             elif full:

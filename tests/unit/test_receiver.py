@@ -128,10 +128,8 @@ def test_a_path_never_handed_out_is_refused_and_counted(receiver: NotificationRe
     assert receiver.received() == []
 
 
-def test_a_flood_is_cut_at_the_endpoint_bound(
-    receiver: NotificationReceiver, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(receiver_module, "MAX_PER_ENDPOINT", 5)
+def test_a_flood_is_cut_at_the_endpoint_bound(receiver: NotificationReceiver) -> None:
+    receiver.max_per_endpoint = 5
     endpoint = receiver.endpoint("flood")
     for n in range(12):
         _post(endpoint.url, {"n": n})

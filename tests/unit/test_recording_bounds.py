@@ -172,3 +172,24 @@ def test_credentials_and_profile_headers_only_go_to_profile_hosts(serve: Callabl
 def test_origin_makes_default_ports_explicit() -> None:
     assert origin_of("HTTPS://Example.org/a") == origin_of("https://example.org:443/b")
     assert origin_of("http://example.org/") != origin_of("http://example.org:8080/")
+
+
+def test_rate_limiting_is_retried_then_inconclusive(serve: Callable[[Handler], str]) -> None:
+    answers = iter([b"429 Too Many Requests", b"200 OK"])
+
+    def once(conn: socket.socket, _: bytes) -> None:
+        status = next(answers, b"200 OK").decode()
+        conn.sendall(head(status, Retry_After="0", Content_Length="2") + b"{}")
+
+    c = client()
+    assert c.get(serve(once) + "/x").status_code == 200
+    assert [e.status for e in c.exchanges] == [429, 200]
+
+    def always(conn: socket.socket, _: bytes) -> None:
+        conn.sendall(head("429 Too Many Requests", Retry_After="0", Content_Length="0"))
+
+    c = client()
+    with pytest.raises(Inconclusive) as err:
+        c.get(serve(always) + "/y")
+    assert "rate-limited" in (err.value.blocked_by or "")
+    assert [e.status for e in c.exchanges] == [429, 429, 429]

@@ -12,7 +12,7 @@ import requests
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.ngsild.payloads import VALUE_MEMBER
-from conformance.ngsild.receiver import MAX_PER_ENDPOINT, Endpoint, NotificationReceiver, Received
+from conformance.ngsild.receiver import Endpoint, NotificationReceiver, Received
 from conformance.outcomes import precondition
 from conformance.run_ids import RunIds
 
@@ -43,7 +43,13 @@ class Notifications:
         if not got:
             return f"nothing was received at {endpoint.url}"
         since = self.triggers.get(endpoint.path)
-        return f"{len(got)} request(s) received at {endpoint.url}:\n" + "\n\n".join(
+        dropped = endpoint.dropped()
+        more = (
+            f" ({dropped} more dropped: the receiver keeps {endpoint.receiver.max_per_endpoint})"
+            if dropped
+            else ""
+        )
+        return f"{len(got)} request(s) received at {endpoint.url}{more}:\n" + "\n\n".join(
             r.as_text(since, max_body=1500) for r in got
         )
 
@@ -80,7 +86,7 @@ class Notifications:
             texts.append(
                 f"notification endpoint {endpoint.url}: {len(got)} request(s) received"
                 + (
-                    f", {dropped} more dropped (the receiver keeps at most {MAX_PER_ENDPOINT})"
+                    f", {dropped} more dropped (the receiver keeps at most {endpoint.receiver.max_per_endpoint})"
                     if dropped
                     else ""
                 )
