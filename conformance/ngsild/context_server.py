@@ -32,6 +32,7 @@ class ContextServer:
         self.folder: Path = fixtures.root() / "contexts"
         self.extra: dict[str, Path] = dict(extra or {})  # more documents by name (added data models)
         self.hits: list[str] = []
+        self.withdrawn: set[str] = set()  # request targets (path?query) answered 404 from now on
         self._closed_socket: socket.socket | None = None
 
     # -- documents ------------------------------------------------------------------------------
@@ -58,6 +59,16 @@ class ContextServer:
         """URL -> document, for the JSON-LD oracle (which never fetches)."""
         return {self.url(name): self.document(name) for name in self.names()}
 
+    def variant_url(self, name: str, tag: str) -> str:
+        """The document ``name`` at a URL of its own (a query string the server ignores), so that a
+        scenario can have a target download, cache, reload or lose it without touching other scenarios."""
+        return f"{self.url(name)}?v={tag}"
+
+    def withdraw(self, url: str) -> None:
+        """From now on the server answers 404 at this URL (a @context whose source went away)."""
+        parts = urlsplit(url)
+        self.withdrawn.add(parts.path + ("?" + parts.query if parts.query else ""))
+
     @property
     def unreachable_url(self) -> str:
         """A context URL on a closed loopback port: nothing answers there."""
@@ -73,7 +84,8 @@ class ContextServer:
         name = path[len(CONTEXT_PATH) :] if path.startswith(CONTEXT_PATH) else ""
         self.hits.append(path)
         target = self._path(name)
-        if not name or "/" in name or not name.endswith(".jsonld") or not target.is_file():
+        gone = request.path in self.withdrawn
+        if gone or not name or "/" in name or not name.endswith(".jsonld") or not target.is_file():
             body, status, ctype = b'{"error": "not found"}', 404, "application/json"
         else:
             body, status, ctype = target.read_bytes(), 200, "application/ld+json"
