@@ -23,6 +23,7 @@ from starlette.responses import Response
 from .broker import DEFAULT_LIMIT, MAX_LIMIT
 from .context import CORE_CONTEXT_URL, ActiveContext, ContextResolver, is_core_url
 from .errors import NgsiLdError, bad_request, invalid_request
+from .model import is_uri
 from .query import parse_attrs_param
 from .render import RenderOptions, parse_options
 
@@ -344,13 +345,11 @@ def render_options_from(request: Request, ctx: ActiveContext) -> RenderOptions:
     if pick is not None and omit is not None:
         raise bad_request("pick and omit shall not be used together")
     if pick is not None:
-        opts.pick = _member_names(pick, ctx)
-        picked_attrs = [
-            ctx.expand(n) for n in pick.split(",") if n.strip() and n.strip() not in ("id", "type", "scope")
-        ]
+        opts.pick = _member_names(pick, "pick", ctx)
+        picked_attrs = [ctx.expand(n) for n in opts.pick if n not in ENTITY_MEMBERS]
         attrs = (attrs or []) + picked_attrs if attrs is not None else None
     if omit is not None:
-        opts.omit = _member_names(omit, ctx)
+        opts.omit = _member_names(omit, "omit", ctx)
     opts.attrs = set(attrs) if attrs is not None else None
     lang = params.get("lang")
     if lang is not None:
@@ -368,13 +367,34 @@ def render_options_from(request: Request, ctx: ActiveContext) -> RenderOptions:
     return opts
 
 
-def _member_names(raw: str, ctx: ActiveContext) -> set[str]:
+ENTITY_MEMBERS = ("id", "type", "scope")
+_NAME_RE = re.compile(r"^[^\W\d_]\w*(:[^\W\d_]\w*)?$")
+
+
+def projection_members(items: list[str], what: str, ctx: ActiveContext) -> set[str]:
+    """The entity members named by pick or omit (clause 4.21): id, type, scope or attribute names.
+
+    Each member is a name (clause 4.6.2) or a URI; an empty member (``a,,b``, a trailing comma) or
+    one with other characters (``sp eed``, ``speed{``) is a malformed projection: 400 BadRequestData.
+    """
+    if not items:
+        raise bad_request(f"empty {what} parameter: it shall name at least one entity member")
     names: set[str] = set()
-    for item in raw.split(","):
+    for item in items:
         item = item.strip()
         if not item:
+            raise bad_request(f"{what} holds an empty entity member")
+        if item in ENTITY_MEMBERS:
+            names.add(item)
             continue
-        names.add(item if item in ("id", "type", "scope") else ctx.compact(ctx.expand(item)))
-    if not names:
-        raise bad_request("empty pick/omit parameter")
+        if not _NAME_RE.match(item) and not is_uri(item):
+            raise bad_request(f"{what} member {item!r} is neither an attribute name nor a URI (clause 4.21)")
+        names.add(ctx.compact(ctx.expand(item)))
     return names
+
+
+def _member_names(raw: str, what: str, ctx: ActiveContext) -> set[str]:
+    if not raw.strip():
+        raise bad_request(f"empty {what} parameter: it shall name at least one entity member")
+    # ',' separates members; V1.9.1 adds '|' as a synonym, taken here too
+    return projection_members(re.split(r"[,|]", raw), what, ctx)

@@ -27,6 +27,7 @@ from .http import (
     negotiate,
     page_links,
     parse_page,
+    projection_members,
     read_body,
     render_options_from,
     request_context,
@@ -45,6 +46,9 @@ from .query import (
     selector_predicate,
 )
 from .render import RenderOptions, render_entity
+
+# Entity members that are not Attributes (clause 4.5.1, 6.3.11): attrs naming only these names no Attribute
+SYSTEM_MEMBERS = {"", "id", "type", "scope", "@id", "@type", "@context", "createdAt", "modifiedAt", "deletedAt"}
 
 
 @dataclass
@@ -145,19 +149,22 @@ async def query_entities(request: Request, broker: Broker) -> Response:
     q = params.get("q")
     georel = params.get("georel")
     attrs_raw = params.get("attrs")
+    # Clause 5.7.2: a selector of entity types, Attribute names (a non-system Attribute among them), a
+    # query, a geo-query or local scope shall be given; ids or an idPattern alone do not suffice.
+    attribute_names = [a.strip() for a in (attrs_raw or "").split(",") if a.strip() not in SYSTEM_MEMBERS]
     if not any(
         [
-            ids,
-            id_pattern,
             type_expr,
             q,
             georel,
-            attrs_raw,
+            attribute_names,
             params.get("scopeQ"),
             params.get("local", "").lower() == "true",
         ]
     ):
-        raise bad_request("at least one of id, idPattern, type, attrs, q, geo-query or scopeQ is required")
+        raise bad_request(
+            "at least one of type, attrs (naming an Attribute), q, a geo-query, scopeQ or local=true is required"
+        )
     page = parse_page(request)
     opts = render_options_from(request, ctx)
     flt = EntityFilter(ids=ids, type_expr=type_expr, join=parse_join(params))
@@ -208,7 +215,10 @@ async def query_post(request: Request, broker: Broker) -> Response:
             if sel_id is not None and not is_uri(sel_id):
                 raise bad_request(f"invalid entity id {sel_id!r}")
             raw_type = selector.get("type")
-            if raw_type is not None and not isinstance(raw_type, str):
+            if raw_type is None:
+                # EntitySelector (clause 5.2.33): type is mandatory, id and idPattern are optional
+                raise bad_request("each EntitySelector shall have a type")
+            if not isinstance(raw_type, str):
                 if isinstance(raw_type, list) and all(isinstance(t, str) for t in raw_type):
                     raw_type = ",".join(raw_type)
                 else:
@@ -229,9 +239,7 @@ async def query_post(request: Request, broker: Broker) -> Response:
         opts.attrs = set(flt.attrs)
     for member in ("pick", "omit"):
         if query.get(member) is not None:
-            names = _string_list(query[member], member)
-            chosen = {n if n in ("id", "type", "scope") else ctx.compact(ctx.expand(n)) for n in names}
-            setattr(opts, member, chosen)
+            setattr(opts, member, projection_members(_string_list(query[member], member), member, ctx))
     if query.get("q") is not None:
         if not isinstance(query["q"], str):
             raise bad_request("q shall be a string")

@@ -83,8 +83,8 @@ def test_selectors_and_q(base: str, http: requests.Session, uid: str) -> None:
     assert get(type="Bike;Vehicle2") == [b1]
     assert get(type="(Bike;Vehicle2)|Parking") == sorted([b1, p1])
     assert get(type="*") == sorted([b1, p1, v1, v2])
-    assert get(id=f"{v1},{b1}") == sorted([b1, v1])
-    assert get(idPattern="^urn:ngsi-ld:Vehicle:.*") == [v1, v2]
+    assert get(id=f"{v1},{b1}", type="*") == sorted([b1, v1])  # ids alone are no query (clause 5.7.2)
+    assert get(idPattern="^urn:ngsi-ld:Vehicle:.*", type="*") == [v1, v2]
     assert get(type="Vehicle", q="speed>60") == [v2]
     assert get(type="Vehicle", q="speed>=50;speed<=50") == [v1]
     assert get(q="speed==10..60") == sorted([b1, v1])
