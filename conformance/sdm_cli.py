@@ -68,6 +68,8 @@ def cmd_models_add(ns: argparse.Namespace) -> int:
         )
     for warning in added.warnings:
         print(f"mimcheck: warning: {warning}")
+    if not added.models and not added.schemas:
+        print("mimcheck: nothing added")
     return EXIT_OK
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from conformance import sdm_forms
+from conformance import sdm, sdm_forms
 from conformance.sdm_registry import (
     CONTEXT_FILE,
     FIXTURE_FILE,
@@ -83,7 +83,7 @@ def _load(path: Path) -> Any:
 def _shared_schemas(root: Path) -> list[Path]:
     """The JSON Schema files with an $id at the top of a subject folder (Environment-schema.json...)."""
     found = []
-    for path in sorted(root.glob("*.json")):
+    for path in sorted(p for p in root.glob("*.json") if p.name != SCHEMA_FILE):
         try:
             contents = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -218,6 +218,11 @@ def add(
     }
     into.mkdir(parents=True, exist_ok=True)
     for folder in folders:
+        if len(folders) > 1 and not only and folder.name in sdm.MODELS:
+            added.warnings.append(
+                f"{folder.name}: skipped, bundled with the suite (pinned in conformance/data/sdm)"
+            )
+            continue
         schema = _load(folder / SCHEMA_FILE)
         name = folder.name
         target = into / name

@@ -211,3 +211,26 @@ def test_an_added_model_gets_every_mim2_scenario(tmp_path: Path, _user_folder: P
         assert set(before[requirement]) <= set(cases), "the bundled models' case ids are unchanged"
     assert "MIM2-SDM-005[BikeRack]" in after["MIM2-SDM-005"]
     assert len(after["MIM2-SDM-007"]) == len(before["MIM2-SDM-007"]) + 3
+
+
+def test_a_standalone_model_folder(tmp_path: Path, _user_folder: Path) -> None:
+    """schema.json, the example beside it, its own context.jsonld and schemas/; subject from the $id."""
+    from sdm_samples import CONTEXT, NORMALIZED, SCHEMA
+
+    folder = tmp_path / "BikeRack"
+    write(folder / "schema.json", SCHEMA)
+    write(folder / "example-normalized.jsonld", NORMALIZED)
+    write(folder / "context.jsonld", CONTEXT)
+    write(folder / "schemas" / "mobility-schema.json", SHARED)
+    entry = add(folder, _user_folder).models[0]
+    assert (entry.name, entry.subject) == ("BikeRack", "Mobility")
+    assert [p.name for p in entry.shared] == ["mobility-schema.json"]
+    assert sdm_registry.load().validation_errors("BikeRack", sdm.to_key_values(entry.sample())) == []
+
+
+def test_a_clone_with_bundled_models_adds_the_others(tmp_path: Path, _user_folder: Path) -> None:
+    subject = make_subject(tmp_path)
+    write(subject / "ParkingSpot" / "schema.json", sdm.schema("ParkingSpot"))
+    added = add(subject, _user_folder)
+    assert [e.name for e in added.models] == ["BikeRack"]
+    assert added.warnings == ["ParkingSpot: skipped, bundled with the suite (pinned in conformance/data/sdm)"]
