@@ -34,6 +34,7 @@ from .linked import apply_join, parse_join
 from .model import (
     ATTRIBUTE_TYPES,
     NULL_URI,
+    NULLABLE_MEMBERS,
     RESERVED_ENTITY_MEMBERS,
     VALUE_MEMBERS,
     check_entity_id,
@@ -294,7 +295,7 @@ def update_attributes(
             if _is_null_instance([inst]):
                 existing.pop(index)  # clause 5.5.8
                 continue
-            inst["subs"] = {k: v for k, v in inst.get("subs", {}).items() if not _is_null_instance(v)}
+            _drop_nulls(inst)
             put_instance(existing, inst)
         if not existing:
             del entity["attrs"][iri]
@@ -343,6 +344,7 @@ def _merge_instance(
         if member in ("createdAt", "subs", "type"):
             continue
         existing[member] = value
+    _drop_null_members(existing)
     for iri, sub in fragment.get("subs", {}).items():
         if _is_null_instance(sub):
             existing.setdefault("subs", {}).pop(iri, None)  # clause 5.5.8: urn:ngsi-ld:null deletes
@@ -533,6 +535,7 @@ def merge_entity_content(
                 if member in ("createdAt", "subs", "type"):
                     continue
                 target[member] = value
+            _drop_null_members(target)
             if (
                 observed_at
                 and "observedAt" in target
@@ -540,7 +543,7 @@ def merge_entity_content(
             ):
                 target["observedAt"] = observed_at
             for sub_iri, sub in inst.get("subs", {}).items():
-                if sub and sub[0].get("value") == NULL_URI:
+                if _is_null_instance(sub):  # any kind of sub-attribute (clause 5.5.12)
                     target.get("subs", {}).pop(sub_iri, None)
                 else:
                     target.setdefault("subs", {})[sub_iri] = sub
@@ -563,9 +566,16 @@ def _drop_null_instances(
 
 
 def _drop_nulls(inst: dict[str, Any]) -> dict[str, Any]:
-    inst["subs"] = {
-        k: v for k, v in inst.get("subs", {}).items() if not (v and v[0].get("value") == NULL_URI)
-    }
+    inst["subs"] = {k: v for k, v in inst.get("subs", {}).items() if not _is_null_instance(v)}
+    return _drop_null_members(inst)
+
+
+def _drop_null_members(inst: dict[str, Any]) -> dict[str, Any]:
+    """Clause 5.2.1: observedAt or unitCode set to the NGSI-LD Null in a partial update or merge is
+    removed from the attribute instance."""
+    for member in NULLABLE_MEMBERS:
+        if inst.get(member) == NULL_URI:
+            del inst[member]
     return inst
 
 

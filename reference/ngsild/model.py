@@ -74,6 +74,8 @@ RESERVED_ENTITY_MEMBERS = {
     "deletedAt",
 }
 NULL_URI = "urn:ngsi-ld:null"
+# members of an attribute that a partial update or merge may remove by setting them to the NGSI-LD Null
+NULLABLE_MEMBERS = {"observedAt", "unitCode"}
 
 _URI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+$")
 # Clause 4.6.2: characters that shall not appear in names.
@@ -284,11 +286,16 @@ def parse_instance(
         if not is_uri(raw["datasetId"]):
             raise bad_request(f"datasetId of attribute {name!r} is not a URI")
         inst["datasetId"] = raw["datasetId"]
-    if "observedAt" in raw:
+    for removable in NULLABLE_MEMBERS & set(raw):
+        if raw[removable] == NULL_URI:  # clause 5.2.1: the Null removes the member, only in an update
+            if not allow_null:
+                raise bad_request(f"{removable} of attribute {name!r} is the NGSI-LD Null outside an update")
+            inst[removable] = NULL_URI
+    if "observedAt" in raw and "observedAt" not in inst:
         if parse_datetime(raw["observedAt"]) is None:
             raise bad_request(f"observedAt of attribute {name!r} is not a valid DateTime")
         inst["observedAt"] = raw["observedAt"]
-    if "unitCode" in raw:
+    if "unitCode" in raw and "unitCode" not in inst:
         if not isinstance(raw["unitCode"], str):
             raise bad_request(f"unitCode of attribute {name!r} shall be a string")
         inst["unitCode"] = raw["unitCode"]

@@ -99,3 +99,51 @@ def test_render_deleted_language_property() -> None:
     assert out == {"type": "LanguageProperty", "languageMap": {"@none": NULL}}
     out = _render_deleted({"type": "Property", "_deleted": True}, None, RenderOptions())  # type: ignore[arg-type]
     assert out == {"type": "Property", "value": NULL}
+
+
+def test_null_sub_attributes_and_members(base: str, http: requests.Session, uid: str) -> None:
+    """Merge, update and partial update remove a sub-attribute of any kind and observedAt/unitCode
+    set to the NGSI-LD Null (before, merge kept a sub-Relationship's or sub-LanguageProperty's Null
+    and every operation stored a unitCode Null or refused an observedAt Null)."""
+    gauge = {
+        "type": "Property",
+        "value": 1,
+        "unitCode": "CEL",
+        "observedAt": "2024-01-01T00:00:00Z",
+        "acc": {"type": "Property", "value": 0.5},
+        "by": {"type": "Relationship", "object": "urn:x:1"},
+        "note": {"type": "LanguageProperty", "languageMap": {"en": "x"}},
+    }
+    nulls = {
+        "by": {"object": NULL},
+        "note": {"languageMap": {"@none": NULL}},
+        "unitCode": NULL,
+        "observedAt": NULL,
+    }
+    n = 0
+    for removed, null in nulls.items():
+        for how in ("merge", "update", "partial"):
+            n += 1
+            eid = f"urn:ngsi-ld:NullLang:{uid}m{n}"
+            entity = {"id": eid, "type": "NullLang", "gauge": gauge}
+            assert http.post(base + E, json=entity, headers=JSON).status_code == 201
+            url = f"{base}{E}/{eid}"
+            if how == "merge":
+                resp = http.patch(url, json={"gauge": {"value": 2, removed: null}}, headers=JSON)
+            elif how == "update":
+                resp = http.patch(
+                    url + "/attrs", json={"gauge": {**gauge, "value": 2, removed: null}}, headers=JSON
+                )
+            else:
+                resp = http.patch(url + "/attrs/gauge", json={"value": 2, removed: null}, headers=JSON)
+            assert resp.status_code == 204, (removed, how, resp.text)
+            got = http.get(url).json()["gauge"]
+            assert removed not in got and got["value"] == 2, (removed, how, got)
+            assert {"acc", "by", "note", "unitCode", "observedAt"} - {removed} <= set(got), (
+                removed,
+                how,
+                got,
+            )
+    # outside an update the Null of a member is BadRequestData
+    entity = {"id": f"urn:ngsi-ld:NullLang:{uid}mx", "type": "NullLang", "gauge": {**gauge, "unitCode": NULL}}
+    assert http.post(base + E, json=entity, headers=JSON).status_code == 400
