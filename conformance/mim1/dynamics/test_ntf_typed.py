@@ -1,0 +1,156 @@
+"""MIM1 notifications with the typed Properties of NGSI-LD V1.8 (ETSI GS CIM 009 V1.8.1 clauses
+5.2.14, 5.2.32, 5.2.35, 5.2.38, 4.5): a VocabProperty, a JsonProperty and a LanguageProperty are
+notified with their value in each representation format, and with showChanges their previous value
+(previousVocab, previousJson, previousLanguageMap, the names the V1.8.1 OpenAPI gives).
+
+Each case subscribes one endpoint to one entity holding one typed attribute, changes it once and
+waits for the one notification. The attribute names are used by no other scenario, so a fault on
+them touches only these cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from conformance import checks
+from conformance.case_outcome import CaseEvidence
+from conformance.mim1.dynamics.ntf_support import make_entity, subscribe, update_attrs
+from conformance.mim1.dynamics.support import Notifications, entity_in, mentions
+from conformance.ngsild.api import NgsiLd
+from conformance.ngsild.payloads import json_prop, lang_prop, vocab_prop
+from conformance.ngsild.subscriptions import Dynamics
+from conformance.requirements import requirement
+from conformance.run_ids import RunIds
+
+# kind -> (attribute name, type, value member, previous member, value before, value after)
+KINDS: dict[str, tuple[str, str, str, str, Any, Any]] = {
+    "vocab": ("mimcheckGrade", "VocabProperty", "vocab", "previousVocab", "Medium", "High"),
+    "json": (
+        "mimcheckConfig",
+        "JsonProperty",
+        "json",
+        "previousJson",
+        {"mode": "eco", "levels": [1, 2], "extra": None},
+        {"mode": "boost", "levels": [3]},
+    ),
+    "language": (
+        "mimcheckLabel",
+        "LanguageProperty",
+        "languageMap",
+        "previousLanguageMap",
+        {"en": "hall", "fr": "salle"},
+        {"en": "room", "nl": "kamer"},
+    ),
+}
+BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "vocab": vocab_prop,
+    "json": json_prop,
+    "language": lang_prop,
+}
+
+
+def _same(kind: str, got: Any, expected: Any) -> bool:
+    """A vocab may be given as the term or a one-element array of it (clause 5.2.35, oneOf)."""
+    if kind == "vocab":
+        return got == expected or got == [expected]
+    return bool(got == expected)
+
+
+def _changed(
+    ngsild: NgsiLd,
+    dyn: Dynamics,
+    notifications: Notifications,
+    ids: RunIds,
+    kind: str,
+    notification: dict[str, Any],
+) -> Any:
+    """Subscribe to one entity with the typed attribute, change it; the attribute as notified."""
+    name, _, member, _, before, after = KINDS[kind]
+    initial: dict[str, Any] = {name: BUILDERS[kind](before)}
+    entity = make_entity(ngsild, ids, None, **initial)
+    _, endpoint = subscribe(
+        dyn, notifications, ids, entity, watchedAttributes=[name], notification=notification
+    )
+    notifications.trigger(endpoint)
+    change: dict[str, Any] = {name: BUILDERS[kind](after)}
+    update_attrs(ngsild, entity["id"], **change)
+    received = notifications.expect(endpoint, f"after the {name} change", where=mentions(entity["id"]))[0]
+    data = entity_in(received, entity["id"]) or {}
+    if name not in data:
+        checks.fail(f"the notified entity has no {name} ({KINDS[kind][1]}): {data!r}")
+    return data[name]
+
+
+CASES = [
+    pytest.param(kind, fmt, id=f"{kind}-{fmt}")
+    for kind in KINDS
+    for fmt in ("normalized", "concise", "keyValues")
+]
+
+
+@requirement(
+    "MIM1-NTF-031",
+    clause="5.2.14",
+    level="MUST",
+    title="VocabProperty, JsonProperty and LanguageProperty values are notified in the subscription's format",
+)
+@pytest.mark.parametrize(("kind", "fmt"), CASES)
+def test_typed_attribute_formats(
+    ngsild: NgsiLd,
+    dyn: Dynamics,
+    notifications: Notifications,
+    run_ids: RunIds,
+    case_evidence: CaseEvidence,
+    kind: str,
+    fmt: str,
+) -> None:
+    name, attr_type, member, _, _, after = KINDS[kind]
+    got = _changed(ngsild, dyn, notifications, run_ids, kind, {"format": fmt})
+    what = f"{fmt} {name} ({attr_type})"
+    if fmt == "keyValues":
+        # the simplified form wraps these values ({"vocab": ...}, {"json": ...}, {"languageMap": ...});
+        # the bare value is accepted as well and noted
+        if isinstance(got, dict) and set(got) == {member}:
+            value, form = got[member], "wrapped"
+        elif isinstance(got, dict) and "type" in got:
+            checks.fail(f"{what}: a keyValues attribute carries no 'type', got {got!r}")
+        else:
+            value, form = got, "bare"
+        case_evidence.note(f"keyValues {attr_type} given in the {form} form")
+    else:
+        if not isinstance(got, dict) or member not in got:
+            checks.fail(f"{what}: expected an object with {member!r}, got {got!r}")
+        if fmt == "normalized":
+            checks.equal(f"{what} type", got.get("type"), attr_type)
+        elif "type" in got:
+            checks.fail(f"{what}: a concise attribute carries no 'type', got {got!r}")
+        value = got[member]
+    if not _same(kind, value, after):
+        checks.fail(f"{what}: expected the value {after!r}, got {value!r}")
+
+
+@requirement(
+    "MIM1-NTF-032",
+    clause="5.2.14",
+    level="MUST",
+    title="showChanges gives previousVocab, previousJson and previousLanguageMap of a changed typed Property",
+)
+@pytest.mark.parametrize(
+    ("kind", "fmt"), [pytest.param(k, f, id=f"{k}-{f}") for k in KINDS for f in ("normalized", "concise")]
+)
+def test_typed_previous_values(
+    ngsild: NgsiLd, dyn: Dynamics, notifications: Notifications, run_ids: RunIds, kind: str, fmt: str
+) -> None:
+    name, attr_type, member, previous, before, after = KINDS[kind]
+    got = _changed(ngsild, dyn, notifications, run_ids, kind, {"format": fmt, "showChanges": True})
+    what = f"{fmt} {name} ({attr_type}) with showChanges"
+    if not isinstance(got, dict) or member not in got:
+        checks.fail(f"{what}: expected an object with {member!r}, got {got!r}")
+    if not _same(kind, got[member], after):
+        checks.fail(f"{what}: expected the value {after!r}, got {got[member]!r}")
+    if previous not in got:
+        checks.fail(f"{what}: expected {previous!r} holding the value before the change, got {got!r}")
+    if not _same(kind, got[previous], before):
+        checks.fail(f"{what}: expected {previous} = {before!r}, got {got[previous]!r}")
