@@ -124,20 +124,30 @@ def test_concise_language_property(
     checks.equal(f"{name}.languageMap (concise)", got.get("languageMap"), FIRST)
 
 
-def _query(ngsild: NgsiLdOps, entity: dict[str, Any], **params: Any) -> dict[str, Any]:
-    resp = ngsild.send(
-        "GET", f"{API_ROOT}/entities", params={"type": entity["type"], "id": entity["id"], **params}
-    )
+def _query(
+    ngsild: NgsiLdOps, entity: dict[str, Any], endpoint: str = "query", **params: Any
+) -> dict[str, Any]:
+    """The entity as Query Entities answers it: GET /entities, or POST /entityOperations/query with
+    lang as a member of the Query (5.2.23) and options as a URI parameter."""
+    if endpoint == "post-query":
+        query: dict[str, Any] = {"type": "Query", "entities": [{"id": entity["id"], "type": entity["type"]}]}
+        if "lang" in params:
+            query["lang"] = params.pop("lang")
+        resp = ngsild.send("POST", f"{API_ROOT}/entityOperations/query", query, params=params or None)
+    else:
+        resp = ngsild.send(
+            "GET", f"{API_ROOT}/entities", params={"type": entity["type"], "id": entity["id"], **params}
+        )
     checks.status_is(resp, 200)
     found = [e for e in checks.json_array(resp) if isinstance(e, dict) and e.get("id") == entity["id"]]
     if not found:
-        checks.fail(f"Query Entities with {params} did not return {entity['id']}")
+        checks.fail(f"Query Entities ({endpoint}) with {params} did not return {entity['id']}")
     return found[0]
 
 
 LANG_CASES = [
     pytest.param(endpoint, fmt, lang, id=f"{endpoint}-{fmt}-{lang}")
-    for endpoint in ("query", "retrieve")
+    for endpoint in ("query", "post-query", "retrieve")
     for fmt in ("normalized", "concise", "keyValues")
     for lang in ("en", "nl")
     if not (endpoint == "retrieve" and fmt == "normalized")  # MIM1-ENT-018
@@ -149,7 +159,7 @@ LANG_CASES = [
     clause="4.15",
     level="MUST",
     title="The lang parameter turns a LanguageProperty into the chosen string: a Property with value and "
-    "lang (normalized, concise) or the bare string (keyValues), on Query and Retrieve Entity",
+    "lang (normalized, concise) or the bare string (keyValues), on Query (GET, POST) and Retrieve Entity",
 )
 @pytest.mark.parametrize(("endpoint", "fmt", "lang"), LANG_CASES)
 def test_lang_parameter(
@@ -160,8 +170,8 @@ def test_lang_parameter(
     params: dict[str, Any] = {"lang": lang}
     if fmt != "normalized":
         params["options"] = fmt
-    if endpoint == "query":
-        got = checks.member("entity", _query(ngsild, entity, **params), name)
+    if endpoint != "retrieve":
+        got = checks.member("entity", _query(ngsild, entity, endpoint, **params), name)
     else:
         got = _attribute(ngsild, entity["id"], name, **params)
     text = FIRST[lang]
@@ -180,6 +190,40 @@ def test_lang_parameter(
         checks.equal(f"{name}.type", got.get("type"), "Property")
     elif "type" in got:
         checks.equal(f"{name}.type (concise)", got.get("type"), "Property")
+
+
+ARRAY_MAP = {"en": ["Main Square", "Market Square"], "nl": ["Grote Markt"]}
+
+
+@requirement(
+    "MIM1-ATTR-040",
+    clause="4.15",
+    level="MUST",
+    title="lang on a LanguageProperty whose languageMap holds arrays of strings gives the chosen language's "
+    "array as the value",
+)
+@pytest.mark.parametrize("fmt", ["normalized", "keyValues"])
+@pytest.mark.parametrize("endpoint", ["query", "post-query", "retrieve"])
+@pytest.mark.parametrize("lang", ["en", "nl"])
+def test_lang_string_arrays(ngsild: NgsiLdOps, run_ids: RunIds, lang: str, endpoint: str, fmt: str) -> None:
+    name = "lgAliases"
+    entity = made(ngsild, probe(run_ids, **_attrs(name, lang_prop(ARRAY_MAP))))
+    params: dict[str, Any] = {"lang": lang}
+    if fmt != "normalized":
+        params["options"] = fmt
+    if endpoint == "retrieve":
+        got = _attribute(ngsild, entity["id"], name, **params)
+    else:
+        got = checks.member("entity", _query(ngsild, entity, endpoint, **params), name)
+    expected = ARRAY_MAP[lang]
+    if fmt == "keyValues":
+        checks.equal(f"{name} (keyValues, lang={lang})", got, expected)
+        return
+    if not isinstance(got, dict):
+        checks.fail(f"{name} with lang={lang}: expected a Property object, got {got!r}")
+    checks.equal(f"{name}.type", got.get("type"), "Property")
+    checks.equal(f"{name}.value", got.get("value"), expected)
+    checks.equal(f"{name}.lang", got.get("lang"), lang)
 
 
 Q_CASES = [
