@@ -23,7 +23,8 @@ from conformance.mim1.types_support import (
 )
 from conformance.ngsild.api import JSONLD, NgsiLdOps, entity_path, made
 from conformance.ngsild.payloads import prop
-from conformance.ngsild.query import entities_of, query, query_post, run_type
+from conformance.ngsild.query import batch, entities_of, query, query_post, run_type
+from conformance.outcomes import precondition
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
 
@@ -46,16 +47,21 @@ REPRESENTATIONS = [
     "MIM1-ENT-028",
     clause="4.16",
     level="MUST",
-    title="An entity created with several types shows all of them (an array) in every representation, "
-    "retrieved or queried",
+    title="An entity created with several types (Create Entity, batch create, batch upsert) shows all "
+    "of them (an array) in every representation, retrieved or queried",
 )
 @pytest.mark.parametrize(("params", "accept"), REPRESENTATIONS)
 @pytest.mark.parametrize("read", ["retrieve", "query", "query-post"])
+@pytest.mark.parametrize("create", ["create", "batch-create", "batch-upsert"])
 def test_all_types_shown(
-    ngsild: NgsiLdOps, run_ids: RunIds, read: str, params: dict[str, str], accept: str | None
+    ngsild: NgsiLdOps, run_ids: RunIds, create: str, read: str, params: dict[str, str], accept: str | None
 ) -> None:
     types, entity = _typed(run_ids, 3)
-    made(ngsild, entity)
+    if create == "create":
+        made(ngsild, entity)
+    else:
+        resp = batch(ngsild, create.removeprefix("batch-"), [entity])
+        precondition(resp.status_code == 201, f"batch {create} answered {resp.status_code}")
     if read == "retrieve":
         resp = ngsild.retrieve(entity["id"], params=params, accept=accept)
         checks.status_is(resp, 200)
