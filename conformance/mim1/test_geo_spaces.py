@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from conformance import checks
-from conformance.ngsild.api import NgsiLdOps, made
+from conformance.ngsild.api import GEOJSON, NgsiLdOps, made
 from conformance.ngsild.payloads import geo, point, prop
 from conformance.ngsild.query import ids_of, query, query_post, run_type, same_ids, shared_dataset
 from conformance.profiles import TargetProfile
@@ -53,12 +53,18 @@ SHAPES = {
     clause="4.7",
     level="MUST",
     title="observationSpace and operationSpace are kept and rendered as GeoProperties (normalized: "
-    "type GeoProperty and the geometry; keyValues: the geometry)",
+    "type GeoProperty and the geometry; keyValues: the geometry; GeoJSON with geometryProperty: the "
+    "Feature geometry)",
 )
 @pytest.mark.parametrize("shape", list(SHAPES))
 @pytest.mark.parametrize("name", SPACES)
 @pytest.mark.parametrize(
-    "options", [pytest.param(None, id="normalized"), pytest.param("keyValues", id="keyValues")]
+    "options",
+    [
+        pytest.param(None, id="normalized"),
+        pytest.param("keyValues", id="keyValues"),
+        pytest.param("geojson", id="geojson-geometryProperty"),
+    ],
 )
 def test_space_representation(
     ngsild: NgsiLdOps, run_ids: RunIds, name: str, shape: str, options: str | None
@@ -73,6 +79,13 @@ def test_space_representation(
             name: geo(geometry),
         },
     )
+    if options == "geojson":  # clause 4.5.16: the Feature's geometry is the GeoProperty named
+        resp = ngsild.retrieve(entity["id"], params={"geometryProperty": name}, accept=GEOJSON)
+        checks.status_is(resp, 200)
+        feature = checks.json_object(resp)
+        checks.equal("GeoJSON type", feature.get("type"), "Feature")
+        checks.same_value(f"Feature geometry (geometryProperty={name})", feature.get("geometry"), geometry)
+        return
     resp = ngsild.retrieve(entity["id"], params={"options": options} if options else None)
     checks.status_is(resp, 200)
     body = checks.json_object(resp)
