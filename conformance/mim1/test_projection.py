@@ -176,7 +176,9 @@ def test_pick_and_omit(
     ("params", "keep"),
     [
         pytest.param({"attrs": "speed,status", "pick": "id,speed"}, {"id", "speed"}, id="attrs-pick"),
-        pytest.param({"attrs": "speed,status", "omit": "status,scope"}, {"id", "type", "speed"}, id="attrs-omit"),
+        pytest.param(
+            {"attrs": "speed,status", "omit": "status,scope"}, {"id", "type", "speed"}, id="attrs-omit"
+        ),
     ],
 )
 @pytest.mark.parametrize("operation", OPERATIONS)

@@ -172,3 +172,22 @@ def test_ids_alone_are_no_query(ngsild: NgsiLdOps, projected: Projected, params:
 def test_attrs_without_attribute(ngsild: NgsiLdOps, projected: Projected, params: dict[str, str]) -> None:
     sent = {k: v.format(first=projected.first["id"]) for k, v in params.items()}
     checks.ngsild_problem(query(ngsild, sent), 400, "BadRequestData")
+
+
+@requirement(
+    "MIM1-QRY-040",
+    clause="5.7.2",
+    level="MUST",
+    title="POST /entityOperations/query without entities, attrs, q, geoQ or scopeQ answers 400 BadRequestData",
+)
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({}, id="bare-query"),
+        pytest.param({"pick": ["id"]}, id="pick-only"),
+        pytest.param({"lang": "en", "omit": ["status"]}, id="rendering-only"),
+    ],
+)
+def test_query_body_without_input(ngsild: NgsiLdOps, projected: Projected, body: dict[str, Any]) -> None:
+    # the same rule as GET /entities (MIM1-QRY-006): Query Entities needs one of these inputs
+    checks.ngsild_problem(query_post(ngsild, body), 400, "BadRequestData")

@@ -48,7 +48,18 @@ from .query import (
 from .render import RenderOptions, render_entity
 
 # Entity members that are not Attributes (clause 4.5.1, 6.3.11): attrs naming only these names no Attribute
-SYSTEM_MEMBERS = {"", "id", "type", "scope", "@id", "@type", "@context", "createdAt", "modifiedAt", "deletedAt"}
+SYSTEM_MEMBERS = {
+    "",
+    "id",
+    "type",
+    "scope",
+    "@id",
+    "@type",
+    "@context",
+    "createdAt",
+    "modifiedAt",
+    "deletedAt",
+}
 
 
 @dataclass
@@ -267,6 +278,12 @@ async def query_post(request: Request, broker: Broker) -> Response:
         opts.dataset_ids = {
             None if d == "@none" else d for d in _string_list(query["datasetId"], "datasetId")
         }
+    # Clause 5.7.2 as for GET /entities: an entity selector (which has a type), Attribute names, q, geoQ,
+    # scopeQ or local=true shall be given
+    named_attributes = [a for a in query.get("attrs") or [] if a not in SYSTEM_MEMBERS]
+    local = request.query_params.get("local", "").lower() == "true"
+    if not (selectors or named_attributes or query.get("q") or geo_q or query.get("scopeQ") or local):
+        raise bad_request("the Query shall hold entities, attrs (naming an Attribute), q, geoQ or scopeQ")
     if not broker.storage.tenant_exists(tenant):
         raise NgsiLdError("NonexistentTenant", f"tenant {tenant!r} does not exist")
     return await _respond(request, broker, tenant, ctx, flt, opts, page, accept)

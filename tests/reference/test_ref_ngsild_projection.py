@@ -78,7 +78,11 @@ def test_query_with_ids_and_a_type_or_attribute_is_served(
     base: str, http: requests.Session, seeded: tuple[str, str]
 ) -> None:
     kind, entity_id = seeded
-    for params in ({"id": entity_id, "type": kind}, {"id": entity_id, "type": "*"}, {"attrs": "id,speed", "id": entity_id}):
+    for params in (
+        {"id": entity_id, "type": kind},
+        {"id": entity_id, "type": "*"},
+        {"attrs": "id,speed", "id": entity_id},
+    ):
         resp = http.get(base + E, params=params)
         assert resp.status_code == 200, resp.text
         assert entity_id in [e["id"] for e in resp.json()]
@@ -100,3 +104,23 @@ def test_keyword_entity_type_is_refused(
     entity = {"id": f"urn:ngsi-ld:PrjKw:{uid}", "type": type_name}
     _problem(http.post(base + E, json=entity, headers=JSON))
     assert http.get(f"{base}{E}/urn:ngsi-ld:PrjKw:{uid}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"pick": ["id"]}, {"lang": "en"}, {"attrs": ["id", "type"]}, {"datasetId": ["@none"]}]
+)
+def test_query_body_without_input_is_refused(base: str, http: requests.Session, body: dict) -> None:
+    _problem(http.post(base + Q, data=json.dumps({"type": "Query", **body}), headers=JSON))
+
+
+def test_query_body_with_one_input_is_served(
+    base: str, http: requests.Session, seeded: tuple[str, str]
+) -> None:
+    kind, entity_id = seeded
+    for body in ({"entities": [{"type": kind}]}, {"attrs": ["speed"]}, {"q": "speed==1"}):
+        resp = http.post(base + Q, data=json.dumps({"type": "Query", **body}), headers=JSON)
+        assert resp.status_code == 200, resp.text
+    assert (
+        http.post(base + Q, params={"local": "true"}, data='{"type": "Query"}', headers=JSON).status_code
+        == 200
+    )
