@@ -16,6 +16,7 @@ from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.mim1.dynamics.support import created, subscription, subscription_id
 from conformance.ngsild.subscriptions import Dynamics
+from conformance.outcomes import precondition
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
 
@@ -40,6 +41,22 @@ def _created(dyn: Dynamics, body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _listed(dyn: Dynamics, sub_id: str) -> dict[str, Any]:
+    """The subscription as Query Subscriptions lists it (pages of 50, at most 20 pages)."""
+    for page in range(20):
+        resp = dyn.list_subscriptions({"limit": 50, "offset": 50 * page})
+        precondition(resp.status_code == 200, f"Query Subscriptions answered {resp.status_code}")
+        listed = resp.json()
+        precondition(isinstance(listed, list), f"Query Subscriptions gave no array: {resp.text[:200]}")
+        for item in listed:
+            if isinstance(item, dict) and item.get("id") == sub_id:
+                return item
+        if len(listed) < 50:
+            break
+    precondition(False, f"subscription {sub_id} is not in the listing (MIM1-SUB-005 checks listings)")
+    return {}  # unreachable
+
+
 @requirement(
     "MIM1-SUB-014",
     clause="5.8.3",
@@ -55,17 +72,7 @@ def test_default_trigger_shown(dyn: Dynamics, run_ids: RunIds, read: str) -> Non
         checks.status_is(resp, 200)
         got = checks.json_object(resp)
     else:
-        resp = dyn.list_subscriptions({"limit": 1000})
-        checks.status_is(resp, 200)
-        listed = resp.json()
-        found = (
-            [s for s in listed if isinstance(s, dict) and s.get("id") == body["id"]]
-            if isinstance(listed, list)
-            else []
-        )
-        if not found:
-            checks.fail(f"subscription {body['id']} is not in the listing (limit 1000)")
-        got = found[0]
+        got = _listed(dyn, body["id"])
     triggers = checks.member("subscription created without notificationTrigger", got, "notificationTrigger")
     if not isinstance(triggers, list) or set(triggers) != DEFAULT_TRIGGERS or len(triggers) != 2:
         checks.fail(f"notificationTrigger: expected the default {sorted(DEFAULT_TRIGGERS)}, got {triggers!r}")
