@@ -122,14 +122,21 @@ def run_preflight(
         elif mim == "mim3":
             declared = {c: p for c, p in sorted((tmf_probes or {}).items()) if profile.declares(c)}
             for capability, path in declared.items():
-                probe(
-                    f"mim3:{capability}",
-                    f"the {capability.upper()} API",
-                    f"{base}{path}?limit=1",
-                    {"Accept": "application/json"},
-                    None,
-                    f"check [mim3] base_url: {capability.upper()} is expected at {base}{path.rsplit('/', 1)[0]}",
-                )
+                # where the swagger's basePath differs (TMF676), the API may be served there instead
+                urls = _tmf_urls(base, capability, path)
+                where = " or ".join(url.rsplit("/", 1)[0] for url in urls)
+                for url in urls:
+                    result.blocked.pop(f"mim3:{capability}", None)
+                    probe(
+                        f"mim3:{capability}",
+                        f"the {capability.upper()} API",
+                        f"{url}?limit=1",
+                        {"Accept": "application/json"},
+                        None,
+                        f"check [mim3] base_url: {capability.upper()} is expected at {where}",
+                    )
+                    if "not found" not in result.blocked.get(f"mim3:{capability}", ""):
+                        break
             missing = [c for c in declared if "not found" in result.blocked.get(f"mim3:{c}", "")]
             if len(missing) > 1 and len(missing) == len(declared):
                 # Not one API missing but the root itself wrong: one root cause, not one per API.
@@ -140,6 +147,17 @@ def run_preflight(
                 for capability in missing:
                     result.blocked[f"mim3:{capability}"] = cause
     return result
+
+
+def _tmf_urls(base: str, capability: str, path: str) -> list[str]:
+    """The collection URLs where the API may be: below the MIM3 base URL, then (TMF676, whose swagger
+    basePath lacks /tmf-api) below the server root."""
+    from conformance.tmf.api import API_ROOTS, root_candidates
+
+    root = API_ROOTS.get(capability)
+    if root is None or not path.startswith(root):
+        return [f"{base}{path}"]
+    return [candidate + path.removeprefix(root) for candidate in root_candidates(base, capability)]
 
 
 def default_tmf_probes() -> dict[str, str]:

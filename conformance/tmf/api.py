@@ -36,6 +36,24 @@ API_ROOTS: dict[str, str] = {
 # Resources the API cannot delete (TMF676 v4: payment and refund have no DELETE): nothing to clean up.
 NOT_DELETABLE: frozenset[tuple[str, str]] = frozenset({("tmf676", "payment"), ("tmf676", "refund")})
 
+# The swagger's own basePath where it lacks the /tmf-api prefix: a product may serve the API there,
+# next to the MIM3 base URL's /tmf-api rather than below it. Used when the API is not found below.
+SWAGGER_ROOTS: dict[str, str] = {"tmf676": "/payment/v4"}
+NOT_THERE = (404, 405)
+
+# (base URL, api) -> the root the API was found at (one probe per run and process)
+_FOUND: dict[tuple[str, str], str] = {}
+
+
+def root_candidates(base_url: str, api: str) -> list[str]:
+    """Where the API may be: below the MIM3 base URL, then (TMF676) at its swagger basePath."""
+    base = base_url.rstrip("/")
+    out = [base + API_ROOTS[api]]
+    alternative = SWAGGER_ROOTS.get(api)
+    if alternative and base.endswith("/tmf-api"):
+        out.append(base.removesuffix("/tmf-api") + alternative)
+    return out
+
 
 class Tmf:
     def __init__(self, http: RecordingClient, base_url: str, *, cleanup: Cleanup | None = None) -> None:
@@ -43,8 +61,26 @@ class Tmf:
         self.base_url = base_url.rstrip("/")
         self.cleanup = cleanup
 
+    def root(self, api: str, resource: str) -> str:
+        """The API root; where the API has a second candidate root, the first of them whose collection
+        is there (anything but 404 or 405 to GET ?limit=1), probed once."""
+        candidates = root_candidates(self.base_url, api)
+        if len(candidates) == 1:
+            return candidates[0]
+        key = (self.base_url, api)
+        if key not in _FOUND:
+            _FOUND[key] = candidates[0]
+            for candidate in candidates:
+                probe = self.http.get(
+                    f"{candidate}/{resource}", params={"limit": 1}, headers={"Accept": JSON}
+                )
+                if probe.status_code not in NOT_THERE:
+                    _FOUND[key] = candidate
+                    break
+        return _FOUND[key]
+
     def collection(self, api: str, resource: str) -> str:
-        return f"{self.base_url}{API_ROOTS[api]}/{resource}"
+        return f"{self.root(api, resource)}/{resource}"
 
     def item(self, api: str, resource: str, identifier: str) -> str:
         return f"{self.collection(api, resource)}/{identifier}"
