@@ -11,18 +11,16 @@ fetch). Only GET requests are ever sent: the client is wrapped so that nothing e
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import requests
 
 from conformance import sdm_forms
-from conformance.ngsild.jsonld import Oracle
 from conformance.profiles import TargetProfile
-from conformance.sdm_registry import ModelEntry, Models
+from conformance.sdm_names import ModelNames
+from conformance.sdm_registry import Models
 from conformance.sdm_validate import Result
 
 ENTITIES = "/ngsi-ld/v1/entities"
@@ -48,38 +46,6 @@ class ReadOnly:
 
     def get(self, url: str, *, params: dict[str, Any], headers: dict[str, str]) -> requests.Response:
         return self._client.get(url, params=params, headers=headers)
-
-
-@dataclass
-class Listing:
-    """One model's query: its type IRI and how to compact the platform's names back."""
-
-    entry: ModelEntry
-    oracle: Oracle
-    context: str
-    names: dict[str, str]
-
-    @classmethod
-    def of(cls, entry: ModelEntry) -> Listing:
-        context = LOCAL_CONTEXT + entry.context_name
-        document = json.loads(entry.context_path.read_text(encoding="utf-8"))
-        return cls(entry, Oracle({context: document}), context, {})
-
-    @property
-    def type_iri(self) -> str:
-        return self.oracle.expand_type(self.entry.name, self.context)
-
-    def compact(self, entity: dict[str, Any]) -> dict[str, Any]:
-        """The entity with its IRIs compacted with the model's @context (core last)."""
-        out: dict[str, Any] = {}
-        for name, member in entity.items():
-            if name not in self.names:
-                self.names[name] = self.oracle.compact_iri(name, self.context) if ":" in name else name
-            out[self.names[name]] = member
-        kinds = out.get("type")
-        if isinstance(kinds, str) and ":" in kinds:
-            out["type"] = self.oracle.compact_type(kinds, self.context)
-        return out
 
 
 def _check(response: requests.Response, what: str) -> list[Any]:
@@ -136,7 +102,7 @@ def audit(
     """The result of every entity of the named models, page by page."""
     headers = {"Accept": "application/json", **({"NGSILD-Tenant": tenant} if tenant else {})}
     for name in names:
-        listing = Listing.of(models[name])
+        listing = ModelNames(models[name])
         models.check_refs(name)
         params = {"type": f"{listing.type_iri},{name}"}
         done = 0
@@ -148,7 +114,7 @@ def audit(
         progress(name, done, done)
 
 
-def _result(models: Models, listing: Listing, base_url: str, number: int, entity: Any) -> Result:
+def _result(models: Models, listing: ModelNames, base_url: str, number: int, entity: Any) -> Result:
     name = listing.entry.name
     where = f" {name} #{number}"
     if not isinstance(entity, dict):

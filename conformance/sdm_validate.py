@@ -14,11 +14,13 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from conformance import sdm_forms
-from conformance.sdm_registry import ModelError, Models
+from conformance.sdm_names import ModelNames
+from conformance.sdm_registry import ModelEntry, ModelError, Models
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 
@@ -108,6 +110,11 @@ def read_payloads(name: str) -> Iterator[tuple[str, Any]]:
     yield from _entities(document)
 
 
+@cache
+def _names(entry: ModelEntry) -> ModelNames:
+    return ModelNames(entry)
+
+
 def validate_files(
     models: Models,
     files: list[str],
@@ -144,6 +151,8 @@ def _validate(
         result.skipped = why
         return result
     result.schema_version = models[result.model].schema_version
+    if ModelNames.needed(entity):  # answered with the core @context only: the model's IRIs in full
+        entity = _names(models[result.model]).compact(entity)
     result.form, key_values = sdm_forms.to_key_values(entity, form)
     result.errors = models.validation_errors(result.model, key_values)
     return result

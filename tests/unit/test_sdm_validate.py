@@ -153,3 +153,19 @@ def test_bad_usage_is_one_line(
     code, _, err = _run(capsys, str(path))
     assert code == 2
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_an_entity_named_by_iris_is_compacted_with_the_model_context(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As a platform answers with the core @context only: the model's type and attributes in full."""
+    from conformance import sdm
+
+    entity = sdm.load_fixture("ParkingSpot", lambda kind: f"urn:ngsi-ld:{kind}:1")
+    entity["type"] = "https://smartdatamodels.org/dataModel.Parking/ParkingSpot"
+    entity["https://smartdatamodels.org/dataModel.Parking/category"] = entity.pop("category")
+    code, out, _ = _run(capsys, str(write(tmp_path / "iris.json", entity)))
+    assert code == 0, out
+    del entity["https://smartdatamodels.org/dataModel.Parking/category"]
+    code, out, _ = _run(capsys, str(write(tmp_path / "iris.json", entity)))
+    assert code == 1 and "'category' is a required property" in out
