@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -64,8 +64,8 @@ class Result:
         }
 
 
-def _lines(name: str, text: str) -> Iterator[tuple[str, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def _lines(name: str, lines: Iterable[str]) -> Iterator[tuple[str, Any]]:
+    for number, line in enumerate(lines, start=1):
         if line.strip():
             try:
                 yield f" line {number}", json.loads(line)
@@ -90,22 +90,24 @@ def _entities(document: Any) -> Iterator[tuple[str, Any]]:
 
 
 def read_payloads(name: str) -> Iterator[tuple[str, Any]]:
-    """(position, entity) of every entity in a payload file (``-``: standard input)."""
+    """(position, entity) of every entity in a payload file (``-``: standard input). An NDJSON
+    file is read a line at a time, so that a large export is never held whole in memory."""
     try:
+        if name.endswith(NDJSON_SUFFIXES):
+            with open(name, encoding="utf-8") as lines:
+                yield from _lines(name, lines)
+            return
         text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except OSError as exc:
         raise PayloadError(f"{name}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise PayloadError(f"{name}: not UTF-8 text") from None
-    if name.endswith(NDJSON_SUFFIXES):
-        yield from _lines(name, text)
-        return
     try:
         document = json.loads(text)
     except ValueError as exc:
         if "Extra data" not in str(exc):
             raise PayloadError(f"{name}: not JSON ({exc})") from None
-        yield from _lines(name, text)  # several documents: one entity a line
+        yield from _lines(name, text.splitlines())  # several documents: one entity a line
         return
     yield from _entities(document)
 
