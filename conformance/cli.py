@@ -32,6 +32,7 @@ from conformance.runcontext import (
     unavailable,
     usage,
 )
+from conformance.sweep import RUN_FILE
 from conformance.verdicts import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, RunVerdict
 
 CASE_ID = re.compile(r"^MIM[123]-[A-Z]+-\d{3}(\[.+\])?$")
@@ -186,6 +187,9 @@ def run_suite(
     evidence.write(out, "_preflight", {**check.to_json(), "exchanges": [e.as_json() for e in client.take()]})
     for cause in sorted(check.blocked.values()):
         print(f"mimcheck: preflight: {cause}", flush=True)
+    run_id = new_run_id()
+    # the run id first, so that `mimcheck cleanup RUN_DIR` can find what a killed run left
+    (out / RUN_FILE).write_text(json.dumps({"run_id": run_id}) + "\n", encoding="utf-8")
     args = [
         *scenario_paths(mims),
         *pytest_base_args(),
@@ -194,7 +198,7 @@ def run_suite(
         "--mim-out",
         str(out),
         "--mim-run-id",
-        new_run_id(),
+        run_id,
         "--mim-preflight",
         str(out / PREFLIGHT_FILE),
         "--mim-progress",
@@ -455,6 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
     from conformance.sdm_cli import add_sdm_parsers
 
     add_sdm_parsers(sub)
+
+    from conformance.sweep import add_cleanup_parser
+
+    add_cleanup_parser(sub)
     return parser
 
 
