@@ -18,9 +18,10 @@ from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.mim1.dynamics.ntf_support import make_entity, subscribe, update_attrs
 from conformance.mim1.dynamics.support import Notifications, entity_in, mentions
-from conformance.ngsild.api import NgsiLd
+from conformance.ngsild.api import JSON, NgsiLd, entity_path
 from conformance.ngsild.payloads import json_prop, lang_prop, vocab_prop
 from conformance.ngsild.subscriptions import Dynamics
+from conformance.outcomes import precondition
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
 
@@ -65,17 +66,25 @@ def _changed(
     ids: RunIds,
     kind: str,
     notification: dict[str, Any],
+    trigger: str = "attributeUpdated",
 ) -> Any:
-    """Subscribe to one entity with the typed attribute, change it; the attribute as notified."""
+    """Subscribe to one entity, then update its typed attribute (attributeUpdated) or append it
+    (attributeCreated); the attribute as notified."""
     name, _, member, _, before, after = KINDS[kind]
-    initial: dict[str, Any] = {name: BUILDERS[kind](before)}
+    initial: dict[str, Any] = {name: BUILDERS[kind](before)} if trigger == "attributeUpdated" else {}
     entity = make_entity(ngsild, ids, None, **initial)
     _, endpoint = subscribe(
         dyn, notifications, ids, entity, watchedAttributes=[name], notification=notification
     )
     notifications.trigger(endpoint)
     change: dict[str, Any] = {name: BUILDERS[kind](after)}
-    update_attrs(ngsild, entity["id"], **change)
+    if trigger == "attributeUpdated":
+        update_attrs(ngsild, entity["id"], **change)
+    else:
+        resp = ngsild.request(
+            "POST", f"{entity_path(entity['id'])}/attrs", headers={"Content-Type": JSON}, json_body=change
+        )
+        precondition(resp.status_code in (204, 207), f"appending {name} answered {resp.status_code}")
     received = notifications.expect(endpoint, f"after the {name} change", where=mentions(entity["id"]))[0]
     data = entity_in(received, entity["id"]) or {}
     if name not in data:
@@ -84,9 +93,10 @@ def _changed(
 
 
 CASES = [
-    pytest.param(kind, fmt, id=f"{kind}-{fmt}")
+    pytest.param(kind, fmt, trigger, id=f"{kind}-{fmt}-{trigger}")
     for kind in KINDS
     for fmt in ("normalized", "concise", "keyValues")
+    for trigger in ("attributeCreated", "attributeUpdated")
 ]
 
 
@@ -96,7 +106,7 @@ CASES = [
     level="MUST",
     title="VocabProperty, JsonProperty and LanguageProperty values are notified in the subscription's format",
 )
-@pytest.mark.parametrize(("kind", "fmt"), CASES)
+@pytest.mark.parametrize(("kind", "fmt", "trigger"), CASES)
 def test_typed_attribute_formats(
     ngsild: NgsiLd,
     dyn: Dynamics,
@@ -105,9 +115,10 @@ def test_typed_attribute_formats(
     case_evidence: CaseEvidence,
     kind: str,
     fmt: str,
+    trigger: str,
 ) -> None:
     name, attr_type, member, _, _, after = KINDS[kind]
-    got = _changed(ngsild, dyn, notifications, run_ids, kind, {"format": fmt})
+    got = _changed(ngsild, dyn, notifications, run_ids, kind, {"format": fmt}, trigger)
     what = f"{fmt} {name} ({attr_type})"
     if fmt == "keyValues":
         # the simplified form wraps these values ({"vocab": ...}, {"json": ...}, {"languageMap": ...});
