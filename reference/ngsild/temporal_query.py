@@ -19,6 +19,7 @@ from starlette.requests import Request
 
 from .context import ActiveContext
 from .errors import bad_request, invalid_request
+from .http import projection_members
 from .model import parse_datetime
 from .query import parse_attrs_param
 
@@ -171,11 +172,15 @@ def select_instances(
 
 
 def projection(raw: Any, ctx: ActiveContext) -> set[str]:
-    items = raw if isinstance(raw, list) else str(raw).split(",")
-    names = {str(n).strip() for n in items if str(n).strip()}
-    if not names:
-        raise bad_request("empty pick/omit")
-    return {n if n in ("id", "type", "scope") else ctx.compact(ctx.expand(n)) for n in names}
+    """pick/omit (clause 4.21) as a URI parameter (comma separated) or a Query member (an array): the
+    same validation as for entities (http.projection_members): no empty or malformed member."""
+    if isinstance(raw, list):
+        if not all(isinstance(n, str) for n in raw):
+            raise bad_request("pick/omit shall be an array of strings")
+        return projection_members(raw, "pick/omit", ctx)
+    if not str(raw).strip():
+        raise bad_request("empty pick/omit parameter: it shall name at least one entity member")
+    return projection_members(re.split(r"[,|]", str(raw)), "pick/omit", ctx)
 
 
 def common_params(request: Request, ctx: ActiveContext) -> TemporalQuery:

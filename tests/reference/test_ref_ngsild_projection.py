@@ -124,3 +124,28 @@ def test_query_body_with_one_input_is_served(
         http.post(base + Q, params={"local": "true"}, data='{"type": "Query"}', headers=JSON).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize("value", ["", "speed,,status", "sp eed", "speed{status"])
+def test_temporal_malformed_projection_is_refused(
+    base: str, http: requests.Session, uid: str, value: str
+) -> None:
+    kind = f"PrjTmp{uid}"
+    entity = {
+        "id": f"urn:ngsi-ld:{kind}:1",
+        "type": kind,
+        "speed": [{"type": "Property", "value": 1, "observedAt": "2020-01-01T00:00:00Z"}],
+    }
+    assert http.post(base + "/ngsi-ld/v1/temporal/entities", json=entity, headers=JSON).status_code in (
+        201,
+        204,
+    )
+    _problem(http.get(f"{base}/ngsi-ld/v1/temporal/entities/{entity['id']}", params={"pick": value}))
+    window = {"type": kind, "timerel": "after", "timeAt": "2019-01-01T00:00:00Z"}
+    _problem(http.get(base + "/ngsi-ld/v1/temporal/entities", params={**window, "omit": value}))
+    body = {"type": "Query", "entities": [{"type": kind}], "pick": value.split(",") if value else []}
+    _problem(
+        http.post(base + "/ngsi-ld/v1/temporal/entityOperations/query", data=json.dumps(body), headers=JSON)
+    )
+    picked = http.get(f"{base}/ngsi-ld/v1/temporal/entities/{entity['id']}", params={"pick": "id,speed"})
+    assert picked.status_code == 200 and set(picked.json()) == {"id", "speed"}
