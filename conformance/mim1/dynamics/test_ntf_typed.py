@@ -1,6 +1,6 @@
 """MIM1 notifications with the typed Properties of NGSI-LD V1.8 (ETSI GS CIM 009 V1.8.1 clauses
 5.2.14, 5.2.32, 5.2.35, 5.2.38, 4.5): a VocabProperty, a JsonProperty and a LanguageProperty are
-notified with their value in each representation format, and with showChanges their previous value
+notified with their value in each representation format (and as GeoJSON Feature properties), and with showChanges their previous value
 (previousVocab, previousJson, previousLanguageMap, the names the V1.8.1 OpenAPI gives).
 
 Each case subscribes one endpoint to one entity holding one typed attribute, changes it once and
@@ -16,10 +16,18 @@ import pytest
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
-from conformance.mim1.dynamics.ntf_support import make_entity, subscribe, update_attrs
-from conformance.mim1.dynamics.support import Notifications, entity_in, mentions
-from conformance.ngsild.api import JSON, NgsiLd, entity_path
+from conformance.mim1.dynamics.ntf_support import make_entity, update_attrs
+from conformance.mim1.dynamics.support import (
+    Notifications,
+    created,
+    entity_in,
+    mentions,
+    subscription,
+    subscription_id,
+)
+from conformance.ngsild.api import GEOJSON, JSON, NgsiLd, entity_path
 from conformance.ngsild.payloads import json_prop, lang_prop, vocab_prop
+from conformance.ngsild.receiver import Received
 from conformance.ngsild.subscriptions import Dynamics
 from conformance.outcomes import precondition
 from conformance.requirements import requirement
@@ -59,6 +67,18 @@ def _same(kind: str, got: Any, expected: Any) -> bool:
     return bool(got == expected)
 
 
+def _feature(received: Received, entity_id: str) -> dict[str, Any] | None:
+    """The properties of the entity's Feature in a GeoJSON notification (data a FeatureCollection)."""
+    body = received.json
+    data = body.get("data") if isinstance(body, dict) else None
+    features = data.get("features") if isinstance(data, dict) else None
+    for feature in features if isinstance(features, list) else []:
+        if isinstance(feature, dict) and feature.get("id") == entity_id:
+            properties = feature.get("properties")
+            return properties if isinstance(properties, dict) else {}
+    return None
+
+
 def _changed(
     ngsild: NgsiLd,
     dyn: Dynamics,
@@ -73,9 +93,19 @@ def _changed(
     name, _, member, _, before, after = KINDS[kind]
     initial: dict[str, Any] = {name: BUILDERS[kind](before)} if trigger == "attributeUpdated" else {}
     entity = make_entity(ngsild, ids, None, **initial)
-    _, endpoint = subscribe(
-        dyn, notifications, ids, entity, watchedAttributes=[name], notification=notification
+    accept = GEOJSON if notification.get("format") == "geojson" else None
+    if accept:
+        notification = {**notification, "format": "normalized"}
+    endpoint = notifications.endpoint("typed")
+    body = subscription(
+        subscription_id(ids),
+        endpoint,
+        entities=[{"id": entity["id"], "type": entity["type"]}],
+        accept=accept,
+        watchedAttributes=[name],
+        notification=notification,
     )
+    created(dyn.create_subscription(body), f"creating subscription {body['id']}")
     notifications.trigger(endpoint)
     change: dict[str, Any] = {name: BUILDERS[kind](after)}
     if trigger == "attributeUpdated":
@@ -85,8 +115,14 @@ def _changed(
             "POST", f"{entity_path(entity['id'])}/attrs", headers={"Content-Type": JSON}, json_body=change
         )
         precondition(resp.status_code in (204, 207), f"appending {name} answered {resp.status_code}")
-    received = notifications.expect(endpoint, f"after the {name} change", where=mentions(entity["id"]))[0]
-    data = entity_in(received, entity["id"]) or {}
+    if accept:
+        received = notifications.expect(
+            endpoint, f"after the {name} change", where=lambda r: _feature(r, entity["id"]) is not None
+        )[0]
+        data = _feature(received, entity["id"]) or {}
+    else:
+        received = notifications.expect(endpoint, f"after the {name} change", where=mentions(entity["id"]))[0]
+        data = entity_in(received, entity["id"]) or {}
     if name not in data:
         checks.fail(f"the notified entity has no {name} ({KINDS[kind][1]}): {data!r}")
     return data[name]
@@ -97,7 +133,7 @@ CASES = [
     for kind in KINDS
     for fmt in ("normalized", "concise", "keyValues")
     for trigger in ("attributeCreated", "attributeUpdated")
-]
+] + [pytest.param(kind, "geojson", "attributeUpdated", id=f"{kind}-geojson") for kind in KINDS]
 
 
 @requirement(
@@ -133,7 +169,7 @@ def test_typed_attribute_formats(
     else:
         if not isinstance(got, dict) or member not in got:
             checks.fail(f"{what}: expected an object with {member!r}, got {got!r}")
-        if fmt == "normalized":
+        if fmt in ("normalized", "geojson"):
             checks.equal(f"{what} type", got.get("type"), attr_type)
         elif "type" in got:
             checks.fail(f"{what}: a concise attribute carries no 'type', got {got!r}")
