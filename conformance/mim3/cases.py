@@ -265,6 +265,32 @@ def patch_body(resource: Resource, now: dict[str, Any], changes: dict[str, Any])
     return body
 
 
+def send_patch(
+    tmf: Tmf,
+    resource: Resource,
+    url: str,
+    now: dict[str, Any],
+    changes: dict[str, Any],
+    note: Callable[[str], None] | None = None,
+) -> Any:
+    """PATCH the changes, with the attributes the _Update schema requires, unchanged. Where one
+    version of the swagger requires such an attribute and another skips it from _Update (TMF670
+    @type), a 400 or 409 to the patch with it is retried once without it; `note` records which
+    form the target took."""
+    body = patch_body(resource, now, changes)
+    resp = tmf.patch(url, body)
+    disputed = [k for k in resource.update_disputed if k in body and k not in changes]
+    if resp.status_code not in (400, 409) or not disputed:
+        return resp
+    retry = tmf.patch(url, {k: v for k, v in body.items() if k not in disputed})
+    if note is not None:
+        note(
+            f"the {resource.name} patch with {', '.join(disputed)} (unchanged) answered {resp.status_code}; "
+            f"without {', '.join(disputed)} it answered {retry.status_code}"
+        )
+    return retry
+
+
 def listed(what: str, resp: Any) -> list[dict[str, Any]]:
     """A list response: 200 (or 206 for a partial page), a JSON array of objects."""
     checks.status_is(resp, 200, 206)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance import checks
+from conformance.case_outcome import CaseEvidence
 from conformance.mim3 import cases
 from conformance.outcomes import precondition
 from conformance.run_ids import RunIds
@@ -13,14 +14,16 @@ from conformance.tmf.resources import Resource
 
 
 @pytest.mark.parametrize("resource", cases.params(cases.MERGE_PATCH))
-def test_merge_patch(tmf: Tmf, run_ids: RunIds, resource: Resource) -> None:
+def test_merge_patch(tmf: Tmf, run_ids: RunIds, resource: Resource, case_evidence: CaseEvidence) -> None:
     body = resource.body(run_ids.next())
     created = cases.create_from(tmf, resource, body)
     url = cases.item_url(tmf, resource, created["id"])
     before = cases.current(tmf, resource, created["id"])
     precondition(resource.remove in before, f"the created {resource.name} lacks {resource.remove}")
     key, value = resource.change
-    resp = tmf.patch(url, cases.patch_body(resource, before, {key: value, resource.remove: None}))
+    resp = cases.send_patch(
+        tmf, resource, url, before, {key: value, resource.remove: None}, note=case_evidence.note
+    )
     checks.status_is(resp, 200)
     patched = checks.json_object(resp)
     got = tmf.get(url)
@@ -42,12 +45,14 @@ def test_merge_patch(tmf: Tmf, run_ids: RunIds, resource: Resource) -> None:
 
 
 @pytest.mark.parametrize("resource", cases.params(cases.PATCH_ID))
-def test_id_is_not_patchable(tmf: Tmf, run_ids: RunIds, resource: Resource) -> None:
+def test_id_is_not_patchable(
+    tmf: Tmf, run_ids: RunIds, resource: Resource, case_evidence: CaseEvidence
+) -> None:
     created = cases.create(tmf, resource, run_ids)
     other = run_ids.next()
     url = cases.item_url(tmf, resource, created["id"])
     before = cases.current(tmf, resource, created["id"])
-    resp = tmf.patch(url, cases.patch_body(resource, before, {"id": other}))
+    resp = cases.send_patch(tmf, resource, url, before, {"id": other}, note=case_evidence.note)
     if resp.status_code == 200:
         checks.equal(
             f"{resource.name} id after a patch of id", checks.json_object(resp).get("id"), created["id"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance import checks
+from conformance.case_outcome import CaseEvidence
 from conformance.mim3 import cases
 from conformance.outcomes import precondition
 from conformance.run_ids import RunIds
@@ -57,7 +58,9 @@ def test_unknown_id_is_404(tmf: Tmf, run_ids: RunIds, resource: Resource, method
 
 
 @pytest.mark.parametrize("resource", cases.params(cases.CONTENT_TYPE))
-def test_json_content_type(tmf: Tmf, run_ids: RunIds, resource: Resource) -> None:
+def test_json_content_type(
+    tmf: Tmf, run_ids: RunIds, resource: Resource, case_evidence: CaseEvidence
+) -> None:
     marker = run_ids.next()
     body = resource.body(run_ids.next(), marker)
     created = tmf.create(resource.api.capability, resource.name, body)
@@ -72,9 +75,13 @@ def test_json_content_type(tmf: Tmf, run_ids: RunIds, resource: Resource) -> Non
     patched_answers = []
     if resource.patchable:
         now = cases.current(tmf, resource, identifier)
-        patched = tmf.patch(
+        patched = cases.send_patch(
+            tmf,
+            resource,
             cases.item_url(tmf, resource, identifier),
-            cases.patch_body(resource, now, {resource.change[0]: resource.change[1]}),
+            now,
+            {resource.change[0]: resource.change[1]},
+            note=case_evidence.note,
         )
         precondition(
             patched.status_code == 200, f"patching the {resource.name} answered {patched.status_code}"

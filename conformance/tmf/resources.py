@@ -47,6 +47,8 @@ class Resource:
     remove: str  # optional attribute a merge patch removes with null
     fields: tuple[str, str]  # attributes requested with fields= (neither is the marker)
     update_required: tuple[str, ...] = field(default=())  # required by <Resource>_Update: sent unchanged
+    # of those, the ones another version of the swagger skips from _Update (a target may refuse them)
+    update_disputed: tuple[str, ...] = field(default=())
     # what the filtering scenario filters on: a mandatory string attribute of <Resource>_Create that
     # the body sets to a run-scoped value, else "id" (as the TM Forum CTKs do)
     filter_on: str = "id"
@@ -222,6 +224,7 @@ RESOURCES: tuple[Resource, ...] = (
         fields=("name", "isPreferred"),
         # one v4.0.0 file's PaymentMethod_Update requires @type and name, the other name only
         update_required=("@type", "name"),
+        update_disputed=("@type",),
         filter_on="name",
     ),
     *(
