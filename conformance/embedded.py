@@ -14,6 +14,8 @@ from types import TracebackType
 
 import requests
 
+from conformance.process_guard import die_with_parent
+
 
 class EmbeddedStartError(RuntimeError):
     pass
@@ -59,6 +61,7 @@ class EmbeddedReference:
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            preexec_fn=die_with_parent(),  # no orphan when the suite is killed outright
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from conformance.process_guard import die_with_parent
+
 START_TIMEOUT_S = 10.0
 
 
@@ -62,6 +64,7 @@ class LocalMosquitto:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=die_with_parent(),  # no orphan broker when the suite is killed outright
         )
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:

@@ -126,6 +126,26 @@ def leftovers(base: str, run_id: str, profile_toml: str) -> int:
     return sweeper.target(profile).total
 
 
+def tagged_processes(tag: str) -> list[str]:
+    """Processes whose environment carries the tag (every process a run starts inherits it)."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if f"MIMCHECK_TEST_TAG={tag}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    return found
+
+
+def no_process_left(tag: str) -> None:
+    """Every process the run started has ended (the reference, a Mosquitto, xdist workers)."""
+    deadline = time.monotonic() + 10
+    while (left := tagged_processes(tag)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"processes left behind: {left}"
+
+
 def _start(
     platform: EmbeddedReference, tmp_path: Path, name: str
 ) -> tuple[subprocess.Popen[str], Path, Path]:
@@ -138,7 +158,7 @@ def _start(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "MIMCHECK_TEST_TAG": name},
     )
     return proc, out, profile
 
@@ -169,6 +189,7 @@ def test_a_complete_run_leaves_the_platform_as_it_found_it(
     proc, out, profile = _start(platform, tmp_path, "complete")
     output, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, output[-3000:]
+    no_process_left("complete")
     same_snapshot(snapshot(platform.base_url), before)
     assert leftovers(platform.base_url, run_id_of(out) or "", profile.read_text()) == 0
 
@@ -186,6 +207,7 @@ def test_an_aborted_run_leaves_nothing(platform: EmbeddedReference, tmp_path: Pa
     else:  # the machine is gone: every process of the run, at once
         os.killpg(proc.pid, signal.SIGKILL)
     output, _ = proc.communicate(timeout=120)
+    no_process_left(how.lower())
     if how == "SIGKILL":
         time.sleep(0.5)
         cleanup = subprocess.run(
