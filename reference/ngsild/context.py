@@ -214,6 +214,10 @@ class ContextResolver:
         with self._lock:
             return list(self._documents)
 
+    def cache_entries(self) -> list[CacheEntry]:
+        with self._lock:
+            return list(self.cache.values())
+
     def cached_entry(self, ident: str) -> CacheEntry | None:
         """The Cached @context with this local id or original URL (clause 5.13.4, 5.13.5)."""
         with self._lock:

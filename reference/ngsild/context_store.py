@@ -81,7 +81,7 @@ async def list_contexts(request: Request, broker: Broker) -> Response:
     if kind is not None and kind not in KINDS:
         raise bad_request("kind shall be Hosted, Cached or ImplicitlyCreated")
     entries = [_core_metadata(broker)]
-    entries += [_cached_metadata(e) for e in list(broker.resolver.cache.values())]
+    entries += [_cached_metadata(e) for e in broker.resolver.cache_entries()]
     entries += [_hosted_metadata(request, h) for h in list(broker.hosted.values())]
     if kind is not None:
         entries = [e for e in entries if e["kind"] == kind]
