@@ -38,7 +38,7 @@ def update_attrs(ngsild: NgsiLd, entity_id: str, **attrs: Any) -> None:
     resp = ngsild.request(
         "PATCH", f"{entity_path(entity_id)}/attrs", headers={"Content-Type": JSON}, json_body=attrs
     )
-    precondition(resp.status_code in (204, 207), f"updating {entity_id} answered {resp.status_code}")
+    precondition(resp.status_code in (200, 204, 207), f"updating {entity_id} answered {resp.status_code}")
 
 
 def subscribe(

@@ -73,7 +73,7 @@ def test_deleted_entity_content(
     )
     notifications.trigger(endpoint)
     resp = ngsild.request("DELETE", entity_path(entity["id"]))
-    precondition(resp.status_code == 204, f"deleting {entity['id']} answered {resp.status_code}")
+    precondition(resp.status_code in (200, 204), f"deleting {entity['id']} answered {resp.status_code}")
     received = notifications.expect(endpoint, "after the deletion", where=mentions(entity["id"]))[0]
     data = entity_in(received, entity["id"]) or {}
     checks.equal("type of the deleted entity", data.get("type"), entity["type"])
@@ -133,7 +133,7 @@ def test_link_names_subscription_context(
         headers={"Content-Type": JSON, "Link": link_header(user)},
         json_body=entity,
     )
-    precondition(resp.status_code == 201, f"creating {entity['id']} answered {resp.status_code}")
+    precondition(resp.status_code in (200, 201, 204), f"creating {entity['id']} answered {resp.status_code}")
     if ngsild.cleanup is not None:
         ngsild.cleanup.push(
             f"delete entity {entity['id']}", lambda: ngsild.request("DELETE", entity_path(entity["id"]))
@@ -171,7 +171,7 @@ def test_link_names_subscription_context(
         headers={"Content-Type": JSON, "Link": link_header(user)},
         json_body={"speed": prop(50.5)},
     )
-    precondition(resp.status_code in (204, 207), f"updating {entity['id']} answered {resp.status_code}")
+    precondition(resp.status_code in (200, 204, 207), f"updating {entity['id']} answered {resp.status_code}")
     received = notifications.expect(endpoint, "after the update", where=mentions(entity["id"]))[0]
     checks.equal("notification Content-Type", received.media_type, JSON)
     links = _context_links(received.header("Link") or "")

@@ -114,7 +114,7 @@ def _changed(
         resp = ngsild.request(
             "POST", f"{entity_path(entity['id'])}/attrs", headers={"Content-Type": JSON}, json_body=change
         )
-        precondition(resp.status_code in (204, 207), f"appending {name} answered {resp.status_code}")
+        precondition(resp.status_code in (200, 204, 207), f"appending {name} answered {resp.status_code}")
     if accept:
         received = notifications.expect(
             endpoint, f"after the {name} change", where=lambda r: _feature(r, entity["id"]) is not None
