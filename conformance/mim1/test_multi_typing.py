@@ -217,6 +217,8 @@ KEEPING = [
     for op in ("update", "append", "merge", "batch-update", "batch-merge")
 ]
 KEEPING += [
+    pytest.param("update-jsonld", {"type": "A"}, id="update-jsonld-type-only"),
+    pytest.param("merge-jsonld", {"type": "A"}, id="merge-jsonld-type-only"),
     pytest.param("update", {"type": "N", "level": prop(5)}, id="update-new-type"),
     pytest.param("update", {"type": "A"}, id="update-type-only"),
     pytest.param("merge", {"type": "A"}, id="merge-type-only"),

@@ -99,6 +99,7 @@ MERGES = [
     pytest.param("merge", {"type": "MimScope"}, id="merge-with-type"),
     pytest.param("merge", {"level": prop(2)}, id="merge-with-attribute"),
     pytest.param("batch-merge", {"type": "MimScope"}, id="batch-merge"),
+    pytest.param("merge-jsonld", {"type": "MimScope"}, id="merge-jsonld-with-type"),
 ]
 
 
@@ -142,6 +143,7 @@ def test_merge_scope(
 APPENDS = [
     pytest.param("append", {}, id="append-scope-only"),
     pytest.param("append", {"note": prop("x")}, id="append-with-attribute"),
+    pytest.param("append-jsonld", {}, id="append-jsonld-scope-only"),
     pytest.param("batch-update", {"type": "MimScope"}, id="batch-update"),
     pytest.param("batch-upsert-update", {"type": "MimScope"}, id="batch-upsert-update"),
 ]
@@ -184,12 +186,13 @@ def test_append_scope(
 @pytest.mark.parametrize(
     "extra", [pytest.param({}, id="scope-only"), pytest.param({"level": prop(7)}, id="with-attribute")]
 )
+@pytest.mark.parametrize("operation", ["update", "update-jsonld"])
 def test_update_scope(
-    ngsild: NgsiLdOps, run_ids: RunIds, case_evidence: CaseEvidence, extra: dict[str, Any]
+    ngsild: NgsiLdOps, run_ids: RunIds, case_evidence: CaseEvidence, operation: str, extra: dict[str, Any]
 ) -> None:
     names = _scopes(run_ids)
     entity = made(ngsild, _scoped(run_ids, [names["a"]]))
-    resp = ngsild.update_attrs(entity["id"], {**extra, "scope": names["n"]})
+    resp = apply_fragment(ngsild, operation, entity["id"], {**extra, "scope": names["n"]})
     checks.status_is(resp, 204, 207)
     after = read_back(ngsild, entity["id"])
     got = _scope_of("entity", after)

@@ -9,7 +9,7 @@ from typing import Any
 import requests
 
 from conformance import checks
-from conformance.ngsild.api import NgsiLdOps
+from conformance.ngsild.api import JSON, JSONLD, NgsiLdOps, with_context
 from conformance.ngsild.query import batch, entities_of, query
 from conformance.outcomes import precondition
 
@@ -21,13 +21,23 @@ FRAGMENT_OPERATIONS = ("append", "update", "merge", "batch-update", "batch-upser
 def apply_fragment(
     ngsild: NgsiLdOps, operation: str, entity_id: str, fragment: dict[str, Any]
 ) -> requests.Response:
-    """Send ``fragment`` (without id) to the entity through one of FRAGMENT_OPERATIONS."""
+    """Send ``fragment`` (without id) to the entity through one of FRAGMENT_OPERATIONS; a name ending
+    in ``-jsonld`` sends the single-entity operation as application/ld+json with the core @context."""
+    if operation.endswith("-jsonld"):
+        sent = with_context(fragment, None)
+        return apply_fragment_as(ngsild, operation.removesuffix("-jsonld"), entity_id, sent, JSONLD)
+    return apply_fragment_as(ngsild, operation, entity_id, fragment, JSON)
+
+
+def apply_fragment_as(
+    ngsild: NgsiLdOps, operation: str, entity_id: str, fragment: dict[str, Any], content_type: str
+) -> requests.Response:
     if operation == "append":
-        return ngsild.append_attrs(entity_id, fragment)
+        return ngsild.append_attrs(entity_id, fragment, content_type=content_type)
     if operation == "update":
-        return ngsild.update_attrs(entity_id, fragment)
+        return ngsild.update_attrs(entity_id, fragment, content_type=content_type)
     if operation == "merge":
-        return ngsild.merge(entity_id, fragment)
+        return ngsild.merge(entity_id, fragment, content_type=content_type)
     item = {"id": entity_id, **fragment}
     if operation == "batch-update":
         return batch(ngsild, "update", [item])
