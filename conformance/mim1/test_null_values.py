@@ -15,7 +15,7 @@ import pytest
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
-from conformance.ngsild.api import JSON, JSONLD, NgsiLdOps, made, with_context
+from conformance.ngsild.api import API_ROOT, JSON, JSONLD, NgsiLdOps, made, with_context
 from conformance.ngsild.payloads import geo, lang_prop, point, probe, prop, rel
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
@@ -86,13 +86,30 @@ def _deleted(ngsild: NgsiLdOps, entity_id: str, name: str) -> None:
     checks.member("entity after the NGSI-LD Null (other attributes kept)", body, "speed")
 
 
+VIAS = [pytest.param("single", id="merge-entity"), pytest.param("batch", id="batch-merge")]
+
+
+def _merge(
+    ngsild: NgsiLdOps, entity: dict[str, Any], fragment: dict[str, Any], via: str, content_type: str = JSON
+) -> None:
+    """Merge Entity (PATCH /entities/{id}) or Batch Entity Merge (POST /entityOperations/merge, one
+    entity): both merge as clause 5.5.12 says; both answer 204 when everything succeeded."""
+    if via == "single":
+        resp = ngsild.merge(entity["id"], _sent(fragment, content_type), content_type=content_type)
+    else:
+        item = _sent({"id": entity["id"], "type": entity["type"], **fragment}, content_type)
+        resp = ngsild.send("POST", f"{API_ROOT}/entityOperations/merge", [item], content_type=content_type)
+    checks.status_is(resp, 204)
+
+
 @requirement(
     "MIM1-ATTR-026",
     clause="5.5.12",
     level="MUST",
-    title="Merge Entity with a LanguageProperty, Relationship or GeoProperty set to its NGSI-LD Null "
-    "(normalized or concise) deletes that attribute",
+    title="Merge Entity (single or batch) with a LanguageProperty, Relationship or GeoProperty set to its "
+    "NGSI-LD Null (normalized or concise) deletes that attribute",
 )
+@pytest.mark.parametrize("via", VIAS)
 @pytest.mark.parametrize("content_type", CONTENT_TYPES)
 @pytest.mark.parametrize(
     ("kind", "form"),
@@ -104,14 +121,11 @@ def _deleted(ngsild: NgsiLdOps, entity_id: str, name: str) -> None:
     ],
 )
 def test_merge_null_kinds(
-    ngsild: NgsiLdOps, run_ids: RunIds, kind: str, form: str, content_type: str
+    ngsild: NgsiLdOps, run_ids: RunIds, kind: str, form: str, content_type: str, via: str
 ) -> None:
     entity = _entity(ngsild, run_ids)
     name = KINDS[kind][0]
-    resp = ngsild.merge(
-        entity["id"], _sent({name: _null(kind, form)}, content_type), content_type=content_type
-    )
-    checks.status_is(resp, 204)
+    _merge(ngsild, entity, {name: _null(kind, form)}, via, content_type)
     _deleted(ngsild, entity["id"], name)
 
 
@@ -209,16 +223,18 @@ def _only_ds_a_deleted(ngsild: NgsiLdOps, entity_id: str) -> None:
     "MIM1-ATTR-029",
     clause="5.5.12",
     level="MUST",
-    title="Merge Entity with an instance set to the NGSI-LD Null and a datasetId deletes only that "
-    "instance; the default instance and the other datasetIds are kept",
+    title="Merge Entity (single or batch) with an instance set to the NGSI-LD Null and a datasetId deletes "
+    "only that instance; the default instance and the other datasetIds are kept",
 )
+@pytest.mark.parametrize("via", VIAS)
 @pytest.mark.parametrize("shape", ["object", "array"])
 @pytest.mark.parametrize("kind", list(MULTI))
-def test_merge_null_dataset_instance(ngsild: NgsiLdOps, run_ids: RunIds, kind: str, shape: str) -> None:
+def test_merge_null_dataset_instance(
+    ngsild: NgsiLdOps, run_ids: RunIds, kind: str, shape: str, via: str
+) -> None:
     entity = _multi_entity(ngsild, run_ids, kind)
     null = {**MULTI[kind][3], "datasetId": DS_A}
-    resp = ngsild.merge(entity["id"], {MULTI_NAME: null if shape == "object" else [null]})
-    checks.status_is(resp, 204)
+    _merge(ngsild, entity, {MULTI_NAME: null if shape == "object" else [null]}, via)
     _only_ds_a_deleted(ngsild, entity["id"])
 
 
