@@ -651,8 +651,13 @@ def load_target(profile: TargetProfile, ns: argparse.Namespace, out: Path, label
         _err(f"could not obtain a token: {exc.reason}")
         return EXIT_UNAVAILABLE
     headers = plain_headers(profile)
+    # as in `mimcheck run`: extra header values of 8 characters or more often carry API keys
     redactor = Redactor(
-        [*credentials.values(), *(v for k, v in headers.items() if k.lower() in SECRET_HEADERS)]
+        [
+            *credentials.values(),
+            *profile.auth.secrets(),
+            *(v for k, v in headers.items() if k.lower() in SECRET_HEADERS or len(v) >= 8),
+        ]
     )
     problem = preflight(base + "/ngsi-ld/v1/types", {**headers, **credentials}, profile.timeout_seconds)
     if problem:
@@ -707,6 +712,7 @@ def load_target(profile: TargetProfile, ns: argparse.Namespace, out: Path, label
     report["locust_exit_code"] = outcome.exit_code
     report["cut_short"] = outcome.cut_short
     stats_path.write_text(redactor.text(json.dumps(report, indent=2)) + "\n", encoding="utf-8")
+    redactor.scrub_tree(out)  # last line of defence: Locust's own files and the copied profile
     return print_summary(report, stats_path)
 
 
