@@ -456,6 +456,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_diff_parser(sub)
 
+    from conformance.campaign import add_campaign_parser
+    from conformance.matrix import add_matrix_parser
+    from conformance.tender import add_tender_parser
+
+    add_campaign_parser(sub)
+    add_matrix_parser(sub)
+    add_tender_parser(sub)
+
     from conformance.sdm_cli import add_sdm_parsers
 
     add_sdm_parsers(sub)

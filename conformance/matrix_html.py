@@ -1,0 +1,168 @@
+"""matrix.html: the certification matrix as one self-contained page.
+
+No external asset and no fetch (the Content-Security-Policy forbids both); a small inline script
+filters rows by MIM, capability and verdict. Every cell links to the product's evidence files,
+which `mimcheck matrix` unpacks next to the page.
+"""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import quote
+
+from conformance.matrix import CELLS, Column, Matrix
+
+SHOWN = {
+    "PASS": "PASS",
+    "FAIL": "FAIL",
+    "WARNING": "WARNING",
+    "INCONCLUSIVE": "INCONCLUSIVE",
+    "NOT_APPLICABLE": "N/A",
+    "NOT_RUN": "not run",
+    "ABSENT": "absent",
+}
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5rem;color:#1b1b1b}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.5rem}
+table{border-collapse:collapse;font-size:.85rem}th,td{border:1px solid #ccc;padding:.25rem .45rem;
+text-align:left;vertical-align:top}th{background:#f3f3f3;position:sticky;top:0}
+td.c{text-align:center;white-space:nowrap;font-weight:bold}.PASS{color:#0a6b2d}.FAIL{color:#b00020;
+background:#fde8eb}.WARNING,.INCONCLUSIVE{color:#a35a00;background:#fff4e0}.NOT_APPLICABLE,.NOT_RUN,
+.ABSENT{color:#777}.rej{color:#b00020;font-weight:normal;font-size:.8rem}tr.g td{background:#eef2f7;
+font-weight:bold}.small{font-size:.8rem;color:#555}a{color:inherit}form{margin:.8rem 0}
+label{margin-right:1rem}
+"""
+
+_SCRIPT = """
+function applyFilters(){
+  var mim=document.getElementById('f-mim').value, cap=document.getElementById('f-cap').value,
+      ver=document.getElementById('f-ver').value;
+  var rows=document.querySelectorAll('tr.req'), shown={};
+  rows.forEach(function(tr){
+    var ok=(!mim||tr.dataset.mim===mim)&&(!cap||tr.dataset.cap===cap)&&
+      (!ver||(ver==='DIFF'?tr.dataset.diff==='1':(' '+tr.dataset.verdicts+' ').indexOf(' '+ver+' ')>=0));
+    tr.style.display=ok?'':'none'; if(ok){shown[tr.dataset.group]=1;}
+  });
+  document.querySelectorAll('tr.g').forEach(function(tr){tr.style.display=shown[tr.dataset.group]?'':'none';});
+  document.getElementById('count').textContent=document.querySelectorAll('tr.req:not([style*="none"])').length;
+}
+document.querySelectorAll('select').forEach(function(s){s.addEventListener('change',applyFilters);});
+"""
+
+
+def _header(c: Column) -> str:
+    e = html.escape
+    if not c.admitted or c.cert is None:
+        return f"<th>{e(c.label)}<br><span class='rej'>REJECTED: {e(c.reason or '')}</span></th>"
+    name = e(c.label)
+    if c.link:
+        name = f"<a href='{e(quote(c.link))}/certificate.html'>{name}</a>"
+    signed = "signed" if c.signed else "unsigned"
+    return (
+        f"<th>{name}<br><span class='small'>{e(str(c.cert.verdict))}; suite {e(c.cert.suite.get('version', ''))}; "
+        f"{signed}{'; narrowed' if c.cert.narrowed else ''}</span></th>"
+    )
+
+
+def _cell(c: Column, rid: str) -> tuple[str, str]:
+    e = html.escape
+    shown, links = c.cell(rid)
+    if not shown:
+        return "", "<td class='c'>&mdash;</td>"
+    text = SHOWN[shown]
+    if links:
+        text = f"<a href='{e(quote(links[0]))}' title='{len(links)} evidence file(s)'>{text}</a>"
+    return shown, f"<td class='c {shown}'>{text}</td>"
+
+
+def _totals(matrix: Matrix) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(c.label)}</th>" for c in matrix.columns)
+    lines = []
+    for mim in [None, *matrix.mims]:
+        for kind in CELLS:
+            cells = []
+            for c in matrix.columns:
+                if not c.admitted:
+                    cells.append("<td>&mdash;</td>")
+                    continue
+                cells.append(f"<td class='c {kind}'>{matrix.totals(c, mim)[kind]}</td>")
+            scope = mim.upper() if mim else "All"
+            lines.append(f"<tr><td>{scope}</td><td>{SHOWN[kind]}</td>{''.join(cells)}</tr>")
+        if mim:
+            verdicts = "".join(
+                f"<td class='c {e(str(c.cert.mims[mim].verdict))}'>{e(str(c.cert.mims[mim].verdict))}</td>"
+                if c.admitted and c.cert is not None and mim in c.cert.mims
+                else "<td>&mdash;</td>"
+                for c in matrix.columns
+            )
+            lines.append(f"<tr><td>{mim.upper()}</td><td>MIM verdict</td>{verdicts}</tr>")
+    return f"<table><tr><th>Scope</th><th>Cells</th>{head}</tr>{''.join(lines)}</table>"
+
+
+def render_matrix(matrix: Matrix, title: str = "Certification matrix") -> str:
+    e = html.escape
+    head = "".join(_header(c) for c in matrix.columns)
+    body = []
+    group = None
+    width = 3 + len(matrix.columns)
+    for row in matrix.rows:
+        key = f"{row.mim}/{row.area}"
+        if key != group:
+            group = key
+            body.append(
+                f"<tr class='g' data-group='{e(key)}'><td colspan='{width}'>{e(row.mim.upper())} "
+                f"&middot; {e(row.area)}</td></tr>"
+            )
+        verdicts, cells = [], []
+        for c in matrix.columns:
+            shown, cell = _cell(c, row.id)
+            cells.append(cell)
+            if shown:
+                verdicts.append(shown)
+        diff = "1" if len(set(verdicts)) > 1 else "0"
+        body.append(
+            f"<tr class='req' data-group='{e(key)}' data-mim='{e(row.mim)}' data-cap='{e(row.capability or '')}' "
+            f"data-verdicts='{e(' '.join(sorted(set(verdicts))))}' data-diff='{diff}'>"
+            f"<td>{e(row.id)}</td><td>{e(row.level)}</td>"
+            f"<td>{e(row.title)}<br><span class='small'>{e(row.spec)} clause {e(row.clause)}"
+            f"{' &middot; capability ' + e(row.capability) if row.capability else ''}</span></td>"
+            f"{''.join(cells)}</tr>"
+        )
+    mims = "".join(f"<option value='{e(m)}'>{e(m.upper())}</option>" for m in matrix.mims)
+    caps = "".join(f"<option value='{e(c)}'>{e(c)}</option>" for c in matrix.capabilities)
+    verdict_options = "".join(f"<option value='{k}'>{SHOWN[k]}</option>" for k in CELLS)
+    rejected = [c for c in matrix.columns if not c.admitted]
+    rejected_html = (
+        "<h2>Rejected</h2><ul>"
+        + "".join(f"<li>{e(c.label)} ({e(c.source)}): {e(c.reason or '')}</li>" for c in rejected)
+        + "</ul>"
+        if rejected
+        else ""
+    )
+    admitted = sum(1 for c in matrix.columns if c.admitted)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<title>{e(title)}</title><style>{_CSS}</style></head><body>
+<h1>{e(title)}</h1>
+<p>{len(matrix.columns)} product(s), {admitted} admitted (package verified), {len(rejected)} rejected;
+{len(matrix.rows)} requirement(s). Each cell links to that product's evidence.</p>
+{rejected_html}
+<h2>Totals</h2>
+{_totals(matrix)}
+<h2>Requirements</h2>
+<form>
+<label>MIM <select id="f-mim"><option value="">all</option>{mims}</select></label>
+<label>Capability <select id="f-cap"><option value="">all</option>{caps}</select></label>
+<label>Verdict <select id="f-ver"><option value="">any</option>
+<option value="DIFF">products differ</option>{verdict_options}</select></label>
+<span class="small"><span id="count">{len(matrix.rows)}</span> row(s) shown</span>
+</form>
+<table><tr><th>Requirement</th><th>Level</th><th>Title</th>{head}</tr>
+{"".join(body)}
+</table>
+<script>{_SCRIPT}</script>
+</body></html>
+"""
