@@ -107,7 +107,7 @@ TYPE_FILTERS = [
 FILTERED_OPERATIONS = ["retrieve", "append", "update", "merge", "replace", "delete"]
 
 
-def _filtered(ngsild: NgsiLdOps, operation: str, entity_id: str, type_param: str) -> Any:
+def _filtered(ngsild: NgsiLdOps, operation: str, entity_id: str, types: list[str], type_param: str) -> Any:
     params = {"type": type_param}
     if operation == "retrieve":
         return ngsild.retrieve(entity_id, params=params)
@@ -118,7 +118,7 @@ def _filtered(ngsild: NgsiLdOps, operation: str, entity_id: str, type_param: str
     if operation == "merge":
         return ngsild.merge(entity_id, {"level": prop(2)}, params=params)
     if operation == "replace":
-        return ngsild.replace(entity_id, {"level": prop(2)}, params=params)
+        return ngsild.replace(entity_id, {"type": types, "level": prop(2)}, params=params)
     return ngsild.send("DELETE", entity_path(entity_id), params=params)
 
 
@@ -138,7 +138,7 @@ def test_type_parameter(
     names = {"A": types[0], "B": types[1], "Z": run_type(run_ids, "MimMultiZ")}
     made(ngsild, entity)
     type_param = ",".join(names[letter] for letter in letters.split(","))
-    resp = _filtered(ngsild, operation, entity["id"], type_param)
+    resp = _filtered(ngsild, operation, entity["id"], types, type_param)
     if selects:
         checks.status_is(resp, 200 if operation == "retrieve" else 204)
         return
