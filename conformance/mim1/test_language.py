@@ -46,15 +46,15 @@ def _language_property(what: str, got: Any) -> dict[str, Any]:
     return language_map
 
 
-UPDATES = ["update-attrs", "append", "partial-update", "merge"]
+UPDATES = ["update-attrs", "append", "partial-update", "replace-attribute", "merge"]
 
 
 @requirement(
     "MIM1-ATTR-033",
     clause="4.5.18",
     level="MUST",
-    title="A LanguageProperty sent by Update Entity Attributes, Append, Partial Attribute Update or Merge "
-    "(normalized or concise) holds the languageMap sent",
+    title="A LanguageProperty sent by Update Entity Attributes, Append, Partial Attribute Update, Replace "
+    "Attribute or Merge (normalized or concise) holds the languageMap sent",
 )
 @pytest.mark.parametrize("content_type", CONTENT_TYPES)
 @pytest.mark.parametrize("form", ["normalized", "concise"])
@@ -76,6 +76,8 @@ def test_language_property_updates(
         resp = ngsild.append_attrs(entity["id"], _sent({NAME: attribute}, content_type), **kw)
     elif operation == "partial-update":
         resp = ngsild.partial_update(entity["id"], NAME, _sent(attribute, content_type), **kw)
+    elif operation == "replace-attribute":
+        resp = ngsild.replace_attr(entity["id"], NAME, _sent(attribute, content_type), **kw)
     else:
         resp = ngsild.merge(entity["id"], _sent({NAME: attribute}, content_type), **kw)
     checks.status_is(resp, 204)

@@ -289,11 +289,11 @@ def test_merge_null_default_instance(
     "MIM1-ATTR-032",
     clause="5.2.1",
     level="MUST",
-    title="Create Entity or Append Entity Attributes with an attribute set to the NGSI-LD Null never "
-    "stores the Null as a value (400 BadRequestData, or the attribute is left out)",
+    title="Create Entity, Append Entity Attributes, Replace Entity or Replace Attribute with an attribute set "
+    "to the NGSI-LD Null never stores the Null as a value (400 BadRequestData, or the attribute is left out)",
 )
 @pytest.mark.parametrize(("kind", "form"), _kinds_and_forms("property", "relationship", "language"))
-@pytest.mark.parametrize("operation", ["create", "append"])
+@pytest.mark.parametrize("operation", ["create", "append", "replace-entity", "replace-attribute"])
 def test_null_outside_update(
     ngsild: NgsiLdOps, run_ids: RunIds, case_evidence: CaseEvidence, operation: str, kind: str, form: str
 ) -> None:
@@ -304,12 +304,17 @@ def test_null_outside_update(
         resp = ngsild.create(entity)
     else:
         entity = made(ngsild, probe(run_ids, **_attrs(name, value)))
-        resp = ngsild.append_attrs(entity["id"], {name: null})
+        if operation == "append":
+            resp = ngsild.append_attrs(entity["id"], {name: null})
+        elif operation == "replace-entity":
+            resp = ngsild.replace(entity["id"], {"type": entity["type"], "speed": prop(1.5), name: null})
+        else:
+            resp = ngsild.replace_attr(entity["id"], name, _fragment_null(kind, form))
     if resp.status_code == 400:
         checks.ngsild_problem(resp, 400, "BadRequestData")
         case_evidence.note("the NGSI-LD Null was refused with 400 BadRequestData (clause 5.2.1)")
-        if operation == "append":
-            checks.member("entity after the refused append", _body(ngsild, entity["id"]), name)
+        if operation != "create":
+            checks.member(f"entity after the refused {operation}", _body(ngsild, entity["id"]), name)
         return
     checks.status_is(resp, *((201,) if operation == "create" else (204, 207)), 400)
     checks.absent(
