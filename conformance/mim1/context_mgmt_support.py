@@ -5,6 +5,7 @@ one (downloaded at a URL of its own), an ImplicitlyCreated one, and the check of
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
@@ -105,7 +106,7 @@ def implicit_context(
     query = {"type": "Query", "entities": [{"id": entity["id"], "type": "MimcheckProbe"}], "@context": inline}
     resp = ngsild.send("POST", f"{API_ROOT}/entityOperations/query", query, content_type=JSONLD, accept=JSON)
     precondition(resp.status_code == 200, f"the query with an inline @context answered {resp.status_code}")
-    url = checks.link_context(resp)
+    url = urljoin(resp.url, checks.link_context(resp))
     if f"{API_ROOT}/jsonldContexts/" not in url:
         evidence.note(f"the Link names {url}, not a /jsonldContexts resource: nothing to delete")
         return None
