@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from conformance import checks
+from conformance.case_outcome import CaseEvidence
 from conformance.mim1.dynamics.support import created
 from conformance.mim1.dynamics.temporal_support import (
     ATTR,
@@ -152,3 +153,39 @@ def test_simplified_datasets(dyn: Dynamics, run_ids: RunIds, kind: str) -> None:
         group = groups[dataset]
         checks.equal(f"{what} {dataset}: type", group.get("type"), kind)
         checks.same_value(f"{what} {dataset}: {plural}", checks.member(what, group, plural), [pairs[index]])
+
+
+@requirement(
+    "MIM1-TEMP-032",
+    clause="4.5.7",
+    level="MUST",
+    capability=CAP,
+    title="Retrieve Temporal Evolution with lang gives each LanguageProperty instance as a Property with the "
+    "string of the preferred language (or another one it has) and its lang tag",
+)
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_temporal_lang(dyn: Dynamics, run_ids: RunIds, case_evidence: CaseEvidence, lang: str) -> None:
+    entity = create_kind(dyn, run_ids, "LanguageProperty")
+    what = f"LanguageProperty {ATTR} with lang={lang}"
+    items = by_time(
+        what, checks.instances(what, checks.member(what, retrieve(dyn, entity["id"], {"lang": lang}), ATTR))
+    )
+    maps = KINDS["LanguageProperty"][1]
+    checks.equal(f"{what}: number of instances", len(items), len(maps))
+    fallbacks = []
+    for index, (item, language_map) in enumerate(zip(items, maps, strict=True)):
+        where = f"{what}[{index}]"
+        checks.equal(f"{where}.type", item.get("type"), "Property")
+        checks.absent(where, item, "languageMap")
+        tag = checks.member(where, item, "lang", str)
+        if lang in language_map:
+            checks.equal(f"{where}.lang", tag, lang)
+        elif tag not in language_map:
+            checks.fail(
+                f"{where}: lang {tag!r} is none of the languages of the instance {sorted(language_map)}"
+            )
+        else:
+            fallbacks.append(tag)
+        checks.equal(f"{where}.value", item.get("value"), language_map[tag])
+    if fallbacks:
+        case_evidence.note(f"instances without {lang!r} fell back to {fallbacks}")
