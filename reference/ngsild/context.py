@@ -210,10 +210,6 @@ class ContextResolver:
                 entry.hits += 1
                 entry.last_usage = now_iso()
 
-    def cached_urls(self) -> list[str]:
-        with self._lock:
-            return list(self._documents)
-
     def cache_entries(self) -> list[CacheEntry]:
         with self._lock:
             return list(self.cache.values())
