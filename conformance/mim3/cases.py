@@ -144,7 +144,7 @@ LIFECYCLE_STATUS = Family(
     12,
     "PATCH /{resources}/{{id}} lifecycleStatus (in the _Update schema); TMF630 Part 1 partial update",
     "MUST",
-    "{api}: the lifecycleStatus of a {resources} moves forward (In design, In test, Active, Retired) by "
+    "{api}: the lifecycleStatus of a {resources} moves forward (In study, In design, In test, Active, Retired) by "
     "merge patch, each step answered 200 and persisted",
     applies=lambda r: r in LIFECYCLE,
 )

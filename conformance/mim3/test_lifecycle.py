@@ -16,8 +16,8 @@ from conformance.run_ids import RunIds
 from conformance.tmf.api import Tmf
 from conformance.tmf.resources import Resource
 
-CREATED = "In design"
-FORWARD = ("In test", "Active", "Retired")
+CREATED = "In study"
+FORWARD = ("In design", "In test", "Active", "Retired")
 
 
 @pytest.mark.parametrize("resource", cases.params(cases.LIFECYCLE_STATUS))

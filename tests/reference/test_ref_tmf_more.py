@@ -99,8 +99,8 @@ def test_resource_order_state_machine(base: str, http: requests.Session) -> None
 
 def test_catalog_lifecycle_status(base: str, http: requests.Session) -> None:
     url = base + "/tmf-api/resourceCatalog/v4/resourceSpecification"
-    made = http.post(url, json={"name": "s", "lifecycleStatus": "In design"}).json()
-    for status in ("In test", "Active", "Retired"):
+    made = http.post(url, json={"name": "s", "lifecycleStatus": "In study"}).json()
+    for status in ("In design", "In test", "Active", "Retired"):
         resp = http.patch(f"{url}/{made['id']}", json={"lifecycleStatus": status}, headers=MP)
         assert resp.status_code == 200 and resp.json()["lifecycleStatus"] == status
     assert http.get(f"{url}/{made['id']}").json()["lifecycleStatus"] == "Retired"
