@@ -38,14 +38,14 @@ _SCRIPT = """
 function applyFilters(){
   var mim=document.getElementById('f-mim').value, cap=document.getElementById('f-cap').value,
       ver=document.getElementById('f-ver').value;
-  var rows=document.querySelectorAll('tr.req'), shown={};
+  var rows=document.querySelectorAll('tr.req'), shown={}, count=0;
   rows.forEach(function(tr){
     var ok=(!mim||tr.dataset.mim===mim)&&(!cap||tr.dataset.cap===cap)&&
       (!ver||(ver==='DIFF'?tr.dataset.diff==='1':(' '+tr.dataset.verdicts+' ').indexOf(' '+ver+' ')>=0));
-    tr.style.display=ok?'':'none'; if(ok){shown[tr.dataset.group]=1;}
+    tr.style.display=ok?'':'none'; if(ok){shown[tr.dataset.group]=1;count++;}
   });
   document.querySelectorAll('tr.g').forEach(function(tr){tr.style.display=shown[tr.dataset.group]?'':'none';});
-  document.getElementById('count').textContent=document.querySelectorAll('tr.req:not([style*="none"])').length;
+  document.getElementById('count').textContent=count;
 }
 document.querySelectorAll('select').forEach(function(s){s.addEventListener('change',applyFilters);});
 """
@@ -77,28 +77,26 @@ def _cell(c: Column, rid: str) -> tuple[str, str]:
 
 
 def _totals(matrix: Matrix) -> str:
+    """One row for the whole run and one per MIM: per product, the MIM verdict and its non-zero counts."""
     e = html.escape
     head = "".join(f"<th>{e(c.label)}</th>" for c in matrix.columns)
     lines = []
     for mim in [None, *matrix.mims]:
-        for kind in CELLS:
-            cells = []
-            for c in matrix.columns:
-                if not c.admitted:
-                    cells.append("<td>&mdash;</td>")
-                    continue
-                cells.append(f"<td class='c {kind}'>{matrix.totals(c, mim)[kind]}</td>")
-            scope = mim.upper() if mim else "All"
-            lines.append(f"<tr><td>{scope}</td><td>{SHOWN[kind]}</td>{''.join(cells)}</tr>")
-        if mim:
-            verdicts = "".join(
-                f"<td class='c {e(str(c.cert.mims[mim].verdict))}'>{e(str(c.cert.mims[mim].verdict))}</td>"
-                if c.admitted and c.cert is not None and mim in c.cert.mims
-                else "<td>&mdash;</td>"
-                for c in matrix.columns
-            )
-            lines.append(f"<tr><td>{mim.upper()}</td><td>MIM verdict</td>{verdicts}</tr>")
-    return f"<table><tr><th>Scope</th><th>Cells</th>{head}</tr>{''.join(lines)}</table>"
+        cells = []
+        for c in matrix.columns:
+            if not c.admitted or c.cert is None:
+                cells.append("<td>&mdash;</td>")
+                continue
+            counts = matrix.totals(c, mim)
+            parts = [f"<span class='{k}'>{SHOWN[k]} {counts[k]}</span>" for k in CELLS if counts[k]]
+            if mim is None:
+                verdict = str(c.cert.verdict)
+            else:
+                verdict = str(c.cert.mims[mim].verdict) if mim in c.cert.mims else "not certified"
+            cells.append(f"<td><b>{e(verdict)}</b><br>{' &middot; '.join(parts) or '&mdash;'}</td>")
+        scope = mim.upper() if mim else "All requirements"
+        lines.append(f"<tr><td>{scope}</td>{''.join(cells)}</tr>")
+    return f"<table><tr><th>Scope</th>{head}</tr>{''.join(lines)}</table>"
 
 
 def render_matrix(matrix: Matrix, title: str = "Certification matrix") -> str:

@@ -54,9 +54,19 @@ def render_tender_html(tender: Tender, outcomes: list[Any]) -> str:
         if accepted
         else f"none of the {len(outcomes)} bid(s) meets every mandatory clause"
     )
-    clauses = "".join(
-        f"<li>{e(c.label)} ({'mandatory' if c.mandatory else 'desired'})</li>" for c in tender.clauses
-    )
+    heads = "".join(f"<th>{e(o.bid)}<br><span class='{o.status}'>{o.status}</span></th>" for o in outcomes)
+    rows = []
+    for n, clause in enumerate(tender.clauses):
+        cells = []
+        for o in outcomes:
+            if not o.clauses:
+                cells.append("<td>&mdash;</td>")
+            else:
+                answer = o.clauses[n].answer
+                cells.append(f"<td class='{answer.replace(' ', '-')}'>{e(answer)}</td>")
+        kind = "mandatory" if clause.mandatory else "desired"
+        rows.append(f"<tr><td>{e(clause.label)}</td><td>{kind}</td>{''.join(cells)}</tr>")
+    clauses = f"<table><tr><th>Clause</th><th></th>{heads}</tr>{''.join(rows)}</table>"
     partial = (
         "<p><b>Partial (narrowed) runs are accepted: a rehearsal, not an award.</b></p>"
         if tender.accept_partial_runs
@@ -68,7 +78,7 @@ def render_tender_html(tender: Tender, outcomes: list[Any]) -> str:
 <title>Tender check: {e(tender.name)}</title><style>{_CSS}</style></head><body>
 <h1>Tender check: {e(tender.name)}</h1>
 <p>{e(tender.reference)} Checked as of {tender.as_of.isoformat()}. {e(summary)}.</p>{partial}
-<h2>Clauses</h2><ul>{clauses}</ul>
+<h2>Clauses and bids</h2>{clauses}
 {"".join(_bid(o) for o in outcomes)}
 </body></html>
 """

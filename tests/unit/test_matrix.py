@@ -74,3 +74,41 @@ def test_matrix_labels_must_match_the_packages(tmp_path: Path, capsys) -> None:
     good = packaged(tmp_path, "a", A)
     assert main(["matrix", str(good), "--label", "x", "--label", "y", "--out", str(tmp_path / "m")]) == 2
     assert "--label given 2 time(s) for 1 package(s)" in capsys.readouterr().err
+
+
+def test_the_filter_script_hides_rows_by_mim_capability_and_verdict(tmp_path: Path) -> None:
+    """The page's inline script, run by node against a minimal stand-in for the DOM."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from conformance.matrix_html import _SCRIPT
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    harness = (
+        """
+var values={'f-mim':'','f-cap':'','f-ver':''}, count={textContent:''};
+function row(mim,cap,verdicts,diff){return {dataset:{group:mim+'/x',mim:mim,cap:cap,verdicts:verdicts,diff:diff},style:{}};}
+var rows=[row('mim1','','PASS','0'),row('mim1','ngsild-temporal','FAIL PASS','1'),row('mim3','tmf620','PASS','0')];
+var groups=[{dataset:{group:'mim1/x'},style:{}},{dataset:{group:'mim3/x'},style:{}}];
+var document={getElementById:function(id){return id==='count'?count:{value:values[id]};},
+  querySelectorAll:function(sel){return sel==='tr.req'?rows:sel==='tr.g'?groups:[];}};
+"""
+        + _SCRIPT
+        + """
+var out=[];
+[['f-mim','mim3'],['f-cap','ngsild-temporal'],['f-ver','FAIL'],['f-ver','DIFF'],['f-ver','PASS']].forEach(function(f){
+  values={'f-mim':'','f-cap':'','f-ver':''}; values[f[0]]=f[1]; applyFilters();
+  out.push(rows.map(function(r){return r.style.display==='none'?0:1;}).join('')+
+           groups.map(function(g){return g.style.display==='none'?0:1;}).join('')+count.textContent);
+});
+console.log(out.join(' '));
+"""
+    )
+    script = tmp_path / "filters.js"
+    script.write_text(harness, encoding="utf-8")
+    proc = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["001011", "010101", "010101", "010101", "111113"]
