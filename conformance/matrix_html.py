@@ -40,7 +40,7 @@ function applyFilters(){
       ver=document.getElementById('f-ver').value;
   var rows=document.querySelectorAll('tr.req'), shown={}, count=0;
   rows.forEach(function(tr){
-    var ok=(!mim||tr.dataset.mim===mim)&&(!cap||tr.dataset.cap===cap)&&
+    var ok=(!mim||tr.dataset.mim===mim)&&(!cap||tr.dataset.cap===(cap==='-'?'':cap))&&
       (!ver||(ver==='DIFF'?tr.dataset.diff==='1':(' '+tr.dataset.verdicts+' ').indexOf(' '+ver+' ')>=0));
     tr.style.display=ok?'':'none'; if(ok){shown[tr.dataset.group]=1;count++;}
   });
@@ -153,7 +153,8 @@ def render_matrix(matrix: Matrix, title: str = "Certification matrix") -> str:
 <h2>Requirements</h2>
 <form>
 <label>MIM <select id="f-mim"><option value="">all</option>{mims}</select></label>
-<label>Capability <select id="f-cap"><option value="">all</option>{caps}</select></label>
+<label>Capability <select id="f-cap"><option value="">all</option>
+<option value="-">core (no capability)</option>{caps}</select></label>
 <label>Verdict <select id="f-ver"><option value="">any</option>
 <option value="DIFF">products differ</option>{verdict_options}</select></label>
 <span class="small"><span id="count">{len(matrix.rows)}</span> row(s) shown</span>

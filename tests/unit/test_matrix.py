@@ -99,7 +99,7 @@ var document={getElementById:function(id){return id==='count'?count:{value:value
         + _SCRIPT
         + """
 var out=[];
-[['f-mim','mim3'],['f-cap','ngsild-temporal'],['f-ver','FAIL'],['f-ver','DIFF'],['f-ver','PASS']].forEach(function(f){
+[['f-mim','mim3'],['f-cap','ngsild-temporal'],['f-cap','-'],['f-ver','FAIL'],['f-ver','DIFF'],['f-ver','PASS']].forEach(function(f){
   values={'f-mim':'','f-cap':'','f-ver':''}; values[f[0]]=f[1]; applyFilters();
   out.push(rows.map(function(r){return r.style.display==='none'?0:1;}).join('')+
            groups.map(function(g){return g.style.display==='none'?0:1;}).join('')+count.textContent);
@@ -111,4 +111,4 @@ console.log(out.join(' '));
     script.write_text(harness, encoding="utf-8")
     proc = subprocess.run(["node", str(script)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["001011", "010101", "010101", "010101", "111113"]
+    assert proc.stdout.split() == ["001011", "010101", "100101", "010101", "010101", "111113"]
