@@ -5,7 +5,7 @@ one (downloaded at a URL of its own), an ImplicitlyCreated one, and the check of
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
@@ -28,7 +28,7 @@ def hosted(ngsild: NgsiLdOps, run_ids: RunIds) -> tuple[str, dict[str, Any]]:
     precondition(resp.status_code == 201, f"adding an @context answered {resp.status_code}")
     location = resp.headers.get("Location", "")
     precondition(bool(location), "adding an @context answered no Location")
-    local_id = location.rstrip("/").rsplit("/", 1)[-1]
+    local_id = unquote(location.rstrip("/").rsplit("/", 1)[-1])  # the API quotes it again
     ngsild.cleanup and ngsild.cleanup.push(
         f"delete @context {local_id}", lambda: ngsild.delete_context(local_id)
     )
@@ -110,7 +110,7 @@ def implicit_context(
     if f"{API_ROOT}/jsonldContexts/" not in url:
         evidence.note(f"the Link names {url}, not a /jsonldContexts resource: nothing to delete")
         return None
-    local_id = url.rstrip("/").rsplit("/", 1)[-1]
+    local_id = unquote(url.rstrip("/").rsplit("/", 1)[-1])
     ngsild.cleanup and ngsild.cleanup.push(
         "delete implicit @context", lambda: ngsild.delete_context(local_id)
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import pytest
 
@@ -188,7 +188,7 @@ def test_implicitly_created(
     if not all(w in items for w in wanted if w != CORE_CONTEXT):
         checks.fail(f"the @context at {url} is {got!r}, not the inline @context {inline!r}"[:600])
     if f"{API_ROOT}/jsonldContexts/" in url:
-        local_id = url.rstrip("/").rsplit("/", 1)[-1]
+        local_id = unquote(url.rstrip("/").rsplit("/", 1)[-1])
         meta = ngsild.serve_context(local_id, params={"details": "true"})
         checks.status_is(meta, 200)
         checks.equal(
