@@ -115,6 +115,9 @@ class Notifier:
         triggers = set(sub.get("notificationTrigger", DEFAULT_TRIGGERS))
         if not change.fired(triggers, sub.get("watchedAttributes")):
             return
+        if "datasetId" in sub and not change.entity_deleted:
+            if not change.touches_datasets(sub["datasetId"], sub.get("watchedAttributes")):
+                return  # only instances the subscription does not select changed
         ctx = self._context(sub)
         entity = change.after if change.after is not None else change.before
         assert entity is not None

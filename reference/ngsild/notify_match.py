@@ -31,6 +31,12 @@ class Change:
         self.deleted = {a for a in old if a not in new}
         self.updated: set[str] = set()
         self.deleted_instances: dict[str, list[dict[str, Any]]] = {}
+        # the datasetIds (None: the default instance) of the instances each attribute change touched
+        self.changed_datasets: dict[str, set[str | None]] = {}
+        for attr in self.created:
+            self.changed_datasets[attr] = {i.get("datasetId") for i in new[attr]}
+        for attr in self.deleted:
+            self.changed_datasets[attr] = {i.get("datasetId") for i in old[attr]}
         for attr in set(old) & set(new):
             old_by = {i.get("datasetId"): i for i in old[attr]}
             new_by = {i.get("datasetId"): i for i in new[attr]}
@@ -39,10 +45,23 @@ class Change:
                 self.deleted_instances[attr] = gone
             if any(k not in old_by or old_by[k] != v for k, v in new_by.items()):
                 self.updated.add(attr)
+            touched = {k for k in set(old_by) | set(new_by) if old_by.get(k) != new_by.get(k)}
+            if touched:
+                self.changed_datasets[attr] = touched
         for attr in self.deleted:
             self.deleted_instances[attr] = old[attr]
         self.entity_created = before is None and after is not None
         self.entity_deleted = after is None and before is not None
+
+    def touches_datasets(self, dataset_ids: list[str], watched: list[str] | None) -> bool:
+        """Whether the change touched an instance of the subscription's datasetIds ("@none": the
+        default instance) in a watched attribute (clause 5.2.12: datasetId selects the instances)."""
+        selected = {None if d == "@none" else d for d in dataset_ids}
+        return any(
+            keys & selected
+            for attr, keys in self.changed_datasets.items()
+            if watched is None or attr in watched
+        )
 
     def fired(self, triggers: set[str], watched: list[str] | None) -> bool:
         def relevant(attrs: set[str]) -> bool:

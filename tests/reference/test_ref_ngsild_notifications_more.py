@@ -183,3 +183,29 @@ def test_link_names_the_single_context_url(
         assert "/ngsi-ld/v1/jsonldContexts/" in item["headers"]["link"]
     else:
         assert item["headers"]["link"].startswith(f"<{one}>")
+
+
+def test_dataset_id_change_of_other_instance_not_notified(
+    base: str, http: requests.Session, httpserver: HTTPServer, uid: str
+) -> None:
+    h = _h(f"dn{uid}")
+    inbox = Inbox(httpserver, f"/dn/{uid}")
+    body = _sub(inbox.url, datasetId=["urn:ngsi-ld:Dataset:a"], watchedAttributes=["temp"])
+    assert http.post(base + S, json=body, headers=h).status_code == 201
+    eid = f"urn:ngsi-ld:Sensor:{uid}"
+    temps = [
+        {"type": "Property", "value": 1},
+        {"type": "Property", "value": 2, "datasetId": "urn:ngsi-ld:Dataset:a"},
+    ]
+    assert (
+        http.post(base + E, json={"id": eid, "type": "Sensor", "temp": temps}, headers=h).status_code == 201
+    )
+    assert len(inbox.wait(1)) == 1
+    # the default instance changes: not selected, no notification
+    fragment = {"temp": {"type": "Property", "value": 5}}
+    assert http.patch(f"{base}{E}/{eid}/attrs", json=fragment, headers=h).status_code == 204
+    assert len(inbox.quiet(0.4)) == 1
+    fragment = {"temp": {"type": "Property", "value": 6, "datasetId": "urn:ngsi-ld:Dataset:a"}}
+    assert http.patch(f"{base}{E}/{eid}/attrs", json=fragment, headers=h).status_code == 204
+    last = inbox.wait(2)[1]["body"]["data"][0]["temp"]
+    assert last == {"type": "Property", "value": 6, "datasetId": "urn:ngsi-ld:Dataset:a"}
