@@ -25,12 +25,12 @@ from contextlib import suppress
 from typing import Any
 
 from .broker import ENTITY, Broker
-from .context import ActiveContext, is_core_url
+from .context import ActiveContext
 from .errors import NgsiLdError
 from .geo import geo_predicate, parse_geoquery
 from .http import GEOJSON, JSON, JSONLD, body_context_member, context_url_for, link_header_value
 from .model import now_timestamp, parse_datetime
-from .notify_content import geojson_data, render_changed, render_options
+from .notify_content import geojson_data, render_changed, render_options, single_context_url
 from .notify_delivery import EXECUTOR, send
 from .notify_match import Change, entity_matches, selector_covers, subscription_status
 from .registrations import REGISTRATION, csf_predicate, render_registration
@@ -57,17 +57,6 @@ TICK_S = 0.1
 
 
 # ------------------------------------------------------------------------------- the notifier
-
-
-def single_context_url(source: Any) -> str | None:
-    """The one user @context URL of a subscription's @context, when it is a single URL: a string, or an
-    array holding one URL besides core @context URLs; None for anything else (inline or several)."""
-    if isinstance(source, str):
-        return None if is_core_url(source) else source
-    if not isinstance(source, list) or not all(isinstance(i, str) for i in source):
-        return None
-    users = [i for i in source if not is_core_url(i)]
-    return users[0] if len(users) == 1 else None
 
 
 class Notifier:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .context import ActiveContext
+from .context import ActiveContext, is_core_url
 from .geojson import entity_feature, feature_collection
 from .http import body_context_member
 from .model import ATTRIBUTE_TYPES, now_timestamp
@@ -114,3 +114,14 @@ def geojson_data(
     if receiver_info.get("Prefer", "").replace(" ", "") != "body=json":
         collection["@context"] = body_context_member(ctx)
     return collection
+
+
+def single_context_url(source: Any) -> str | None:
+    """The one user @context URL of a subscription's @context, when it is a single URL: a string, or an
+    array holding one URL besides core @context URLs; None for anything else (inline or several)."""
+    if isinstance(source, str):
+        return None if is_core_url(source) else source
+    if not isinstance(source, list) or not all(isinstance(i, str) for i in source):
+        return None
+    users = [i for i in source if not is_core_url(i)]
+    return users[0] if len(users) == 1 else None
