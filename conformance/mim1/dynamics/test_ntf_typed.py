@@ -16,7 +16,7 @@ import pytest
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
-from conformance.mim1.dynamics.ntf_support import make_entity, update_attrs
+from conformance.mim1.dynamics.ntf_support import make_entity, subscribe, unique_type, update_attrs
 from conformance.mim1.dynamics.support import (
     Notifications,
     created,
@@ -26,7 +26,7 @@ from conformance.mim1.dynamics.support import (
     subscription_id,
 )
 from conformance.ngsild.api import GEOJSON, JSON, NgsiLd, entity_path
-from conformance.ngsild.payloads import json_prop, lang_prop, vocab_prop
+from conformance.ngsild.payloads import json_prop, lang_prop, prop, sensor, vocab_prop
 from conformance.ngsild.receiver import Received
 from conformance.ngsild.subscriptions import Dynamics
 from conformance.outcomes import precondition
@@ -201,3 +201,73 @@ def test_typed_previous_values(
         checks.fail(f"{what}: expected {previous!r} holding the value before the change, got {got!r}")
     if not _same(kind, got[previous], before):
         checks.fail(f"{what}: expected {previous} = {before!r}, got {got[previous]!r}")
+
+
+FRESH = "mimcheckFresh"  # the attribute created in NTF-036 cases, whatever its type
+FRESH_VALUES: dict[str, dict[str, Any]] = {
+    "property": prop(7.5),
+    "vocab": vocab_prop("High"),
+    "json": json_prop({"mode": "boost"}),
+    "language": lang_prop({"en": "room"}),
+}
+PREVIOUS_MEMBERS = (
+    "previousValue",
+    "previousObject",
+    "previousLanguageMap",
+    "previousVocab",
+    "previousJson",
+    "previousValueList",
+    "previousObjectList",
+)
+
+
+@requirement(
+    "MIM1-NTF-036",
+    clause="5.2.14",
+    level="MUST",
+    title="With showChanges, an attribute that was just created (attributeCreated, entityCreated) carries no previous value",
+)
+@pytest.mark.parametrize(
+    ("kind", "trigger"),
+    [
+        pytest.param(kind, trigger, id=f"{kind}-{trigger}")
+        for kind in FRESH_VALUES
+        for trigger in ("attributeCreated", "entityCreated")
+    ],
+)
+def test_created_without_previous(
+    ngsild: NgsiLd, dyn: Dynamics, notifications: Notifications, run_ids: RunIds, kind: str, trigger: str
+) -> None:
+    fresh = FRESH_VALUES[kind]
+    show = {"showChanges": True}
+    if trigger == "attributeCreated":
+        entity = make_entity(ngsild, run_ids)
+        _, endpoint = subscribe(
+            dyn, notifications, run_ids, entity, watchedAttributes=[FRESH], notification=show
+        )
+        notifications.trigger(endpoint)
+        resp = ngsild.request(
+            "POST",
+            f"{entity_path(entity['id'])}/attrs",
+            headers={"Content-Type": JSON},
+            json_body={FRESH: fresh},
+        )
+        precondition(resp.status_code in (200, 204, 207), f"appending {FRESH} answered {resp.status_code}")
+    else:
+        entity = sensor(run_ids, unique_type(run_ids), **{FRESH: fresh})
+        _, endpoint = subscribe(
+            dyn, notifications, run_ids, entity, notificationTrigger=["entityCreated"], notification=show
+        )
+        notifications.trigger(endpoint)
+        resp = ngsild.create_entity(entity)
+        precondition(
+            resp.status_code in (200, 201, 204), f"creating {entity['id']} answered {resp.status_code}"
+        )
+    received = notifications.expect(endpoint, f"after the {trigger} change", where=mentions(entity["id"]))[0]
+    got = checks.member("notified entity", entity_in(received, entity["id"]) or {}, FRESH, kind=dict)
+    present = [m for m in PREVIOUS_MEMBERS if m in got]
+    if present:
+        checks.fail(
+            f"showChanges: {FRESH} ({fresh['type']}) was created by this change, so it has no previous value "
+            f"(NotificationParams.showChanges: not in the case of creations), but it carries {present}: {got!r}"
+        )
