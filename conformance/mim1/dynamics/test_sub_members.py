@@ -157,3 +157,57 @@ def test_projection_with_attributes_refused(
     resp = dyn.create_subscription(_sub(run_ids, notification=params))
     kind = checks.ngsild_problem_one_of(resp, 400, "BadRequestData", "InvalidRequest")
     case_evidence.note(f"notification {params!r}: 400 {kind}")
+
+
+@requirement(
+    "MIM1-SUB-018",
+    clause="5.2.14",
+    level="MUST",
+    title="showChanges true with format keyValues is refused with 400, on create and on an update that makes the pair",
+)
+@pytest.mark.parametrize("operation", ["create", "update-show-changes", "update-format"])
+def test_keyvalues_with_show_changes_refused(
+    dyn: Dynamics, run_ids: RunIds, case_evidence: CaseEvidence, operation: str
+) -> None:
+    both = {"format": "keyValues", "showChanges": True}
+    if operation == "create":
+        resp = dyn.create_subscription(_sub(run_ids, notification=both))
+    else:
+        first = {"format": "keyValues"} if operation == "update-show-changes" else {"showChanges": True}
+        body = _created(dyn, _sub(run_ids, notification=first))
+        second = {"showChanges": True} if operation == "update-show-changes" else {"format": "keyValues"}
+        resp = dyn.patch_subscription(
+            body["id"], {"notification": {"endpoint": {"uri": UNUSED_ENDPOINT}, **second}}
+        )
+    # NotificationParams (OpenAPI): "showChanges cannot be true in case format is keyValues"; no error type named
+    kind = checks.ngsild_problem_one_of(resp, 400, "BadRequestData", "InvalidRequest")
+    case_evidence.note(f"{operation}: 400 {kind}")
+
+
+SHOWN = [
+    pytest.param({"notification": {"pick": ["id", "temperature"]}}, ("notification", "pick"), id="pick"),
+    pytest.param({"notification": {"omit": ["condition"]}}, ("notification", "omit"), id="omit"),
+    pytest.param({"datasetId": ["urn:ngsi-ld:Dataset:mimcheck-a"]}, ("datasetId",), id="datasetId"),
+]
+
+
+@requirement(
+    "MIM1-SUB-019",
+    clause="5.8.3",
+    level="MUST",
+    title="Retrieve Subscription shows notification.pick, notification.omit and datasetId as created",
+)
+@pytest.mark.parametrize(("members", "where"), SHOWN)
+def test_projection_members_shown(
+    dyn: Dynamics, run_ids: RunIds, members: dict[str, Any], where: tuple[str, ...]
+) -> None:
+    body = _created(dyn, _sub(run_ids, **members))
+    resp = dyn.get_subscription(body["id"])
+    checks.status_is(resp, 200)
+    got: Any = checks.json_object(resp)
+    sent: Any = members
+    for key in where:
+        got = checks.member("retrieved subscription" if key == where[0] else key, got, key)
+        sent = sent[key]
+    if not isinstance(got, list) or sorted(map(str, got)) != sorted(sent):
+        checks.fail(f"{'.'.join(where)}: expected {sent!r} as created, got {got!r}")
