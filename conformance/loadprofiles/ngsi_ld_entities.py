@@ -21,7 +21,7 @@ from urllib.parse import quote
 from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser, ResponseContextManager
 
-from conformance.load import LoadSettings, attach_reporting, run_entity_prefix
+from conformance.load_locust import LoadSettings, attach_reporting, run_entity_prefix
 
 ENTITIES = "/ngsi-ld/v1/entities"
 ENTITY_TYPE = "MimcheckLoad"

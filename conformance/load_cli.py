@@ -1,0 +1,235 @@
+"""`mimcheck load`, the command line: options, the built-in load profiles, and ``cmd_load``, which
+resolves the target exactly like ``mimcheck run`` and hands one run to ``load_run.measure``."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+from pathlib import Path
+
+from conformance import package_data
+from conformance.load_run import RunSpec, measure, profile_mim
+from conformance.load_stats import (
+    EXIT_USAGE,
+    MAX_DURATION_SECONDS,
+    Thresholds,
+    parse_duration,
+    print_summary,
+)
+from conformance.load_target import prepare
+from conformance.profiles import ProfileError
+
+LOAD_PROFILES_PACKAGE = "conformance.loadprofiles"  # the built-in locustfiles, shipped as package data
+MAX_WORKERS = 16
+
+
+def _err(message: str, command: str = "load") -> None:
+    print(f"mimcheck {command}: {message}", file=sys.stderr, flush=True)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"expected a number from 1 to 1000, got {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0 or math.isnan(value):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _non_negative_float(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected a number > 0, got 0")
+    return value
+
+
+def _duration(text: str) -> int:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def load_profiles_dir() -> Path:
+    """The folder of the built-in load profiles (conformance/loadprofiles), wherever the suite is installed."""
+    return package_data.path(package=LOAD_PROFILES_PACKAGE)
+
+
+def available_profiles() -> list[str]:
+    folder = load_profiles_dir()
+    return sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_"))
+
+
+def resolve_load_profile(name: str) -> Path:
+    """A locustfile path: ``name`` itself if it is a file, else the built-in profile ``<name>``."""
+    direct = Path(name)
+    if direct.suffix == ".py" and direct.is_file():
+        return direct.resolve()
+    if name in available_profiles():
+        return (load_profiles_dir() / f"{name}.py").resolve()
+    known = ", ".join(available_profiles()) or "none found"
+    raise ProfileError(
+        "--profile",
+        name,
+        f"no such load profile; pass a locustfile path or one of the built-in ones: {known}",
+    )
+
+
+def _profile_options(pairs: list[str] | None) -> dict[str, float]:
+    """``--option NAME=VALUE`` pairs (numbers) for the load profile."""
+    options = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not re.fullmatch(r"[a-z_][a-z0-9_]*", name.strip()):
+            raise ValueError(f"--option {pair!r}: expected NAME=NUMBER, e.g. seed_entities=200")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ValueError(f"--option {pair!r}: {value!r} is not a number") from None
+        if not math.isfinite(number) or number < 0:
+            raise ValueError(f"--option {pair!r}: expected a number >= 0")
+        options[name.strip()] = number
+    return options
+
+
+def cmd_load(ns: argparse.Namespace) -> int:
+    """Resolve the target exactly like `mimcheck run` (the shared run context), then load it."""
+    from conformance.runcontext import check_profile, make_run_folder, resolve_target
+
+    try:
+        locustfile = resolve_load_profile(ns.profile)
+        options = _profile_options(ns.option)
+    except (ProfileError, ValueError) as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    if ns.workers > ns.users:
+        _err(f"--workers {ns.workers} is more than --users {ns.users}: some workers would run no user")
+        return EXIT_USAGE
+    out = make_run_folder(ns.out, suffix="-load", latest="latest-load").resolve()
+    with resolve_target(target=ns.target, target_url=ns.target_url, folder=out) as target:
+        check_profile(target.profile)
+        prepared = prepare(target.profile, target.label, profile_mim(locustfile))
+        if isinstance(prepared, int):
+            return prepared
+        spec = RunSpec(
+            locustfile,
+            ns.users,
+            ns.spawn_rate,
+            ns.duration,
+            Thresholds(ns.max_failure_ratio, ns.max_p95_ms),
+            ns.progress_seconds,
+            ns.workers,
+            options,
+        )
+        mode = f", {ns.workers} workers" if ns.workers else ""
+        print(
+            f"mimcheck load: {locustfile.stem} against {target.label} ({prepared.base}): {ns.users} users, "
+            f"spawn {ns.spawn_rate:g}/s, {ns.duration} s{mode}, into {out}",
+            flush=True,
+        )
+        report, code = measure(prepared, spec, out)
+        if report is None:
+            return code
+        return print_summary(report, out / "load-stats.json")
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to {MAX_WORKERS}, got {value}")
+    return value
+
+
+def add_common_options(cmd: argparse.ArgumentParser) -> None:
+    """Target, profile and thresholds: the options `load` and `capacity` share."""
+    target = cmd.add_mutually_exclusive_group()
+    target.add_argument("--target", metavar="PROFILE", help="target profile TOML (see profiles/targets/)")
+    target.add_argument("--target-url", metavar="URL", help="NGSI-LD base URL of the target, with defaults")
+    cmd.add_argument(
+        "--profile",
+        default="ngsi_ld_entities",
+        metavar="NAME",
+        help="load profile: a built-in one (conformance/loadprofiles) or a locustfile path (default ngsi_ld_entities)",
+    )
+    cmd.add_argument(
+        "--option",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a numeric knob of the load profile, e.g. seed_entities=200 (see docs/load.md); repeatable",
+    )
+    cmd.add_argument(
+        "--spawn-rate",
+        type=_positive_float,
+        default=5.0,
+        metavar="R",
+        help="users started per second (default 5)",
+    )
+    cmd.add_argument(
+        "--max-failure-ratio",
+        type=_non_negative_float,
+        default=Thresholds.max_failure_ratio,
+        metavar="X",
+        help="highest acceptable share of failed requests, 0..1 (default 0.01)",
+    )
+    cmd.add_argument(
+        "--progress-seconds",
+        type=_non_negative_float,
+        default=5.0,
+        metavar="S",
+        help="seconds between progress lines, 0 for none (default 5)",
+    )
+
+
+def add_load_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    load = sub.add_parser(
+        "load",
+        help="run a Locust load profile against a target (default: the embedded reference platform)",
+        description="Run a bounded Locust load profile headless and judge the failure ratio and p95 "
+        "response time. Exit 0 within thresholds, 1 a threshold broken, 2 bad usage, 3 target "
+        "unreachable, Locust could not run, or a worker dropped out (verdict withheld).",
+    )
+    add_common_options(load)
+    load.add_argument(
+        "--users", type=_positive_int, default=10, metavar="N", help="concurrent users (default 10)"
+    )
+    load.add_argument(
+        "--duration",
+        type=_duration,
+        default=20,
+        metavar="T",
+        help=f"run time, e.g. 20s, 2m (default 20s, at most {MAX_DURATION_SECONDS // 60}m)",
+    )
+    load.add_argument(
+        "--max-p95-ms",
+        type=_positive_float,
+        default=Thresholds.max_p95_ms,
+        metavar="MS",
+        help="highest acceptable 95th percentile response time over all requests (default 500)",
+    )
+    load.add_argument(
+        "--workers",
+        type=_workers,
+        default=0,
+        metavar="N",
+        help="Locust's distributed mode on this machine: a master and N worker processes (default 0: one process)",
+    )
+    load.add_argument(
+        "--out", metavar="DIR", help="run folder (default reports/<timestamp>-load, reports/latest-load)"
+    )
+    load.set_defaults(func=cmd_load)

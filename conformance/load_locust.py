@@ -1,0 +1,231 @@
+"""`mimcheck load`, the Locust side: what every locustfile calls at import time.
+
+``LoadSettings`` carries what the CLI hands the Locust process through its environment (run id,
+headers, auth configuration, thresholds); ``attach_reporting`` registers the listeners that print
+progress lines, sample the time series for the chart, write the statistics JSON and set Locust's
+exit code. In a distributed run (``--workers``) only the master reports, from the merged statistics,
+and it names the workers that dropped out. Small helpers the built-in profiles share are here too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.load_stats import Thresholds, build_report, history_point, progress_line
+from conformance.run_ids import new_run_id
+
+ENV_STATS = "MIMCHECK_LOAD_STATS"
+ENV_RUN_ID = "MIMCHECK_LOAD_RUN_ID"
+ENV_HEADERS = "MIMCHECK_LOAD_HEADERS"
+ENV_AUTH = "MIMCHECK_LOAD_AUTH"  # the profile's [auth] as JSON: names of variables, never a secret
+ENV_MAX_FAILURE_RATIO = "MIMCHECK_LOAD_MAX_FAILURE_RATIO"
+ENV_MAX_P95_MS = "MIMCHECK_LOAD_MAX_P95_MS"
+ENV_PROGRESS_SECONDS = "MIMCHECK_LOAD_PROGRESS_SECONDS"
+ENV_EXPECT_WORKERS = "MIMCHECK_LOAD_EXPECT_WORKERS"
+ENV_PROFILE_OPTIONS = "MIMCHECK_LOAD_OPTIONS"  # per-profile knobs as JSON, e.g. {"seed_entities": 200}
+
+PROGRESS_PREFIX = "mimcheck-load: "
+HISTORY_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    """What the CLI hands a locustfile through the environment; sane defaults for a bare `locust -f`."""
+
+    run_id: str
+    stats_path: Path | None
+    headers: dict[str, str]
+    thresholds: Thresholds
+    progress_seconds: float
+    authorizer: Callable[[], dict[str, str]] | None = None
+    expected_workers: int = 0  # distributed run: the workers the master waits for
+    history_seconds: float = HISTORY_SECONDS
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> LoadSettings:
+        headers = json.loads(environ.get(ENV_HEADERS) or "{}")
+        stats = environ.get(ENV_STATS)
+        authorizer = None
+        if environ.get(ENV_AUTH):
+            from conformance.auth import make_authorizer
+            from conformance.profiles import Auth
+            from conformance.redaction import Redactor
+
+            authorizer = make_authorizer(Auth(**json.loads(environ[ENV_AUTH])), Redactor())
+        return cls(
+            run_id=environ.get(ENV_RUN_ID) or new_run_id(),
+            stats_path=Path(stats) if stats else None,
+            headers={str(k): str(v) for k, v in headers.items()},
+            thresholds=Thresholds(
+                max_failure_ratio=float(environ.get(ENV_MAX_FAILURE_RATIO, Thresholds.max_failure_ratio)),
+                max_p95_ms=float(environ.get(ENV_MAX_P95_MS, Thresholds.max_p95_ms)),
+            ),
+            progress_seconds=float(environ.get(ENV_PROGRESS_SECONDS, "5")),
+            expected_workers=int(environ.get(ENV_EXPECT_WORKERS, "0")),
+            authorizer=authorizer,
+        )
+
+    def credentials(self) -> dict[str, str]:
+        """The Authorization header for one request: an OAuth2 token is refreshed before it expires,
+        however long the load run lasts."""
+        return self.authorizer() if self.authorizer is not None else {}
+
+
+def profile_option(name: str, default: float, environ: Mapping[str, str] = os.environ) -> float:
+    """A numeric per-profile knob from ``--option NAME=VALUE`` (``MIMCHECK_LOAD_OPTIONS``), or the default."""
+    try:
+        value = json.loads(environ.get(ENV_PROFILE_OPTIONS) or "{}").get(name, default)
+        return float(value)
+    except (ValueError, TypeError, AttributeError):
+        return default
+
+
+def run_entity_prefix(entity_type: str, run_id: str) -> str:
+    """The id prefix of every entity of this type a run creates."""
+    return f"urn:ngsi-ld:{entity_type}:{run_id}-"
+
+
+def run_name_prefix(run_id: str) -> str:
+    """The prefix of the name (or externalId) of every TM Forum resource a run creates."""
+    return f"mimcheck-load-{run_id}-"
+
+
+def _is_worker(environment: Any) -> bool:
+    from locust.runners import WorkerRunner
+
+    return isinstance(environment.runner, WorkerRunner)
+
+
+def _worker_states(environment: Any) -> dict[str, str]:
+    """Worker id -> state as the master sees it (empty outside a distributed run)."""
+    clients = getattr(environment.runner, "clients", None)
+    if clients is None:
+        return {}
+    return {str(c.id): str(c.state) for c in clients.all}
+
+
+def attach_reporting(
+    events: Any,
+    settings: LoadSettings,
+    profile_name: str,
+    entity_types: tuple[str, ...] = (),
+    tmf_resources: tuple[str, ...] = (),
+) -> None:
+    """Register the listeners that print progress, write the stats JSON and set the exit code.
+
+    ``events`` is ``locust.events``; call this at import time of the locustfile. ``entity_types`` are
+    the types of the NGSI-LD entities the profile creates (ids ``urn:ngsi-ld:<type>:<run-id>-...``),
+    ``tmf_resources`` the TM Forum collections (``productCatalogManagement/v4/productOffering``) whose
+    resources it creates, named ``mimcheck-load-<run-id>-...``: the CLI sweeps what the users left.
+    """
+    state: dict[str, Any] = {
+        "report": None,
+        "started": time.monotonic(),
+        "greenlets": [],
+        "history": [],
+        "connected": set(),
+        "lost": set(),
+    }
+
+    def watch_workers(environment: Any) -> None:
+        for worker, status in _worker_states(environment).items():
+            state["connected"].add(worker)
+            if status == "missing":
+                state["lost"].add(worker)
+
+    def on_test_start(environment: Any, **_: Any) -> None:
+        import gevent  # only ever imported inside the Locust process
+
+        if _is_worker(environment):
+            return
+        state["started"] = time.monotonic()
+        state["history"] = []
+
+        def sample() -> None:
+            while True:
+                gevent.sleep(settings.history_seconds)
+                elapsed = time.monotonic() - state["started"]
+                previous = state["history"][-1] if state["history"] else None
+                total, users = environment.stats.total, environment.runner.user_count
+                state["history"].append(history_point(elapsed, total, users, previous))
+                watch_workers(environment)
+
+        def print_progress() -> None:
+            while True:
+                gevent.sleep(settings.progress_seconds)
+                line = progress_line(time.monotonic() - state["started"], environment.stats.total)
+                print(PROGRESS_PREFIX + line, flush=True)
+
+        state["greenlets"] = [gevent.spawn(sample)]
+        if settings.progress_seconds > 0:
+            state["greenlets"].append(gevent.spawn(print_progress))
+
+    def on_worker_connect(client_id: str, **_: Any) -> None:
+        state["connected"].add(str(client_id))
+
+    def on_test_stop(environment: Any, **_: Any) -> None:
+        if _is_worker(environment):
+            return
+        for greenlet in state["greenlets"]:
+            greenlet.kill(block=False)
+        meta: dict[str, Any] = {
+            "profile": profile_name,
+            "run_id": settings.run_id,
+            "entity_types": list(entity_types),
+            "tmf_resources": list(tmf_resources),
+            "host": environment.host,
+            "duration_seconds": round(time.monotonic() - state["started"], 1),
+            "history": state["history"],
+        }
+        if settings.expected_workers:
+            watch_workers(environment)
+            present = set(_worker_states(environment))
+            lost = state["lost"] | (state["connected"] - present)
+            meta["workers"] = {
+                "expected": settings.expected_workers,
+                "connected": len(state["connected"]),
+                "lost": sorted(lost),
+            }
+        report = build_report(environment.stats, settings.thresholds, meta)
+        state["report"] = report
+        environment.process_exit_code = report["exit_code"]
+        if settings.stats_path is not None:
+            settings.stats_path.parent.mkdir(parents=True, exist_ok=True)
+            settings.stats_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+    def on_quitting(environment: Any, **_: Any) -> None:
+        if _is_worker(environment):
+            return
+        if state["report"] is None:  # quit before any test ran (e.g. a signal during start-up)
+            on_test_stop(environment)
+        environment.process_exit_code = state["report"]["exit_code"]
+
+    events.test_start.add_listener(on_test_start)
+    events.test_stop.add_listener(on_test_stop)
+    events.quitting.add_listener(on_quitting)
+    events.worker_connect.add_listener(on_worker_connect)
+
+
+def expect_status(response: Any, *statuses: int) -> bool:
+    """Mark a ``catch_response`` response failed unless its status is one of ``statuses``."""
+    if response.status_code in statuses:
+        response.success()
+        return True
+    snippet = (response.text or "")[:200].replace("\n", " ")
+    wanted = " or ".join(str(s) for s in statuses)
+    response.failure(f"expected HTTP {wanted}, got {response.status_code}: {snippet}")
+    return False
+
+
+def body_of(response: Any) -> Any:
+    """The JSON body of a response, or None when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
