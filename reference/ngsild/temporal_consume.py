@@ -49,6 +49,8 @@ async def retrieve_temporal(request: Request, broker: Broker, entity_id: str) ->
 
 @dataclass
 class EntityMatch:
+    # on id and type only: checked before the instances of an entity are loaded
+    selectors: list[Callable[[dict[str, Any]], bool]] = field(default_factory=list)
     predicates: list[Callable[[dict[str, Any]], bool]] = field(default_factory=list)
 
 
@@ -69,6 +71,8 @@ def _run_query(
     broker.require_tenant(tenant)
     results = []
     for doc in broker.storage.list(TEMPORAL_ENTITY, tenant):
+        if not all(p(_pseudo_entity(doc, {})) for p in match.selectors):
+            continue
         attrs = select_instances(broker.storage.instances(tenant, doc["id"]), tq)
         pseudo = _pseudo_entity(doc, attrs)
         if not all(p(pseudo) for p in match.predicates):
@@ -102,7 +106,7 @@ async def query_temporal(request: Request, broker: Broker) -> Response:
     page = parse_page(request)
     tq = common_params(request, ctx)
     match = EntityMatch()
-    match.predicates.append(selector_predicate(ids, params.get("idPattern"), params.get("type"), ctx))
+    match.selectors.append(selector_predicate(ids, params.get("idPattern"), params.get("type"), ctx))
     if params.get("q") is not None:
         match.predicates.append(parse_q(params["q"], ctx))
     geo = parse_geoquery(
@@ -161,7 +165,7 @@ async def query_temporal_post(request: Request, broker: Broker) -> Response:
             alternatives.append(
                 selector_predicate([sel_id] if sel_id else None, selector.get("idPattern"), raw_type, ctx)
             )
-        match.predicates.append(lambda e: any(a(e) for a in alternatives))
+        match.selectors.append(lambda e: any(a(e) for a in alternatives))
     elif "attrs" not in query and "q" not in query and "geoQ" not in query and "scopeQ" not in query:
         raise bad_request("the Query shall have entities, attrs, q, geoQ or scopeQ")
     if query.get("q") is not None:
