@@ -54,6 +54,7 @@ def build_certificate(
     deselected: dict[str, str] | None = None,
     narrowed_by: list[str] | None = None,
     interrupted: bool = False,
+    models: list[dict[str, Any]] | None = None,
 ) -> Certificate:
     """The certificate from the case results of a run.
 
@@ -144,6 +145,7 @@ def build_certificate(
         not_run=never_run,
         root_causes=_root_causes(results),
         catalogue_digest=_catalogue_digest(requirements),
+        models=list(models or []),
     )
 
 
@@ -215,6 +217,7 @@ def write_run_outputs(
     deselected: dict[str, str] | None = None,
     narrowed_by: list[str] | None = None,
     interrupted: bool = False,
+    models: list[dict[str, Any]] | None = None,
 ) -> Certificate:
     out_dir.mkdir(parents=True, exist_ok=True)
     _allure_extras(out_dir, profile, run_id)
@@ -230,6 +233,7 @@ def write_run_outputs(
         deselected=deselected,
         narrowed_by=narrowed_by,
         interrupted=interrupted,
+        models=models,
     )
     (out_dir / "certificate.json").write_text(json.dumps(cert.to_json(), indent=2), encoding="utf-8")
     (out_dir / "certificate.html").write_text(render_html(cert), encoding="utf-8")

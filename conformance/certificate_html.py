@@ -83,6 +83,24 @@ def _signer(cert: Certificate) -> str:
     )
 
 
+def _models_section(cert: Certificate) -> str:
+    """The Smart Data Models the MIM2 cases checked against (absent from a run without MIM2)."""
+    if not cert.models:
+        return ""
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(str(m.get('name', '')))}</td><td>{e(str(m.get('schemaVersion', '')))}</td>"
+        f"<td>{e(str(m.get('source', '')))}{'' if m.get('bundled', True) else ' (added)'}</td>"
+        f"<td><code>{e(str(m.get('commit') or '-'))}</code></td><td><code>{e(str(m.get('sha256', '')))}</code></td></tr>"
+        for m in cert.models
+    )
+    return (
+        "<h2>Smart Data Models checked against</h2>"
+        "<table><tr><th>Model</th><th>$schemaVersion</th><th>Source</th><th>Commit</th><th>Schema sha256</th></tr>"
+        f"{rows}</table>"
+    )
+
+
 def render_html(cert: Certificate) -> str:
     e = html.escape
     target = cert.target
@@ -141,6 +159,7 @@ def render_html(cert: Certificate) -> str:
 <table><tr><th>MIM</th><th>Verdict</th><th>Pass</th><th>Fail</th><th>Warnings</th><th>Not applicable</th>
 <th>Inconclusive</th></tr>
 {rows_mim}</table>
+{_models_section(cert)}
 <h2>Requirements</h2>
 <table><tr><th>Id</th><th>Requirement</th><th>Specification</th><th>Level</th><th>Verdict</th><th>Cases</th></tr>
 {_requirement_rows(cert)}</table>

@@ -407,6 +407,7 @@ class MimcheckPlugin:
             self._client.close()
         if not self.is_controller or self.out_dir is None or not (self.active or self.results):
             return
+        from conformance import sdm_provenance
         from conformance.certificate import write_run_outputs
 
         try:
@@ -426,6 +427,7 @@ class MimcheckPlugin:
             run_id=self.run_id,
             redactor=self.redactor,
             interrupted=bool(session.shouldstop) or exitstatus == pytest.ExitCode.INTERRUPTED,
+            models=sdm_provenance.models_of_run(list(self.results.values()), profile.models_paths),
         )
 
 

@@ -203,6 +203,9 @@ class Certificate:
     root_causes: list[RootCause] = field(default_factory=list)
     catalogue_digest: str = ""  # sha256 over the requirement declarations the run checked
     signer: dict[str, str] | None = None  # algorithm and public key fingerprint of a signed run
+    # the Smart Data Models a MIM2 run checked against: name, schemaVersion, source, commit, sha256,
+    # bundled (conformance/sdm_provenance.py); empty for a run without MIM2, and in older certificates
+    models: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[RequirementResult]:
@@ -235,6 +238,7 @@ class Certificate:
             "evidence_digest": {"algorithm": "sha256", "value": self.evidence_digest},
             "catalogue_digest": {"algorithm": "sha256", "value": self.catalogue_digest},
             "signer": self.signer,
+            **({"models": [dict(m) for m in self.models]} if self.models else {}),
         }
 
     @classmethod
@@ -259,4 +263,5 @@ class Certificate:
             root_causes=[RootCause.from_json(c) for c in data.get("root_causes", [])],
             catalogue_digest=(data.get("catalogue_digest") or {}).get("value", ""),
             signer=data.get("signer"),
+            models=[dict(m) for m in data.get("models") or [] if isinstance(m, dict)],
         )

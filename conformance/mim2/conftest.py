@@ -8,12 +8,16 @@ from conformance import sdm_registry
 from conformance.callback_server import CallbackServer
 from conformance.case_outcome import CaseEvidence
 from conformance.cleanup import Cleanup
+from conformance.mim1.dynamics.support import Notifications
 from conformance.ngsild.api import NgsiLd
 from conformance.ngsild.context_server import ContextServer
 from conformance.ngsild.jsonld import Oracle
+from conformance.ngsild.receiver import NotificationReceiver
+from conformance.ngsild.subscriptions import Dynamics
 from conformance.outcomes import NotApplicable
 from conformance.profiles import ProfileError, TargetProfile, load_profile
 from conformance.recording import RecordingClient
+from conformance.run_ids import RunIds
 
 _MODELS = pytest.StashKey[sdm_registry.Models]()
 
@@ -106,3 +110,32 @@ def sdm_contexts(callback_server: CallbackServer, sdm_models: sdm_registry.Model
 def sdm_oracle(sdm_contexts: ContextServer) -> Oracle:
     """pyld with the core @context and the subjects' contexts, never fetching from the network."""
     return Oracle(sdm_contexts.documents())
+
+
+# The MIM2 notification receiver: a route of its own on the session's callback server, so that it
+# lives beside the MIM1 one (conformance/mim1/dynamics/conftest.py) in a run of both MIMs.
+SDM_NOTIFY_PATH = "/mimcheck-sdm-notify"
+
+
+@pytest.fixture(scope="session")
+def sdm_receiver(profile: TargetProfile, callback_server: CallbackServer) -> Iterator[NotificationReceiver]:
+    rx = NotificationReceiver(
+        callback_server, default_timeout=profile.notifications.window_seconds, base_path=SDM_NOTIFY_PATH
+    ).start()
+    yield rx
+    rx.stop()
+
+
+@pytest.fixture
+def sdm_notifications(
+    sdm_receiver: NotificationReceiver, profile: TargetProfile, run_ids: RunIds, case_evidence: CaseEvidence
+) -> Iterator[Notifications]:
+    """Endpoints on the MIM2 receiver for this test case; what they received goes into the evidence."""
+    box = Notifications(lambda: sdm_receiver, run_ids, profile.notifications.window_seconds)
+    yield box
+    box.to_evidence(case_evidence)
+
+
+@pytest.fixture
+def dyn(ngsild: NgsiLd) -> Dynamics:
+    return Dynamics(ngsild)

@@ -10,54 +10,16 @@ unmodified copies, resolved offline. Expected names and IRIs come from the pyld 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from conformance import checks, sdm
+from conformance.mim2.support import attribute_names, created_entity, schema_name
 from conformance.ngsild.api import API_ROOT, NgsiLd, link_header
 from conformance.ngsild.context_server import ContextServer
 from conformance.ngsild.jsonld import Oracle
-from conformance.outcomes import precondition
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
-from conformance.sdm_registry import ModelError, Models
-
-NAMES_EXCLUDED = ("id", "type", "@context")
-
-
-def _fixture(models: Models, model: str, run_ids: RunIds) -> dict[str, Any]:
-    entry = models[model]
-    entity = sdm.fill_placeholders(entry.fixture_path.read_text(encoding="utf-8"), model, run_ids.entity_id)
-    try:
-        errors = models.validation_errors(model, sdm.to_key_values(entity))
-    except ModelError as exc:
-        precondition(False, str(exc))
-    precondition(
-        not errors, f"the {model} payload ({entry.fixture_path.name}) itself breaks the schema: {errors}"
-    )
-    return entity
-
-
-def _created(
-    ngsild: NgsiLd, models: Models, model: str, run_ids: RunIds, context: str | None = None
-) -> dict[str, Any]:
-    """A model's entity, created (with the model's @context in a Link header when given)."""
-    entity = _fixture(models, model, run_ids)
-    created = ngsild.create_entity(entity, context=context)
-    precondition(
-        created.status_code in (200, 201, 204),
-        f"creating the {model} answered {created.status_code}: {created.text[:300]!r}",
-    )
-    return entity
-
-
-def _schema(models: Models, model: str) -> str:
-    return f"{model} schema {models[model].schema_version}"
-
-
-def _attributes(entity: dict[str, Any]) -> list[str]:
-    return sorted(name for name in entity if name not in NAMES_EXCLUDED)
+from conformance.sdm_registry import Models
 
 
 @requirement(
@@ -71,14 +33,14 @@ def _attributes(entity: dict[str, Any]) -> list[str]:
 def test_key_values_validate_and_round_trip(
     ngsild: NgsiLd, sdm_models: Models, run_ids: RunIds, model: str
 ) -> None:
-    entity = _created(ngsild, sdm_models, model, run_ids)
+    entity = created_entity(ngsild, sdm_models, model, run_ids)
     resp = ngsild.get_entity(entity["id"], params={"options": "keyValues"})
     checks.status_is(resp, 200)
     key_values = checks.json_object(resp)
     errors = sdm_models.validation_errors(model, key_values)
     if errors:
         checks.fail(
-            f"the keyValues {model} returned by the target breaks the {_schema(sdm_models, model)}: {errors}"
+            f"the keyValues {model} returned by the target breaks the {schema_name(sdm_models, model)}: {errors}"
         )
     checks.equal(
         f"{model} keyValues form (array order aside)",
@@ -96,14 +58,14 @@ def test_key_values_validate_and_round_trip(
 )
 @pytest.mark.sdm_models("all")
 def test_normalized_validates(ngsild: NgsiLd, sdm_models: Models, run_ids: RunIds, model: str) -> None:
-    entity = _created(ngsild, sdm_models, model, run_ids)
+    entity = created_entity(ngsild, sdm_models, model, run_ids)
     resp = ngsild.get_entity(entity["id"])
     checks.status_is(resp, 200)
     simplified = sdm.to_key_values(checks.json_object(resp))
     errors = sdm_models.validation_errors(model, simplified)
     if errors:
         checks.fail(
-            f"the normalized {model} returned by the target, simplified, breaks the {_schema(sdm_models, model)}: {errors}"
+            f"the normalized {model} returned by the target, simplified, breaks the {schema_name(sdm_models, model)}: {errors}"
         )
     checks.equal(
         f"{model} normalized form, simplified (array order aside)",
@@ -129,11 +91,11 @@ def test_model_context_compaction(
     model: str,
 ) -> None:
     ctx = sdm_contexts.url(sdm_models[model].context_name)
-    entity = _created(ngsild, sdm_models, model, run_ids, context=ctx)
+    entity = created_entity(ngsild, sdm_models, model, run_ids, context=ctx)
     resp = ngsild.get_entity(entity["id"], context=ctx)
     checks.status_is(resp, 200)
     body = checks.json_object(resp)
-    iris = {name: sdm_oracle.expand_term(name, ctx) for name in _attributes(entity)}
+    iris = {name: sdm_oracle.expand_term(name, ctx) for name in attribute_names(entity)}
     type_iri = sdm_oracle.expand_type(model, ctx)
     checks.equal(
         f"{model} type compacted with the model's @context",
@@ -142,7 +104,7 @@ def test_model_context_compaction(
     )
     checks.equal(
         f"{model} attribute names compacted with the model's @context",
-        _attributes(body),
+        attribute_names(body),
         sorted(sdm_oracle.compact_iri(iri, ctx) for iri in iris.values()),
     )
     expanded = sdm_oracle.expand({k: v for k, v in body.items() if k != "@context"}, ctx)
@@ -175,7 +137,7 @@ def test_core_context_gives_model_iris(
     model: str,
 ) -> None:
     ctx = sdm_contexts.url(sdm_models[model].context_name)
-    entity = _created(ngsild, sdm_models, model, run_ids, context=ctx)
+    entity = created_entity(ngsild, sdm_models, model, run_ids, context=ctx)
     resp = ngsild.get_entity(entity["id"])
     checks.status_is(resp, 200)
     body = checks.json_object(resp)
@@ -186,8 +148,8 @@ def test_core_context_gives_model_iris(
     )
     checks.equal(
         f"{model} attribute names compacted with the core @context only",
-        _attributes(body),
-        sorted(sdm_oracle.compact_iri(sdm_oracle.expand_term(a, ctx), None) for a in _attributes(entity)),
+        attribute_names(body),
+        sorted(sdm_oracle.compact_iri(sdm_oracle.expand_term(a, ctx), None) for a in attribute_names(entity)),
     )
 
 
@@ -201,7 +163,7 @@ def test_core_context_gives_model_iris(
 def test_relationships_stay_relationships(
     ngsild: NgsiLd, sdm_models: Models, run_ids: RunIds, model: str
 ) -> None:
-    entity = _created(ngsild, sdm_models, model, run_ids)
+    entity = created_entity(ngsild, sdm_models, model, run_ids)
     resp = ngsild.get_entity(entity["id"])
     checks.status_is(resp, 200)
     body = checks.json_object(resp)
@@ -226,7 +188,7 @@ def test_relationships_stay_relationships(
 )
 @pytest.mark.sdm_models("with_location")
 def test_location_stays_geojson(ngsild: NgsiLd, sdm_models: Models, run_ids: RunIds, model: str) -> None:
-    entity = _created(ngsild, sdm_models, model, run_ids)
+    entity = created_entity(ngsild, sdm_models, model, run_ids)
     resp = ngsild.get_entity(entity["id"])
     checks.status_is(resp, 200)
     location = checks.member(f"{model} normalized form", checks.json_object(resp), "location", kind=dict)
@@ -260,7 +222,7 @@ def test_query_by_model_type(
     query: str,
 ) -> None:
     ctx = sdm_contexts.url(sdm_models[model].context_name)
-    entity = _created(ngsild, sdm_models, model, run_ids, context=ctx)
+    entity = created_entity(ngsild, sdm_models, model, run_ids, context=ctx)
     headers: dict[str, str] = {}
     if query == "term-with-model-context":
         type_name = model

@@ -114,8 +114,11 @@ class NotificationReceiver:
     """Notification endpoints as route handlers on the suite's one callback server:
     ``rx = NotificationReceiver(server).start(); ep = rx.endpoint("name")``."""
 
-    def __init__(self, server: CallbackServer, *, default_timeout: float = 5.0) -> None:
+    def __init__(
+        self, server: CallbackServer, *, default_timeout: float = 5.0, base_path: str = BASE_PATH
+    ) -> None:
         self.server = server
+        self.base_path = base_path  # the route prefix: one receiver per prefix on the callback server
         self.default_timeout = default_timeout
         self._cond = threading.Condition()
         self._received: list[Received] = []
@@ -132,11 +135,11 @@ class NotificationReceiver:
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> NotificationReceiver:
-        self.server.route(BASE_PATH, self._handle)
+        self.server.route(self.base_path, self._handle)
         return self
 
     def stop(self) -> None:
-        self.server.unroute(BASE_PATH)
+        self.server.unroute(self.base_path)
 
     def __enter__(self) -> NotificationReceiver:
         return self.start()
@@ -161,7 +164,7 @@ class NotificationReceiver:
             self._counter += 1
             number = self._counter
         safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
-        path = f"{BASE_PATH}/{safe}-{number}"
+        path = f"{self.base_path}/{safe}-{number}"
         with self._cond:
             self._known.add(path)
         return Endpoint(self, path, self.base_url + path)

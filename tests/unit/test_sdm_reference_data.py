@@ -87,6 +87,17 @@ def test_context_copy_is_byte_identical(subject: str) -> None:
     assert copy.read_bytes() == (_root() / f"dataModel.{subject}" / "context.jsonld").read_bytes()
 
 
+@pytest.mark.parametrize("model", list(sdm.MODELS))
+def test_example_copies_are_byte_identical(model: str) -> None:
+    """conformance/data/sdm/examples/<Model>: what `mimcheck models list --check-examples` checks."""
+    official = sorted(p.name for p in (_model_dir(model) / "examples").iterdir())
+    copies = sorted(p.name for p in (sdm.SCHEMA_DIR / "examples" / model).iterdir())
+    assert copies == official
+    for name in official:
+        copy = (sdm.SCHEMA_DIR / "examples" / model / name).read_bytes()
+        assert copy == (_model_dir(model) / "examples" / name).read_bytes()
+
+
 def _errors(model: str, form: str) -> list[str]:
     document = json.loads((_model_dir(model) / "examples" / form).read_text(encoding="utf-8"))
     if form == "example-normalized.json":
