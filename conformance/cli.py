@@ -448,6 +448,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_load_parser(sub)
 
+    from conformance.capacity_cli import add_capacity_parser
+
+    add_capacity_parser(sub)
+
     from conformance.report import add_report_parser
 
     add_report_parser(sub)
