@@ -189,3 +189,51 @@ def test_temporal_lang(dyn: Dynamics, run_ids: RunIds, case_evidence: CaseEviden
         checks.equal(f"{where}.value", item.get("value"), language_map[tag])
     if fallbacks:
         case_evidence.note(f"instances without {lang!r} fell back to {fallbacks}")
+
+
+ENTITY_MEMBERS = [
+    pytest.param(1, None, id="one-type"),
+    pytest.param(2, None, id="two-types"),
+    pytest.param(1, "/Mimcheck/Temporal", id="scope"),
+    pytest.param(2, ["/Mimcheck/A", "/Mimcheck/B"], id="two-types-two-scopes"),
+]
+
+
+@requirement(
+    "MIM1-TEMP-035",
+    clause="4.5.6",
+    level="MUST",
+    capability=CAP,
+    title="The temporal representation of an entity gives its id, every entity type and its scope, "
+    "next to the temporal attributes",
+)
+@pytest.mark.parametrize(("types", "scope"), ENTITY_MEMBERS)
+def test_temporal_entity_members(
+    dyn: Dynamics, run_ids: RunIds, types: int, scope: str | list[str] | None
+) -> None:
+    names = [unique_type(run_ids) for _ in range(types)]
+    entity: dict[str, Any] = {
+        "id": f"urn:ngsi-ld:{names[0]}:{run_ids.next()}",
+        "type": names[0] if types == 1 else names,
+    }
+    if scope is not None:
+        entity["scope"] = scope
+    entity[ATTR] = [{"type": "Property", "value": 1.0, "observedAt": iso(TIMES[0])}]
+    created(dyn.create_temporal(entity), f"creating temporal entity {entity['id']}")
+    body = retrieve(dyn, entity["id"])
+    checks.equal("temporal entity id", body.get("id"), entity["id"])
+    got_types = body.get("type")
+    checks.equal(
+        "temporal entity types",
+        sorted(got_types if isinstance(got_types, list) else [got_types]),
+        sorted(names),
+    )
+    if scope is not None:
+        got_scope = checks.member("temporal entity", body, "scope")
+        want = scope if isinstance(scope, list) else [scope]
+        checks.equal(
+            "temporal entity scope",
+            sorted(got_scope if isinstance(got_scope, list) else [got_scope]),
+            sorted(want),
+        )
+    checks.instances(ATTR, checks.member("temporal entity", body, ATTR))
