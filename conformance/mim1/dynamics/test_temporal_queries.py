@@ -58,6 +58,8 @@ BAD_CASES = [
     for endpoint in ("retrieve", "query-get", "query-post")
     for name in BAD
     if not (endpoint == "retrieve" and name in ("between-without-endTimeAt", "timeAt-not-DateTime"))
+    # the V1.8.1 TemporalQuery object (temporalQ) has no lastN member: a broker may ignore it there
+    and not (endpoint == "query-post" and name.startswith("lastN"))
 ]
 
 
@@ -227,11 +229,13 @@ def test_last_n_in_range(
 def test_temporal_sys_attrs(dyn: Dynamics, run_ids: RunIds, endpoint: str) -> None:
     entity = _series(run_ids, 2)
     created(dyn.create_temporal(entity), f"creating temporal entity {entity['id']}")
+    # the V1.8.1 OpenAPI requires timerel and timeAt for Query Temporal Evolution (GET, and temporalQ by POST)
+    since = {"timerel": "after", "timeAt": "2019-01-01T00:00:00Z"}
     if endpoint == "query-post":
-        query = {"type": "Query", "entities": [{"type": entity["type"]}]}
+        query = {"type": "Query", "entities": [{"type": entity["type"]}], "temporalQ": since}
         resp = dyn.post_temporal_query(query, {"options": "sysAttrs"})
     else:
-        resp = _ask(dyn, endpoint, entity, {"options": "sysAttrs"})
+        resp = _ask(dyn, endpoint, entity, {**since, "options": "sysAttrs"})
     checks.status_is(resp, 200)
     found = checks.json_body(resp)
     if isinstance(found, list):
