@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -84,6 +85,10 @@ def profile_option(name: str, default: float, environ: Mapping[str, str] = os.en
         return float(value)
     except (ValueError, TypeError, AttributeError):
         return default
+
+
+# Tells apart the ids made by the processes of one run (the workers of a distributed run share the run id).
+PROCESS_TAG = secrets.token_hex(3)
 
 
 def run_entity_prefix(entity_type: str, run_id: str) -> str:
@@ -201,10 +206,24 @@ def attach_reporting(
 
     def on_quitting(environment: Any, **_: Any) -> None:
         if _is_worker(environment):
+            # a worker that gets here shut down normally: exit 0, so that a non-zero exit is a crash
+            environment.process_exit_code = 0
             return
         if state["report"] is None:  # quit before any test ran (e.g. a signal during start-up)
             on_test_stop(environment)
+        elif settings.expected_workers:
+            recheck_workers(environment)
         environment.process_exit_code = state["report"]["exit_code"]
+
+    def recheck_workers(environment: Any) -> None:
+        """A worker that died just before the end is only marked missing after the test stopped."""
+        watch_workers(environment)
+        report = state["report"]
+        lost = sorted(set(report["workers"]["lost"]) | state["lost"])
+        if lost != report["workers"]["lost"]:
+            report["workers"]["lost"] = lost
+            if settings.stats_path is not None:
+                settings.stats_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
     events.test_start.add_listener(on_test_start)
     events.test_stop.add_listener(on_test_stop)

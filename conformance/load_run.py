@@ -4,6 +4,7 @@ this machine), bounded in time; the target's preflight; the sweep of what the us
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -130,6 +131,7 @@ def _pump(stream: IO[str], log: IO[str], scrub: Callable[[str], str], echo: Call
 class LocustOutcome:
     exit_code: int | None  # None: it had to be killed
     cut_short: str | None = None  # why the run did not last its full duration, if it did not
+    workers_failed: tuple[str, ...] = ()  # workers that did not end normally, with their exit codes
 
 
 def _start_workers(job: LocustJob, env: Mapping[str, str]) -> list[subprocess.Popen[bytes]]:
@@ -153,8 +155,9 @@ def _start_workers(job: LocustJob, env: Mapping[str, str]) -> list[subprocess.Po
     return workers
 
 
-def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
-    """Workers normally quit when the master does; whatever is left is stopped."""
+def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> tuple[str, ...]:
+    """Workers normally quit when the master does (exit 0); whatever is left is stopped. Returns the
+    workers that ended otherwise."""
     for worker in workers:
         try:
             worker.wait(timeout=10)
@@ -165,6 +168,11 @@ def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
+    return tuple(
+        f"worker {index} (exit {worker.returncode})"
+        for index, worker in enumerate(workers, start=1)
+        if worker.returncode != 0
+    )
 
 
 def run_locust(job: LocustJob, env: Mapping[str, str], scrub: Callable[[str], str]) -> LocustOutcome:
@@ -202,9 +210,9 @@ def run_locust(job: LocustJob, env: Mapping[str, str], scrub: Callable[[str], st
         finally:
             if in_main_thread:
                 signal.signal(signal.SIGTERM, previous)
-            _stop_workers(workers)
+            failed = _stop_workers(workers)
         pump.join(timeout=5)
-    return outcome
+    return dataclasses.replace(outcome, workers_failed=failed)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -308,8 +316,6 @@ def measure(target: Prepared, spec: RunSpec, out: Path) -> tuple[dict[str, Any] 
         ENV_PROFILE_OPTIONS: json.dumps(spec.options),
     }
     if target.profile.auth.type != "none":
-        import dataclasses
-
         env[ENV_AUTH] = json.dumps(dataclasses.asdict(target.profile.auth))
     outcome = run_locust(job, env, target.redactor.text)
     if not stats_path.is_file():
@@ -331,11 +337,16 @@ def measure(target: Prepared, spec: RunSpec, out: Path) -> tuple[dict[str, Any] 
     report["locust_exit_code"] = outcome.exit_code
     cut_short = outcome.cut_short
     workers = report.get("workers")
+    if workers is not None:
+        workers["exited_abnormally"] = list(outcome.workers_failed)
+    if outcome.workers_failed:
+        cut_short = cut_short or f"{', '.join(outcome.workers_failed)} did not end normally"
     if workers and (workers["lost"] or workers["connected"] < workers["expected"]):
-        lost = ", ".join(workers["lost"]) or "none"
-        cut_short = cut_short or (
-            f"{workers['connected']} of {workers['expected']} workers connected, dropped out: {lost}"
-        )
+        if workers["lost"]:
+            why = f"worker(s) dropped out: {', '.join(workers['lost'])}"
+        else:
+            why = "not every worker connected"
+        cut_short = cut_short or f"{why} ({workers['connected']} of {workers['expected']} had connected)"
     report["cut_short"] = cut_short
     if (out / HTML_REPORT).is_file():
         report["html_report"] = HTML_REPORT

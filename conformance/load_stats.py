@@ -218,7 +218,7 @@ def print_summary(report: Mapping[str, Any], stats_path: Path) -> int:
             print(f"  {label}: {stats_path.parent / report[key]}")
     workers = report.get("workers")
     if workers:
-        lost = ", ".join(workers.get("lost", [])) or "none"
+        lost = ", ".join([*workers.get("lost", []), *workers.get("exited_abnormally", [])]) or "none"
         print(f"  workers: {workers['connected']} of {workers['expected']} connected; dropped out: {lost}")
     total, limits = report["total"], report["thresholds"]
     code = int(report["exit_code"])

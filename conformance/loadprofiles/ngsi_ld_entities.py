@@ -1,6 +1,6 @@
 """Load profile `ngsi_ld_entities`: a basic MIM1 (NGSI-LD) entity mix.
 
-Every simulated user creates entities with run-scoped ids (``urn:ngsi-ld:MimcheckLoad:<run-id>-<n>``),
+Every simulated user creates entities with run-scoped ids (``urn:ngsi-ld:MimcheckLoad:<run-id>-<process>-<n>``),
 retrieves them normalized and as keyValues, updates an attribute, deletes some of them as it goes and, when it stops, deletes
 every entity it still owns: a run only ever touches data it created. Only operations every NGSI-LD
 broker implements are used (create, update attributes, retrieve, delete: ETSI GS CIM 009 clauses 5.6.1,
@@ -21,7 +21,7 @@ from urllib.parse import quote
 from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser, ResponseContextManager
 
-from conformance.load_locust import LoadSettings, attach_reporting, run_entity_prefix
+from conformance.load_locust import PROCESS_TAG, LoadSettings, attach_reporting, run_entity_prefix
 
 ENTITIES = "/ngsi-ld/v1/entities"
 ENTITY_TYPE = "MimcheckLoad"
@@ -32,7 +32,7 @@ _sequence = itertools.count(1)  # shared by all users of this process (greenlets
 
 
 def new_entity_id() -> str:
-    return f"{run_entity_prefix(ENTITY_TYPE, SETTINGS.run_id)}{next(_sequence):06d}"
+    return f"{run_entity_prefix(ENTITY_TYPE, SETTINGS.run_id)}{PROCESS_TAG}-{next(_sequence):06d}"
 
 
 def entity_path(entity_id: str) -> str:

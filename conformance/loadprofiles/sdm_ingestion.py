@@ -25,6 +25,7 @@ from locust.contrib.fasthttp import FastHttpUser
 
 from conformance import sdm
 from conformance.load_locust import (
+    PROCESS_TAG,
     LoadSettings,
     attach_reporting,
     body_of,
@@ -50,7 +51,7 @@ def model_entity(model: str) -> dict[str, Any]:
     serial = next(_sequence)
 
     def entity_id(kind: str) -> str:
-        suffix = f"{serial:07d}" if kind == model else "target"
+        suffix = f"{PROCESS_TAG}-{serial:07d}" if kind == model else "target"
         return f"{run_entity_prefix(kind, SETTINGS.run_id)}{suffix}"
 
     return sdm.load_fixture(model, entity_id)

@@ -33,6 +33,7 @@ from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 from conformance.load_locust import (
+    PROCESS_TAG,
     LoadSettings,
     attach_reporting,
     body_of,
@@ -242,7 +243,7 @@ class TmfCatalogueOrderUser(FastHttpUser):
         if offering_id is None:
             return
         order = {
-            "externalId": f"{run_name_prefix(SETTINGS.run_id)}order-{next(_orders):06d}",
+            "externalId": f"{run_name_prefix(SETTINGS.run_id)}order-{PROCESS_TAG}-{next(_orders):06d}",
             "description": "order placed by the mimcheck load profile tmf_catalogue_orders",
             "productOrderItem": [
                 {"id": "1", "action": "add", "quantity": 1, "productOffering": {"id": offering_id}}
