@@ -91,6 +91,8 @@ AREAS: dict[str, str] = {
     "ROR": "Resource ordering (TMF652)",
     "PMT": "Payment methods (TMF670)",
     "PAY": "Payment management (TMF676)",
+    "RSP": "TM Forum responses: swagger response schemas and href integrity (MIM3)",
+    "HUB": "TM Forum event hubs and listeners (TMF630 notifications, MIM3)",
 }
 
 ID_PATTERN = re.compile(r"^MIM([123])-([A-Z]+)-(\d{3})$")

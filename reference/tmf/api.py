@@ -213,13 +213,14 @@ class TmfApi:
         for name in rdef.server_stamps:
             updated[name] = stamp
         self.store.update(self._collection(rdef), resource_id, updated)
-        ignored = {state, *rdef.server_stamps}
+        # a state change has its own event where the swagger lists one, else it is a change like any other
+        ignored = {state, *rdef.server_stamps} if rdef.state_event else set(rdef.server_stamps)
         if {k: v for k, v in updated.items() if k not in ignored} != {
             k: v for k, v in current.items() if k not in ignored
         }:
-            self._publish(request, rdef, "AttributeValueChange", updated)
-        if state and new_state != old_state:
-            self._publish(request, rdef, "StateChange", updated)
+            self._publish(request, rdef, rdef.change_event, updated)
+        if rdef.state_event and state and new_state != old_state:
+            self._publish(request, rdef, rdef.state_event, updated)
         return json_response(self._render(request, rdef, updated))
 
     async def delete(self, request: Request, rdef: ResourceDef) -> Response:

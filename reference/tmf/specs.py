@@ -141,6 +141,11 @@ class ResourceDef:
     checks: tuple[Validator, ...] = ()
     non_patchable: frozenset[str] = frozenset({"id", "href"})
     state_attr: str | None = None  # a change of it is a StateChangeEvent
+    # event names (after the type) the API's v4 swagger lists: <Type>AttributeValueChangeEvent for any
+    # change, <Type>StateChangeEvent for a state change; TMF633/634 have one <Type>ChangeEvent for both
+    # (state_event None), TMF670 a <Type>StatusChangeEvent
+    change_event: str = "AttributeValueChange"
+    state_event: str | None = "StateChange"
     transitions: dict[str, frozenset[str]] | None = None
     initial: dict[str, Any] = field(default_factory=dict)  # server-set on creation (overrides the client)
     created_stamps: tuple[str, ...] = ()  # set to the creation time when absent

@@ -15,6 +15,7 @@ Payment Management, written from their v4.0.0 swagger files.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from .common import bad_request
@@ -61,27 +62,37 @@ def _with_checks(rdef: ResourceDef, *extra: Validator) -> ResourceDef:
         non_patchable=rdef.non_patchable,
         state_attr=rdef.state_attr,
         server_stamps=rdef.server_stamps,
+        change_event=rdef.change_event,
+        state_event=rdef.state_event,
     )
+
+
+def _service_catalog_entity(path: str, type_: str) -> ResourceDef:
+    """A TMF633/634 catalog entity: the v4 swaggers list one <Type>ChangeEvent for every change, the
+    lifecycleStatus included (no StateChangeEvent)."""
+    return replace(_catalog_resource(path, type_), change_event="Change", state_event=None)
 
 
 TMF633 = ApiDef(
     "TMF633",
     "/tmf-api/serviceCatalogManagement/v4",
     _resources(
-        _catalog_resource("serviceCatalog", "ServiceCatalog"),
-        _catalog_resource("serviceCategory", "ServiceCategory"),
-        _with_checks(_catalog_resource("serviceCandidate", "ServiceCandidate"), _ref("serviceSpecification")),
-        _catalog_resource("serviceSpecification", "ServiceSpecification"),
+        _service_catalog_entity("serviceCatalog", "ServiceCatalog"),
+        _service_catalog_entity("serviceCategory", "ServiceCategory"),
+        _with_checks(
+            _service_catalog_entity("serviceCandidate", "ServiceCandidate"), _ref("serviceSpecification")
+        ),
+        _service_catalog_entity("serviceSpecification", "ServiceSpecification"),
     ),
 )
 TMF634 = ApiDef(
     "TMF634",
     "/tmf-api/resourceCatalog/v4",
     _resources(
-        _catalog_resource("resourceCatalog", "ResourceCatalog"),
-        _catalog_resource("resourceCategory", "ResourceCategory"),
-        _catalog_resource("resourceCandidate", "ResourceCandidate"),
-        _catalog_resource("resourceSpecification", "ResourceSpecification"),
+        _service_catalog_entity("resourceCatalog", "ResourceCatalog"),
+        _service_catalog_entity("resourceCategory", "ResourceCategory"),
+        _service_catalog_entity("resourceCandidate", "ResourceCandidate"),
+        _service_catalog_entity("resourceSpecification", "ResourceSpecification"),
     ),
 )
 TMF652 = ApiDef(
@@ -109,6 +120,7 @@ TMF670 = ApiDef(
             "PaymentMethod",
             (_string("@type"), _string("name")),
             state_attr="status",
+            state_event="StatusChange",  # PaymentMethodStatusChangeEvent (v4.0.0 swaggers)
             type_required=True,
         ),
     ),

@@ -449,7 +449,10 @@ class FaultProxy:
         method = handler.command
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
-        headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
+        # The Host header the client sent goes upstream unchanged: a target that builds absolute URIs
+        # (TMF href, Location) from it names the proxy, the host the suite talks to, as behind any
+        # transparent reverse proxy.
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
         request_media = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         active = [rule for rule in self.rules if rule.matches(method, path, query, request_media)]
         original_request = (path, body)
