@@ -172,7 +172,7 @@ def run_suite(
                 verify=profile.tls.verify,
                 cert=profile.tls.cert,
             ),
-            trusted_urls=profile.base_urls.values(),
+            trusted_urls=profile.trusted_urls(),
             max_response_bytes=profile.max_response_bytes,
             request_seconds=min(profile.request_seconds, 30),
             verify=profile.tls.verify,

@@ -160,7 +160,7 @@ class MimcheckPlugin:
                 clock=RunClock(profile.deadline_seconds),
                 default_headers=dict(profile.headers),
                 authorizer=authorizer,
-                trusted_urls=profile.base_urls.values(),
+                trusted_urls=profile.trusted_urls(),
                 max_response_bytes=profile.max_response_bytes,
                 request_seconds=profile.request_seconds,
                 verify=profile.tls.verify,

@@ -123,7 +123,7 @@ def run_preflight(
             declared = {c: p for c, p in sorted((tmf_probes or {}).items()) if profile.declares(c)}
             for capability, path in declared.items():
                 # where the swagger's basePath differs (TMF676), the API may be served there instead
-                urls = _tmf_urls(base, capability, path)
+                urls = _tmf_urls(base, capability, path, profile.tmf_roots)
                 where = " or ".join(url.rsplit("/", 1)[0] for url in urls)
                 for url in urls:
                     result.blocked.pop(f"mim3:{capability}", None)
@@ -149,15 +149,15 @@ def run_preflight(
     return result
 
 
-def _tmf_urls(base: str, capability: str, path: str) -> list[str]:
-    """The collection URLs where the API may be: below the MIM3 base URL, then (TMF676, whose swagger
-    basePath lacks /tmf-api) below the server root."""
+def _tmf_urls(base: str, capability: str, path: str, roots: dict[str, str] | None = None) -> list[str]:
+    """The collection URLs where the API may be: at the root the profile gives it ([mim3.roots]), else
+    below the MIM3 base URL, then (TMF676, whose swagger basePath lacks /tmf-api) below the server root."""
     from conformance.tmf.api import API_ROOTS, root_candidates
 
     root = API_ROOTS.get(capability)
     if root is None or not path.startswith(root):
         return [f"{base}{path}"]
-    return [candidate + path.removeprefix(root) for candidate in root_candidates(base, capability)]
+    return [candidate + path.removeprefix(root) for candidate in root_candidates(base, capability, roots)]
 
 
 def default_tmf_probes() -> dict[str, str]:

@@ -8,6 +8,7 @@ product can reach the suite's notification receiver. See profiles/targets/exampl
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,9 +126,17 @@ class TargetProfile:
     # [mim2] models_path: folders of Smart Data Models added to the bundled ones (conformance/sdm_registry.py)
     models_paths: tuple[str, ...] = ()
     tls: Tls = field(default_factory=lambda: Tls())
+    # [mim3.roots] tmf638 = "https://host/serviceInventoryManagement/v4": the root of one TM Forum API
+    # where it is not below the [mim3] base_url at its default path (conformance/tmf/api.py)
+    tmf_roots: dict[str, str] = field(default_factory=dict)
 
     def base_url(self, mim: str) -> str | None:
         return self.base_urls.get(mim)
+
+    def trusted_urls(self) -> list[str]:
+        """Where the suite may send credentials and the profile's headers: the MIM base URLs and the
+        TM Forum API roots the profile gives."""
+        return [*self.base_urls.values(), *self.tmf_roots.values()]
 
     def declares(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -139,6 +148,7 @@ class TargetProfile:
             "vendor": self.vendor,
             "version": self.version,
             "base_urls": dict(self.base_urls),
+            **({"mim3_roots": dict(self.tmf_roots)} if self.tmf_roots else {}),
             "tenant": self.tenant,
             "auth": self.auth.type,
             "profile": self.source,
@@ -208,7 +218,23 @@ def _check_keys(source: str, prefix: str, table: dict[str, Any], allowed: set[st
             raise ProfileError(source, where, f"unknown key; allowed here: {', '.join(sorted(allowed))}")
 
 
-_MIM_KEYS = {"mim1": {"base_url", "tenant"}, "mim2": {"base_url", "models_path"}, "mim3": {"base_url"}}
+_MIM_KEYS = {
+    "mim1": {"base_url", "tenant"},
+    "mim2": {"base_url", "models_path"},
+    "mim3": {"base_url", "roots"},
+}
+_TMF_CAPABILITY = re.compile(r"^tmf\d{3}$")
+
+
+def _tmf_roots(source: str, value: Any) -> dict[str, str]:
+    """[mim3.roots]: TM Forum capability (tmf638) -> the URL of that API's root."""
+    table = _table(source, "mim3.roots", value)
+    roots = {}
+    for key, url in table.items():
+        if not isinstance(key, str) or not _TMF_CAPABILITY.match(key):
+            raise ProfileError(source, f"mim3.roots.{key}", "expected a TM Forum capability such as tmf638")
+        roots[key] = _url(source, f"mim3.roots.{key}", url)
+    return roots
 
 
 def _models_paths(source: str, value: Any) -> tuple[str, ...]:
@@ -263,6 +289,7 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
 
     base_urls: dict[str, str] = {}
     tenant: str | None = None
+    tmf_roots: dict[str, str] = {}
     for mim in MIMS:
         table = _table(source, mim, data.get(mim))
         _check_keys(source, mim, table, _MIM_KEYS[mim])
@@ -270,6 +297,12 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
             base_urls[mim] = _url(source, f"{mim}.base_url", table["base_url"])
         if mim == "mim1":
             tenant = _str(source, "mim1.tenant", table.get("tenant"))
+        if mim == "mim3":
+            tmf_roots = _tmf_roots(source, table.get("roots"))
+            if tmf_roots and "mim3" not in base_urls:
+                raise ProfileError(
+                    source, "mim3.base_url", "[mim3.roots] needs a [mim3] base_url for the other APIs"
+                )
     if "mim2" not in base_urls and "mim1" in base_urls:
         base_urls["mim2"] = base_urls["mim1"]  # MIM2 data models are exchanged over MIM1
     if not base_urls:
@@ -367,6 +400,7 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
         signing=signing,
         tls=tls,
         models_paths=models_paths,
+        tmf_roots=tmf_roots,
     )
 
 

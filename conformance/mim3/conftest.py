@@ -14,4 +14,4 @@ def tmf(http: RecordingClient, profile: TargetProfile, cleanup: Cleanup) -> Tmf:
     base = profile.base_url("mim3")
     if base is None:
         raise NotApplicable("the target profile declares no base_url for mim3")
-    return Tmf(http, base, cleanup=cleanup)
+    return Tmf(http, base, cleanup=cleanup, roots=profile.tmf_roots)

@@ -45,8 +45,11 @@ NOT_THERE = (404, 405)
 _FOUND: dict[tuple[str, str], str] = {}
 
 
-def root_candidates(base_url: str, api: str) -> list[str]:
-    """Where the API may be: below the MIM3 base URL, then (TMF676) at its swagger basePath."""
+def root_candidates(base_url: str, api: str, roots: dict[str, str] | None = None) -> list[str]:
+    """Where the API may be: at the root the profile gives it ([mim3.roots]), else below the MIM3
+    base URL, then (TMF676) at its swagger basePath."""
+    if roots and api in roots:
+        return [roots[api].rstrip("/")]
     base = base_url.rstrip("/")
     out = [base + API_ROOTS[api]]
     alternative = SWAGGER_ROOTS.get(api)
@@ -56,15 +59,23 @@ def root_candidates(base_url: str, api: str) -> list[str]:
 
 
 class Tmf:
-    def __init__(self, http: RecordingClient, base_url: str, *, cleanup: Cleanup | None = None) -> None:
+    def __init__(
+        self,
+        http: RecordingClient,
+        base_url: str,
+        *,
+        cleanup: Cleanup | None = None,
+        roots: dict[str, str] | None = None,
+    ) -> None:
         self.http = http
         self.base_url = base_url.rstrip("/")
         self.cleanup = cleanup
+        self.roots = dict(roots or {})  # [mim3.roots] of the profile
 
     def root(self, api: str, resource: str) -> str:
         """The API root; where the API has a second candidate root, the first of them whose collection
         is there (anything but 404 or 405 to GET ?limit=1), probed once."""
-        candidates = root_candidates(self.base_url, api)
+        candidates = root_candidates(self.base_url, api, self.roots)
         if len(candidates) == 1:
             return candidates[0]
         key = (self.base_url, api)
