@@ -75,6 +75,35 @@ def to_key_values(entity: dict[str, Any], form: str = "auto") -> tuple[str, dict
     return detected, simplified
 
 
+def _concise(attribute: Any) -> Any:
+    """One normalized attribute (or sub-attribute) in the concise form (clauses 4.5.2.3, 4.5.3):
+    its ``type`` left out, sub-attributes likewise; a GeoProperty with nothing but its value is the
+    bare GeoJSON geometry. A GeoProperty with other members keeps its ``type``: without it, an object
+    with a ``value`` reads as a Property."""
+    if not isinstance(attribute, dict) or attribute.get("type") not in VALUE_MEMBER:
+        return attribute
+    if attribute["type"] == "GeoProperty":
+        return attribute["value"] if set(attribute) == {"type", "value"} else attribute
+    value_member = VALUE_MEMBER[attribute["type"]]
+    return {
+        key: member if key == value_member else _concise(member)
+        for key, member in attribute.items()
+        if key != "type"
+    }
+
+
+def to_concise(entity: dict[str, Any]) -> dict[str, Any]:
+    """The concise form of a normalized entity (several instances: each one concise)."""
+    return {
+        name: member
+        if name in CORE_MEMBERS
+        else [_concise(m) for m in member]
+        if isinstance(member, list)
+        else _concise(member)
+        for name, member in entity.items()
+    }
+
+
 # -- payload fixtures --------------------------------------------------------------------------
 
 _URN_TYPE = re.compile(r"^urn:ngsi-ld:([A-Za-z][A-Za-z0-9_]*?)[0-9]*:")

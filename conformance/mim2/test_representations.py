@@ -1,6 +1,6 @@
 """MIM2 data models in every representation a platform delivers: the concise form (ETSI GS CIM 009
-V1.8.1 clause 4.5.4), the GeoJSON Feature (clause 4.5.16) and the data of a notification (clause
-5.3.1). Each is reduced to keyValues (conformance/sdm_forms.py reads every attribute by its shape),
+V1.8.1 clauses 4.5.2.3, 4.5.3; the entity sent normalized and concise), the GeoJSON Feature
+(clause 4.5.16) and the data of a notification (clause 5.3.1). Each is reduced to keyValues (conformance/sdm_forms.py reads every attribute by its shape),
 validated against the model's schema and compared with what was sent (array order aside, see
 notes/mim2.md). Parametrised over the models of the registry, bundled and added."""
 
@@ -38,21 +38,45 @@ def _validated(
     )
 
 
+SENT_FORMS = ["normalized", "concise"]
+
+
 @requirement(
     "MIM2-SDM-008",
     clause="<Model>/schema.json at its $schemaVersion (concise representation reduced to keyValues); "
-    "ETSI GS CIM 009 V1.8.1 clause 4.5.4",
+    "ETSI GS CIM 009 V1.8.1 clauses 4.5.2.3, 4.5.3",
     level="MUST",
-    title="The concise form of a Smart Data Models entity returned by the target, reduced to keyValues, "
-    "validates against the model's schema and carries the values sent",
+    title="A Smart Data Models entity sent normalized or concise comes back in the concise form that, "
+    "reduced to keyValues, validates against the model's schema and carries the values sent; sent concise, "
+    "its Relationships and location stay a Relationship and a GeoProperty",
 )
+@pytest.mark.parametrize("sent", SENT_FORMS)
 @pytest.mark.sdm_models("all")
-def test_concise_validates(ngsild: NgsiLd, sdm_models: Models, run_ids: RunIds, model: str) -> None:
-    entity = created_entity(ngsild, sdm_models, model, run_ids)
+def test_concise_round_trip(
+    ngsild: NgsiLd, sdm_models: Models, run_ids: RunIds, model: str, sent: str
+) -> None:
+    entity = model_payload(sdm_models, model, run_ids)
+    payload = sdm_forms.to_concise(entity) if sent == "concise" else entity
+    created = ngsild.create_entity(payload)
+    precondition(
+        created.status_code in (200, 201, 204),
+        f"creating the {model} ({sent}) answered {created.status_code}: {created.text[:300]!r}",
+    )
     resp = ngsild.get_entity(entity["id"], params={"options": "concise"})
     checks.status_is(resp, 200)
     _, simplified = sdm_forms.to_key_values(checks.json_object(resp), "concise")
-    _validated(sdm_models, model, "concise form", simplified, entity)
+    _validated(sdm_models, model, f"concise form (sent {sent})", simplified, entity)
+    if sent == "normalized":
+        return
+    resp = ngsild.get_entity(entity["id"])
+    checks.status_is(resp, 200)
+    body = checks.json_object(resp)
+    kinds = {name: "Relationship" for name in sdm.relationships(entity)}
+    if "location" in entity:
+        kinds["location"] = "GeoProperty"
+    for name, kind in sorted(kinds.items()):
+        attribute = checks.member(f"{model} sent concise, read normalized", body, name, kind=dict)
+        checks.equal(f"{model} {name} 'type' (sent concise)", attribute.get("type"), kind)
 
 
 GEOJSON_FORMS = ["normalized", "keyValues"]
@@ -60,7 +84,7 @@ GEOJSON_FORMS = ["normalized", "keyValues"]
 
 @requirement(
     "MIM2-SDM-009",
-    clause="<Model>/schema.json at its $schemaVersion; ETSI GS CIM 009 V1.8.1 clauses 4.5.16, 6.3.6",
+    clause="<Model>/schema.json at its $schemaVersion; ETSI GS CIM 009 V1.8.1 clauses 4.5.16, 4.5.17, 5.2.29, 6.3.7",
     level="MUST",
     title="The application/geo+json form of a Smart Data Models entity is a Feature whose geometry is the "
     "model's location and whose properties, reduced to keyValues, validate against the model's schema",
