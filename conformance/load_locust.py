@@ -29,6 +29,7 @@ ENV_MAX_FAILURE_RATIO = "MIMCHECK_LOAD_MAX_FAILURE_RATIO"
 ENV_MAX_P95_MS = "MIMCHECK_LOAD_MAX_P95_MS"
 ENV_PROGRESS_SECONDS = "MIMCHECK_LOAD_PROGRESS_SECONDS"
 ENV_EXPECT_WORKERS = "MIMCHECK_LOAD_EXPECT_WORKERS"
+ENV_NOTIFY_HOST = "MIMCHECK_LOAD_NOTIFY_HOST"  # where a profile's notification receiver listens
 ENV_PROFILE_OPTIONS = "MIMCHECK_LOAD_OPTIONS"  # per-profile knobs as JSON, e.g. {"seed_entities": 200}
 
 PROGRESS_PREFIX = "mimcheck-load: "
@@ -47,6 +48,7 @@ class LoadSettings:
     authorizer: Callable[[], dict[str, str]] | None = None
     expected_workers: int = 0  # distributed run: the workers the master waits for
     history_seconds: float = HISTORY_SECONDS
+    notify_host: str = "127.0.0.1"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> LoadSettings:
@@ -69,6 +71,7 @@ class LoadSettings:
             ),
             progress_seconds=float(environ.get(ENV_PROGRESS_SECONDS, "5")),
             expected_workers=int(environ.get(ENV_EXPECT_WORKERS, "0")),
+            notify_host=environ.get(ENV_NOTIFY_HOST) or "127.0.0.1",
             authorizer=authorizer,
         )
 

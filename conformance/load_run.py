@@ -23,6 +23,7 @@ from conformance.load_locust import (
     ENV_HEADERS,
     ENV_MAX_FAILURE_RATIO,
     ENV_MAX_P95_MS,
+    ENV_NOTIFY_HOST,
     ENV_PROFILE_OPTIONS,
     ENV_PROGRESS_SECONDS,
     ENV_RUN_ID,
@@ -314,6 +315,7 @@ def measure(target: Prepared, spec: RunSpec, out: Path) -> tuple[dict[str, Any] 
         ENV_PROGRESS_SECONDS: str(spec.progress_seconds),
         ENV_EXPECT_WORKERS: str(spec.workers),
         ENV_PROFILE_OPTIONS: json.dumps(spec.options),
+        ENV_NOTIFY_HOST: target.profile.notifications.bind_host,
     }
     if target.profile.auth.type != "none":
         env[ENV_AUTH] = json.dumps(dataclasses.asdict(target.profile.auth))

@@ -26,6 +26,10 @@ PROFILES = {
             "GET /entities?q&limit&offset (page walk)",
         },
     ),
+    "ngsi_ld_notifications": (
+        [],
+        {"POST /entities", "PATCH /entities/{id}/attrs", "notification end-to-end", "DELETE /entities/{id}"},
+    ),
     "sdm_ingestion": (
         ["--option", "validate_ratio=1", "--option", "batch_size=4"],
         {
