@@ -1,13 +1,15 @@
-"""MIM1 notification triggers, second part (ETSI GS CIM 009 V1.8.1 clauses 5.2.12, 5.8.6): what
+"""MIM1 notification triggers, second part (ETSI GS CIM 009 V1.8.1 clauses 5.2.12, 5.8.2, 5.8.6): what
 entityUpdated stands for and what the default triggers leave out. The OpenAPI (Subscription
 notificationTrigger): "If not present, the default is the combination attributeCreated and
 attributeUpdated. entityUpdated is equivalent to the combination attributeCreated, attributeUpdated
-and attributeDeleted."
+and attributeDeleted." Also: an update of the notification parameters applies to the next notification.
 
 Each case subscribes one endpoint to one entity and makes one change (NTF-038: a change that must
 not notify, then a sentinel change that must)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
@@ -92,3 +94,36 @@ def test_default_triggers_skip_deletion(
             "notificationTrigger (attributeCreated, attributeUpdated) does not cover. "
             + notifications.describe(endpoint)
         )
+
+
+@requirement(
+    "MIM1-SUB-020",
+    clause="5.8.2",
+    level="MUST",
+    title="An Update Subscription of the notification parameters (format, pick) applies to the next notification",
+)
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"format": "keyValues"}, id="format"),
+        pytest.param({"pick": ["id", "temperature"]}, id="pick"),
+    ],
+)
+def test_updated_parameters_applied(
+    ngsild: NgsiLd, dyn: Dynamics, notifications: Notifications, run_ids: RunIds, params: dict[str, Any]
+) -> None:
+    entity = make_entity(ngsild, run_ids)
+    sub_id, endpoint = subscribe(dyn, notifications, run_ids, entity, watchedAttributes=["temperature"])
+    fragment = {"notification": {"endpoint": {"uri": endpoint.url}, **params}}
+    resp = dyn.patch_subscription(sub_id, fragment)
+    precondition(resp.status_code in (200, 204), f"updating {sub_id} answered {resp.status_code}")
+    notifications.trigger(endpoint)
+    update_attrs(ngsild, entity["id"], temperature=prop(30.5, unitCode="CEL"))
+    received = notifications.expect(endpoint, "after the update", where=mentions(entity["id"]))[0]
+    data = entity_in(received, entity["id"]) or {}
+    if "format" in params:
+        checks.equal("temperature in keyValues after the update of the format", data.get("temperature"), 30.5)
+    else:
+        extra = sorted(set(data) - {"id", "temperature"})
+        if extra or "temperature" not in data:
+            checks.fail(f"after the update to pick {params['pick']}, the notified entity is {data!r}")
