@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -103,3 +106,56 @@ def test_bad_profile_option_is_one_line_and_exit_2(
     assert main(["load", "--option", "seed_entities=many", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("mimcheck load: --option") for line in err)
+
+
+class IgnoresQueries(BaseHTTPRequestHandler):
+    """A broker that stores batch-created entities and answers every query with all of them (paged),
+    ignoring q and the geo-query: the queries profile must fail it."""
+
+    entities: dict[str, dict[str, Any]] = {}
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+    def _answer(self, status: int, body: Any = None) -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"[]")
+        if self.path.endswith("/create"):
+            self.entities.update({e["id"]: e for e in body})
+            self._answer(201, [e["id"] for e in body])
+        else:
+            for entity_id in body:
+                self.entities.pop(entity_id, None)
+            self._answer(204)
+
+    def do_GET(self) -> None:  # noqa: N802
+        query = parse_qs(urlsplit(self.path).query)
+        offset, limit = int(query.get("offset", ["0"])[0]), int(query.get("limit", ["20"])[0])
+        everything = sorted(self.entities.values(), key=lambda e: e["id"])
+        self._answer(200, everything[offset : offset + limit] if "/entities" in self.path else [])
+
+
+@pytest.mark.slow
+def test_the_queries_profile_fails_a_broker_that_ignores_the_query(tmp_path: Path) -> None:
+    IgnoresQueries.entities = {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), IgnoresQueries)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        code, report, output = _load(tmp_path / "run", "ngsi_ld_queries", "--target-url", url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1, output
+    failed = {name for name, figures in report["requests"].items() if figures["failures"]}
+    assert {"GET /entities?q=temperature>=N", "GET /entities?georel=within (Polygon)"} <= failed, failed
+    assert any("do not satisfy" in e["error"] for e in report["errors"])
+    assert IgnoresQueries.entities == {}, "the seeded data set was not removed"
