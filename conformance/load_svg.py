@@ -39,14 +39,22 @@ class _Panel:
     """One plotting area with linear axes, placed at ``top`` in the picture."""
 
     def __init__(
-        self, top: float, x_max: float, y_max: float, x_label: str, y_label: str, title: str
+        self,
+        top: float,
+        x_max: float,
+        y_max: float,
+        x_label: str,
+        y_label: str,
+        title: str,
+        outer_height: float = PANEL_HEIGHT,
     ) -> None:
         self.top, self.x_max, self.y_max = top, nice_ceiling(x_max), nice_ceiling(y_max)
+        self.outer_height = outer_height
         self.width = WIDTH - LEFT - RIGHT
-        self.height = PANEL_HEIGHT - TOP - BOTTOM
+        self.height = outer_height - TOP - BOTTOM
         self.parts: list[str] = [
             f'<text x="{LEFT}" y="{top + 20}" font-size="14" font-weight="bold">{escape(title)}</text>',
-            f'<text x="{LEFT + self.width / 2}" y="{top + PANEL_HEIGHT - 6}" text-anchor="middle" '
+            f'<text x="{LEFT + self.width / 2}" y="{top + outer_height - 6}" text-anchor="middle" '
             f'font-size="11">{escape(x_label)}</text>',
             f'<text x="14" y="{top + TOP + self.height / 2}" font-size="11" text-anchor="middle" '
             f'transform="rotate(-90 14 {top + TOP + self.height / 2})">{escape(y_label)}</text>',
@@ -96,7 +104,7 @@ class _Panel:
 
 
 def _document(panels: Sequence[_Panel], caption: str) -> str:
-    height = PANEL_HEIGHT * len(panels) + 24
+    height = sum(panel.outer_height for panel in panels) + 24
     body = "\n".join(part for panel in panels for part in panel.parts)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
@@ -151,7 +159,15 @@ def capacity_chart(
         return None
     x_max = max(float(s["throughput_rps"]) for s in measured)
     y_max = max([max_p95_ms * 1.2] + [float(s["p99_ms"]) for s in measured])
-    panel = _Panel(0, x_max, y_max, "throughput (requests/s)", "response time (ms)", "Load versus latency")
+    panel = _Panel(
+        0,
+        x_max,
+        y_max,
+        "throughput (requests/s)",
+        "response time (ms)",
+        "Load versus latency",
+        1.6 * PANEL_HEIGHT,
+    )
     for key in ("p50", "p95", "p99"):
         points = [(float(s["throughput_rps"]), float(s[f"{key}_ms"])) for s in measured]
         panel.line(points, COLOURS[key])
@@ -166,8 +182,9 @@ def capacity_chart(
     if chosen is not None:
         cx, cy = panel.x(float(chosen["throughput_rps"])), panel.y(float(chosen["p95_ms"]))
         panel.parts.append(f'<circle cx="{cx}" cy="{cy}" r="8" fill="none" stroke="black" stroke-width="2"/>')
+        anchor, lx = ("end", cx - 10) if cx > WIDTH * 0.6 else ("start", cx + 10)
         panel.parts.append(
-            f'<text x="{cx + 10}" y="{cy + 16}" font-size="11" font-weight="bold">'
+            f'<text x="{lx}" y="{cy + 18}" text-anchor="{anchor}" font-size="11" font-weight="bold">'
             f"{escape(format(float(chosen['throughput_rps']), 'g'))} req/s, p95 "
             f"{escape(format(float(chosen['p95_ms']), 'g'))} ms</text>"
         )
