@@ -238,3 +238,39 @@ def test_capacity_end_to_end_into_a_certificate_that_tender_reads(tmp_path: Path
     load = json.loads((folder / "certificate.json").read_text(encoding="utf-8"))["load"]
     assert load["throughput_rps"] == document["result"]["throughput_rps"] > 0
     assert verify(folder).ok
+
+
+def test_a_statement_written_into_a_run_meets_a_tender_load_clause(tmp_path: Path) -> None:
+    from conformance.signing import package
+
+    folder = _run_folder(tmp_path)
+    write_statement(
+        check_run_folder(folder, None, REFERENCE), {"throughput_rps": 150.0, "p95_ms": 80.0}, tmp_path
+    )
+    package(folder, tmp_path / "a.zip")
+    tender = tmp_path / "tender.toml"
+    tender.write_text(
+        "[tender]\nname = 'unit'\nas_of = 2027-02-01\n[requires]\nload = { throughput_rps = 100, p95_ms = 100 }\n"
+        "[[bid]]\nname = 'OASC MIM embedded reference platform'\npackage = 'a.zip'\n",
+        encoding="utf-8",
+    )
+    code = main(["tender", str(tender), str(tmp_path / "a.zip"), "--out", str(tmp_path / "t")])
+    data = json.loads((tmp_path / "t" / "tender.json").read_text(encoding="utf-8"))
+    (bid,) = data["bids"]
+    assert bid["status"] == "ACCEPTED", bid
+    assert [c["answer"] for c in bid["clauses"]] == ["met"] and code == 0
+
+
+def test_a_signed_run_without_its_key_is_refused_before_any_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    private, _ = generate_keypair(tmp_path / "keys")
+    folder = _run_folder(tmp_path, key=load_private_key(str(private), None))
+    before = (folder / "certificate.json").read_bytes()
+    code = main(["capacity", "--into", str(folder), "--out", str(tmp_path / "cap"), "--budget", "1m"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "must be re-signed" in err[0]
+    assert (
+        not list((tmp_path / "cap").glob("steps/*")) and (folder / "certificate.json").read_bytes() == before
+    )
