@@ -159,3 +159,81 @@ def test_the_queries_profile_fails_a_broker_that_ignores_the_query(tmp_path: Pat
     assert {"GET /entities?q=temperature>=N", "GET /entities?georel=within (Polygon)"} <= failed, failed
     assert any("do not satisfy" in e["error"] for e in report["errors"])
     assert IgnoresQueries.entities == {}, "the seeded data set was not removed"
+
+
+class BrokenTmf(BaseHTTPRequestHandler):
+    """A TM Forum API that ignores ``fields`` and never moves an order out of ``acknowledged``: the
+    catalogue and orders profile must fail it, and still leave nothing behind."""
+
+    store: dict[str, dict[str, dict[str, Any]]] = {}
+    counter = [0]
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        pass
+
+    def _answer(self, status: int, body: Any = None) -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _where(self) -> tuple[dict[str, dict[str, Any]], str]:
+        parts = urlsplit(self.path).path.split("/")  # /tmf-api/<api>/v4/<resource>[/<id>]
+        return self.store.setdefault(parts[4], {}), (parts[5] if len(parts) > 5 else "")
+
+    def _body(self) -> dict[str, Any]:
+        return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        items, _ = self._where()
+        self.counter[0] += 1
+        item = {**self._body(), "id": str(self.counter[0]), "state": "acknowledged"}
+        items[item["id"]] = item
+        self._answer(201, item)
+
+    def do_GET(self) -> None:  # noqa: N802
+        items, rid = self._where()
+        if rid:
+            self._answer(200, items[rid]) if rid in items else self._answer(404, {})
+            return
+        query = parse_qs(urlsplit(self.path).query)
+        found = [i for i in items.values() if "name" not in query or i.get("name") == query["name"][0]]
+        offset, limit = int(query.get("offset", ["0"])[0]), int(query.get("limit", ["1000"])[0])
+        self._answer(200, found[offset : offset + limit])
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        items, rid = self._where()
+        patch = {k: v for k, v in self._body().items() if k != "state"}
+        items[rid].update(patch)
+        self._answer(200, items[rid])
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        items, rid = self._where()
+        self._answer(204) if items.pop(rid, None) else self._answer(404, {})
+
+
+@pytest.mark.slow
+def test_the_tmf_profile_fails_an_api_that_ignores_fields_and_the_order_state(tmp_path: Path) -> None:
+    BrokenTmf.store = {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BrokenTmf)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    target = tmp_path / "tmf.toml"
+    target.write_text(
+        f'[product]\nname = "broken"\nversion = "1"\n[mim3]\nbase_url = "http://127.0.0.1:{port}/tmf-api"\n',
+        encoding="utf-8",
+    )
+    try:
+        code, report, output = _load(
+            tmp_path / "run", "tmf_catalogue_orders", "--target", str(target), "--option", "seed_offerings=5"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1, output
+    failed = {name for name, figures in report["requests"].items() if figures["failures"]}
+    assert {"GET productOffering?fields=", "PATCH productOrder/{id} state=inProgress"} <= failed, failed
+    assert all(not items for items in BrokenTmf.store.values()), "offerings or orders were left behind"
