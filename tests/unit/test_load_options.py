@@ -48,6 +48,7 @@ def test_settings_carry_the_expected_workers_and_the_notification_host() -> None
         {"MIMCHECK_LOAD_EXPECT_WORKERS": "2", "MIMCHECK_LOAD_NOTIFY_HOST": "10.0.0.5"}
     )
     assert settings.expected_workers == 2 and settings.notify_host == "10.0.0.5"
+    assert settings.history_seconds == 3.0  # the pace at which workers report to the master
     assert LoadSettings.from_environ({}).notify_host == "127.0.0.1"
 
 
