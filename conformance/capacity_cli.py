@@ -46,7 +46,7 @@ def cmd_capacity(ns: argparse.Namespace) -> int:
 
     try:
         locustfile = resolve_load_profile(ns.profile)
-        options = _profile_options(ns.option)
+        options = _profile_options(ns.option, locustfile)
     except (ProfileError, ValueError) as exc:
         _err(str(exc))
         return EXIT_USAGE

@@ -88,8 +88,20 @@ def resolve_load_profile(name: str) -> Path:
     )
 
 
-def _profile_options(pairs: list[str] | None) -> dict[str, float]:
-    """``--option NAME=VALUE`` pairs (numbers) for the load profile."""
+PROFILE_OPTION = re.compile(r"""profile_option\(\s*["']([a-z_][a-z0-9_]*)["']""")
+
+
+def known_options(locustfile: Path) -> set[str]:
+    """The knobs a locustfile reads (its ``profile_option("name", ...)`` calls), found in its text."""
+    try:
+        return set(PROFILE_OPTION.findall(locustfile.read_text(encoding="utf-8")))
+    except OSError:
+        return set()
+
+
+def _profile_options(pairs: list[str] | None, locustfile: Path | None = None) -> dict[str, float]:
+    """``--option NAME=VALUE`` pairs (numbers) for the load profile; a name it does not read is refused."""
+    known = known_options(locustfile) if locustfile is not None else None
     options = {}
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
@@ -101,6 +113,12 @@ def _profile_options(pairs: list[str] | None) -> dict[str, float]:
             raise ValueError(f"--option {pair!r}: {value!r} is not a number") from None
         if not math.isfinite(number) or number < 0:
             raise ValueError(f"--option {pair!r}: expected a number >= 0")
+        if known is not None and name.strip() not in known:
+            offered = ", ".join(sorted(known)) or "none"
+            raise ValueError(
+                f"--option {name.strip()}: the profile {locustfile.stem if locustfile else ''} "
+                f"has no such option (it has: {offered})"
+            )
         options[name.strip()] = number
     return options
 
@@ -111,7 +129,7 @@ def cmd_load(ns: argparse.Namespace) -> int:
 
     try:
         locustfile = resolve_load_profile(ns.profile)
-        options = _profile_options(ns.option)
+        options = _profile_options(ns.option, locustfile)
     except (ProfileError, ValueError) as exc:
         _err(str(exc))
         return EXIT_USAGE
@@ -165,7 +183,8 @@ def add_common_options(cmd: argparse.ArgumentParser) -> None:
         "--profile",
         default="ngsi_ld_entities",
         metavar="NAME",
-        help="load profile: a built-in one (conformance/loadprofiles) or a locustfile path (default ngsi_ld_entities)",
+        help="load profile: a built-in one (" + ", ".join(available_profiles()) + ") or a locustfile path "
+        "(default ngsi_ld_entities)",
     )
     cmd.add_argument(
         "--option",

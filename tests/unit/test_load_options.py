@@ -101,3 +101,15 @@ def test_the_summary_of_a_distributed_run_names_the_worker_that_dropped_out(
     assert print_summary(report, Path("load-stats.json")) == 3
     out = capsys.readouterr().out
     assert "dropped out: worker 2 (exit -9)" in out and "WITHHELD" in out
+
+
+def test_an_option_the_profile_does_not_read_is_refused() -> None:
+    from conformance.load_cli import known_options, resolve_load_profile
+
+    queries = resolve_load_profile("ngsi_ld_queries")
+    assert known_options(queries) == {"seed_entities"}
+    assert known_options(resolve_load_profile("sdm_ingestion")) == {"batch_size", "validate_ratio"}
+    assert known_options(resolve_load_profile("ngsi_ld_entities")) == set()
+    assert _profile_options(["seed_entities=5"], queries) == {"seed_entities": 5.0}
+    with pytest.raises(ValueError, match=r"no such option \(it has: seed_entities\)"):
+        _profile_options(["batch_size=5"], queries)
