@@ -207,6 +207,10 @@ async def batch_delete(request: Request, broker: Broker) -> Response:
         raise bad_request("the payload of batch delete shall not be an empty array")
     if not all(isinstance(item, str) for item in payload):
         raise bad_request("the payload of batch delete shall be an array of entity ids (strings)")
+    # an array of Entity ids (URIs, 5.6.10): an item that is no URI makes the payload wrong as a whole
+    # (the BatchEntityError of a 207 could not even name it: its entityId is a URI in the OpenAPI)
+    for item in payload:
+        check_entity_id(item)
     tenant = tenant_of(request)
     if not broker.storage.tenant_exists(tenant):
         raise NgsiLdError("NonexistentTenant", f"tenant {tenant!r} does not exist")
