@@ -140,7 +140,7 @@ def test_append_overwrites(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str
 
 @requirement(
     "MIM1-ATTR-005",
-    clause="5.6.2",
+    clause="5.6.2, 6.6.3.2",
     level="MUST",
     title="Update Entity Attributes answers 204 and the existing attributes hold the new content",
 )
@@ -159,7 +159,7 @@ def test_update_attributes(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str
 
 @requirement(
     "MIM1-ATTR-006",
-    clause="5.6.2",
+    clause="5.6.2, 6.6.3.2",
     level="MUST",
     title="Update Entity Attributes with an attribute the entity lacks answers 207 naming it in "
     "notUpdated and does not append it, or 204 appending it",
@@ -199,7 +199,7 @@ def test_update_attributes_partial(
 
 @requirement(
     "MIM1-ATTR-007",
-    clause="5.6.4",
+    clause="5.6.4, 6.7.3.1",
     level="MUST",
     title="Partial Attribute Update answers 204, changes the given members and keeps the others",
 )
@@ -341,7 +341,7 @@ def test_delete_missing_attribute(ngsild: NgsiLdOps, run_ids: RunIds, params: di
 
 @requirement(
     "MIM1-ATTR-015",
-    clause="5.6.19",
+    clause="5.6.19, 6.7.3.3",
     level="MUST",
     title="Replace Attribute (PUT) answers 204 and the attribute then holds exactly the new content",
 )
@@ -490,7 +490,7 @@ def test_language_property(ngsild: NgsiLdOps, run_ids: RunIds, operation: str, c
 
 @requirement(
     "MIM1-ATTR-022",
-    clause="5.2.35",
+    clause="5.2.35, 4.5.20",
     level="MUST",
     title="A VocabProperty keeps its vocab term, compacted with the caller's @context",
 )
@@ -532,7 +532,7 @@ def test_list_relationship(ngsild: NgsiLdOps, run_ids: RunIds, operation: str, c
 
 @requirement(
     "MIM1-ATTR-025",
-    clause="5.2.38",
+    clause="5.2.38, 4.5.24",
     level="MUST",
     title="A JsonProperty keeps its json value verbatim, never expanded nor compacted",
 )

@@ -65,7 +65,7 @@ CREATE_PAIRS = [
 
 @requirement(
     "MIM1-BATCH-017",
-    clause="5.6.7",
+    clause="5.6.7, 5.5.11",
     level="MUST",
     title="A batch create naming one id twice creates the entity once (207 naming the repeat, or 201 "
     "listing it once) or is refused whole (400, nothing created)",
@@ -150,7 +150,7 @@ UPSERT_MODES = [
 
 @requirement(
     "MIM1-BATCH-018",
-    clause="5.6.8",
+    clause="5.6.8, 5.5.11",
     level="MUST",
     title="A batch upsert naming one id twice either applies both items in order (201/204), reports "
     "the repeat (207), or is refused whole (400, nothing changed)",
@@ -177,7 +177,7 @@ def test_batch_upsert_duplicate(
 
 @requirement(
     "MIM1-BATCH-019",
-    clause="5.6.9",
+    clause="5.6.9, 5.5.11",
     level="MUST",
     title="A batch update naming one id twice either applies both items in order (204), reports the "
     "repeat (207), or is refused whole (400, nothing changed)",
@@ -208,7 +208,7 @@ def test_batch_update_duplicate(
 
 @requirement(
     "MIM1-BATCH-020",
-    clause="5.6.10",
+    clause="5.6.10, 5.5.11",
     level="MUST",
     title="A batch delete naming one id twice deletes the entity (204, or 207 reporting the repeat as "
     "not found) or is refused whole (400, nothing deleted)",

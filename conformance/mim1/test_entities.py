@@ -368,7 +368,7 @@ SYS_ATTRS = ("createdAt", "modifiedAt")
 
 @requirement(
     "MIM1-ENT-014",
-    clause="6.3.11",
+    clause="6.3.11, 5.2.2",
     level="MUST",
     title="Retrieve Entity with options=sysAttrs includes createdAt and modifiedAt on the entity and its attributes",
 )
@@ -539,7 +539,7 @@ def test_retrieve_geojson_simplified(ngsild: NgsiLdOps, run_ids: RunIds, value: 
 
 @requirement(
     "MIM1-ENT-022",
-    clause="5.6.18",
+    clause="5.6.18, 6.5.3.3",
     level="MUST",
     title="Replace Entity (PUT) answers 204 and the entity then holds exactly the new attributes",
 )
@@ -558,7 +558,7 @@ def test_replace_entity(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str) -
 
 @requirement(
     "MIM1-ENT-023",
-    clause="5.6.17",
+    clause="5.6.17, 6.5.3.4",
     level="MUST",
     title="Merge Entity (PATCH) answers 204, adds new attributes, merges existing ones and keeps the others",
 )

@@ -97,7 +97,7 @@ UNSUPPORTED_VALUE = "mimcheckNoSuchOption"
 
 @requirement(
     "MIM1-ERR-005",
-    clause="5.5.2",
+    clause="5.5.2, 6.3.20",
     level="SHOULD",
     title="An options value the operation does not support answers 400 InvalidRequest; "
     "an undefined format value answers 400 ProblemDetails",

@@ -176,7 +176,7 @@ def test_attrs_without_attribute(ngsild: NgsiLdOps, projected: Projected, params
 
 @requirement(
     "MIM1-QRY-040",
-    clause="5.7.2",
+    clause="5.7.2, 6.23.3",
     level="MUST",
     title="POST /entityOperations/query without entities, attrs, q, geoQ or scopeQ answers 400 BadRequestData",
 )

@@ -107,7 +107,7 @@ SUPPLIED: dict[str, Callable[[], dict[str, Any]]] = {
 
 @requirement(
     "MIM1-ENT-042",
-    clause="4.8",
+    clause="4.8, 5.2.2",
     level="MUST",
     title="createdAt and modifiedAt sent by a client are not taken: the entity is refused (400) or "
     "created with the broker's own times",

@@ -154,7 +154,7 @@ def asked(source: Source, *about: str) -> list[SourceRequest]:
 
 @requirement(
     "MIM1-DST-001",
-    clause="4.3.6.2",
+    clause="4.3.6.2, 4.3.3",
     level="MUST",
     capability=CAP,
     title="Retrieve Entity of an entity that only an inclusively registered context source holds "
@@ -173,7 +173,7 @@ def test_retrieve_remote(fed: Federation, ngsild: NgsiLd, by: str) -> None:
 
 @requirement(
     "MIM1-DST-002",
-    clause="4.3.6.2",
+    clause="4.3.6.2, 4.3.3",
     level="MUST",
     capability=CAP,
     title="Query Entities by type merges the local entities with those of an inclusively registered "

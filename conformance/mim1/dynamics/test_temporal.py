@@ -104,7 +104,7 @@ def test_create_temporal(dyn: Dynamics, run_ids: RunIds, content_type: str) -> N
 
 @requirement(
     "MIM1-TEMP-002",
-    clause="5.7.3",
+    clause="5.7.3, 6.19.3.1",
     level="MUST",
     capability=CAP,
     title="Retrieve Temporal Evolution returns every instance sent, with its value and observedAt",
@@ -177,7 +177,7 @@ def test_last_n(dyn: Dynamics, run_ids: RunIds, last: int) -> None:
 
 @requirement(
     "MIM1-TEMP-006",
-    clause="5.7.3",
+    clause="5.7.3, 6.3.12",
     level="MUST",
     capability=CAP,
     title="options=temporalValues returns the simplified representation: values as [value, observedAt] pairs",
@@ -211,7 +211,7 @@ AGGREGATES = {
 
 @requirement(
     "MIM1-TEMP-007",
-    clause="4.5.19",
+    clause="4.5.19, 6.3.12",
     level="MUST",
     capability=CAP,
     title="options=aggregatedValues with aggrMethods gives the aggregate of the instances in the period",
