@@ -41,7 +41,7 @@ def _expect_errors(errors: list[dict[str, Any]], expected: dict[str, str]) -> No
 
 @requirement(
     "MIM1-BATCH-001",
-    clause="5.6.7",
+    clause="5.6.7, 6.14",
     level="MUST",
     title="Batch create of new entities answers 201 with the array of the created entity ids",
 )
@@ -89,7 +89,7 @@ UPSERT_MODES = [
 
 @requirement(
     "MIM1-BATCH-003",
-    clause="5.6.8",
+    clause="5.6.8, 6.15",
     level="MUST",
     title="Batch upsert answers 201 with the ids of the created entities only when some were created, "
     "204 with no body when all existed",
@@ -147,7 +147,7 @@ def test_batch_upsert_modes(ngsild: Any, run_ids: RunIds, mode: str | None) -> N
 
 @requirement(
     "MIM1-BATCH-005",
-    clause="5.6.9",
+    clause="5.6.9, 6.16",
     level="MUST",
     title="Batch update of existing entities answers 204 with no body and updates their attributes",
 )
@@ -209,7 +209,7 @@ def test_batch_update_partial(ngsild: Any, run_ids: RunIds, old: int) -> None:
 
 @requirement(
     "MIM1-BATCH-008",
-    clause="5.6.10",
+    clause="5.6.10, 6.17",
     level="MUST",
     title="Batch delete of existing entities answers 204 with no body and the entities are gone",
 )

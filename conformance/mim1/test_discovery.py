@@ -40,7 +40,7 @@ def _uri(what: str, value: Any) -> None:
 
 @requirement(
     "MIM1-DISC-001",
-    clause="5.7.5",
+    clause="5.7.5, 6.25",
     level="MUST",
     title="GET /types answers an EntityTypeList naming the available types with the caller's @context",
 )
@@ -61,7 +61,7 @@ def test_types(
 
 @requirement(
     "MIM1-DISC-002",
-    clause="5.7.6",
+    clause="5.7.6, 6.25",
     level="MUST",
     title="GET /types?details=true answers EntityType objects with typeName and attributeNames",
 )
@@ -85,7 +85,7 @@ def test_types_details(
 
 @requirement(
     "MIM1-DISC-003",
-    clause="5.7.7",
+    clause="5.7.7, 6.26",
     level="MUST",
     title="GET /types/{type} answers EntityTypeInfo with typeName, entityCount and attributeDetails",
 )
@@ -113,7 +113,7 @@ def test_type_info(
 
 @requirement(
     "MIM1-DISC-004",
-    clause="5.7.8",
+    clause="5.7.8, 6.27",
     level="MUST",
     title="GET /attributes answers an AttributeList naming the available attributes with the caller's @context",
 )
@@ -134,7 +134,7 @@ def test_attributes(
 
 @requirement(
     "MIM1-DISC-005",
-    clause="5.7.9",
+    clause="5.7.9, 6.27",
     level="MUST",
     title="GET /attributes?details=true answers Attribute objects with id, type and attributeName",
 )
@@ -155,7 +155,7 @@ def test_attributes_details(
 
 @requirement(
     "MIM1-DISC-006",
-    clause="5.7.10",
+    clause="5.7.10, 6.28",
     level="MUST",
     title="GET /attributes/{attrId} answers the Attribute with its name, types and entity types",
 )

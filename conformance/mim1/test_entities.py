@@ -35,7 +35,7 @@ def _created(ngsild: NgsiLd, entity: dict[str, Any]) -> None:
 
 @requirement(
     "MIM1-ENT-001",
-    clause="5.6.1",
+    clause="5.6.1, 6.4",
     level="MUST",
     title="Create Entity answers 201 Created with a Location header naming the new entity",
 )

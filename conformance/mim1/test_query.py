@@ -135,7 +135,7 @@ def _run(
 
 @requirement(
     "MIM1-QRY-001",
-    clause="5.7.2, 6.23.3",
+    clause="5.7.2, 6.4, 6.23.3",
     level="MUST",
     title="Query Entities by type returns exactly the entities of that type (GET /entities and POST query)",
 )

@@ -51,7 +51,7 @@ def _retrieved(csubs: CsourceSubscriptions, sub_id: str) -> dict[str, Any]:
 
 @requirement(
     "MIM1-CSR-012",
-    clause="5.11.2",
+    clause="5.11.2, 6.12",
     level="MUST",
     capability=CAP,
     title="Create Context Source Registration Subscription answers 201 Created with a Location header "
@@ -79,7 +79,7 @@ def test_create_existing_csource_subscription(csubs: CsourceSubscriptions, run_i
 
 @requirement(
     "MIM1-CSR-014",
-    clause="5.11.4",
+    clause="5.11.4, 6.13",
     level="MUST",
     capability=CAP,
     title="Retrieve Context Source Registration Subscription returns the subscription as created, "
@@ -131,7 +131,7 @@ def test_missing_csource_subscription(csubs: CsourceSubscriptions, run_ids: RunI
 
 @requirement(
     "MIM1-CSR-016",
-    clause="5.11.5",
+    clause="5.11.5, 6.12",
     level="MUST",
     capability=CAP,
     title="Query Context Source Registration Subscriptions returns every subscription, page by page with "
@@ -173,7 +173,7 @@ def test_query_csource_subscriptions_paginated(
 
 @requirement(
     "MIM1-CSR-017",
-    clause="5.11.3",
+    clause="5.11.3, 6.13",
     level="MUST",
     capability=CAP,
     title="Update Context Source Registration Subscription answers 204 and the change is visible on retrieval",
@@ -207,7 +207,7 @@ def test_update_csource_subscription(
 
 @requirement(
     "MIM1-CSR-018",
-    clause="5.11.6",
+    clause="5.11.6, 6.13",
     level="MUST",
     capability=CAP,
     title="Delete Context Source Registration Subscription answers 204 and the subscription is gone afterwards",

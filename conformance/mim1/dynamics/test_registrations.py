@@ -64,7 +64,7 @@ def _type_of(body: dict[str, Any]) -> str:
 
 @requirement(
     "MIM1-CSR-001",
-    clause="5.9.2",
+    clause="5.9.2, 6.8",
     level="MUST",
     capability=CAP,
     title="Register Context Source answers 201 Created with a Location header naming the registration",
@@ -99,7 +99,7 @@ INFORMATION = [
 
 @requirement(
     "MIM1-CSR-003",
-    clause="5.10.1",
+    clause="5.10.1, 6.9",
     level="MUST",
     capability=CAP,
     title="Retrieve Context Source Registration returns the registration as registered (information, endpoint)",
@@ -154,7 +154,7 @@ def test_missing_registration(dyn: Dynamics, run_ids: RunIds, operation: str) ->
 
 @requirement(
     "MIM1-CSR-005",
-    clause="5.9.3",
+    clause="5.9.3, 6.9",
     level="MUST",
     capability=CAP,
     title="Update Context Source Registration answers 204 and the change is visible on retrieval",
@@ -182,7 +182,7 @@ def test_update_registration(dyn: Dynamics, run_ids: RunIds, fragment: dict[str,
 
 @requirement(
     "MIM1-CSR-006",
-    clause="5.9.4",
+    clause="5.9.4, 6.9",
     level="MUST",
     capability=CAP,
     title="Delete Context Source Registration answers 204 and the registration is gone afterwards",
@@ -292,7 +292,7 @@ def test_registration_intervals(dyn: Dynamics, run_ids: RunIds, member: str) -> 
 
 @requirement(
     "MIM1-CSR-011",
-    clause="5.10.2",
+    clause="5.10.2, 6.8",
     level="MUST",
     capability=CAP,
     title="Query Context Source Registrations returns the registrations matching type, attrs, id, q or geo",

@@ -48,7 +48,7 @@ def _retrieved(dyn: Dynamics, sub_id: str) -> dict[str, Any]:
 
 @requirement(
     "MIM1-SUB-001",
-    clause="5.8.1",
+    clause="5.8.1, 6.10",
     level="MUST",
     title="Create Subscription answers 201 Created with a Location header naming the subscription",
 )
@@ -74,7 +74,7 @@ def test_create_existing_subscription(dyn: Dynamics, run_ids: RunIds) -> None:
 
 @requirement(
     "MIM1-SUB-003",
-    clause="5.8.3",
+    clause="5.8.3, 6.11",
     level="MUST",
     title="Retrieve Subscription returns the subscription as created",
 )
@@ -128,7 +128,7 @@ def test_missing_subscription(dyn: Dynamics, run_ids: RunIds, operation: str) ->
 
 @requirement(
     "MIM1-SUB-005",
-    clause="5.8.4",
+    clause="5.8.4, 6.10",
     level="MUST",
     title="Query Subscriptions returns every subscription, page by page with limit and offset",
 )
@@ -161,7 +161,7 @@ def test_query_subscriptions_paginated(dyn: Dynamics, run_ids: RunIds, page: int
 
 @requirement(
     "MIM1-SUB-006",
-    clause="5.8.2",
+    clause="5.8.2, 6.11",
     level="MUST",
     title="Update Subscription answers 204 and the changed members are visible on retrieval",
 )
@@ -194,7 +194,7 @@ def test_update_subscription(
 
 @requirement(
     "MIM1-SUB-007",
-    clause="5.8.5",
+    clause="5.8.5, 6.11",
     level="MUST",
     title="Delete Subscription answers 204 and the subscription is gone afterwards",
 )

@@ -89,7 +89,7 @@ def _at(minutes: float) -> str:
 
 @requirement(
     "MIM1-TEMP-001",
-    clause="5.6.11",
+    clause="5.6.11, 6.18",
     level="MUST",
     capability=CAP,
     title="Create Temporal Representation answers 201 for a new entity and 204 when it exists already",
@@ -241,7 +241,7 @@ def test_aggregated_values(dyn: Dynamics, run_ids: RunIds, method: str) -> None:
 
 @requirement(
     "MIM1-TEMP-008",
-    clause="5.6.12",
+    clause="5.6.12, 6.20",
     level="MUST",
     capability=CAP,
     title="Add Attributes to a temporal entity answers 204 and the new instances are retrievable",
@@ -260,7 +260,7 @@ def test_append_instances(dyn: Dynamics, run_ids: RunIds) -> None:
 
 @requirement(
     "MIM1-TEMP-009",
-    clause="5.6.15",
+    clause="5.6.15, 6.22",
     level="MUST",
     capability=CAP,
     title="Delete Attribute Instance answers 204 and only that instance is gone",
@@ -279,7 +279,7 @@ def test_delete_instance(dyn: Dynamics, run_ids: RunIds) -> None:
 
 @requirement(
     "MIM1-TEMP-010",
-    clause="5.6.13",
+    clause="5.6.13, 6.21",
     level="MUST",
     capability=CAP,
     title="Delete Attribute from a temporal entity answers 204 and the attribute has no instances left",
@@ -309,7 +309,7 @@ def test_delete_temporal_entity(dyn: Dynamics, run_ids: RunIds) -> None:
 
 @requirement(
     "MIM1-TEMP-012",
-    clause="5.7.4",
+    clause="5.7.4, 6.18",
     level="MUST",
     capability=CAP,
     title="Query Temporal Evolution (GET) returns the matching entities with the instances in range",
@@ -331,7 +331,7 @@ def test_query_temporal_get(
 
 @requirement(
     "MIM1-TEMP-013",
-    clause="5.7.4",
+    clause="5.7.4, 6.24",
     level="MUST",
     capability=CAP,
     title="Query Temporal Evolution by POST /temporal/entityOperations/query returns the same as by GET",

@@ -44,7 +44,7 @@ NEW_VALUE: dict[str, Any] = {
 
 @requirement(
     "MIM1-TEMP-023",
-    clause="5.6.14",
+    clause="5.6.14, 6.22",
     level="MUST",
     capability=CAP,
     title="Partial Update of an attribute instance answers 204; that instance (same instanceId) has the "
