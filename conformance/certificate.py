@@ -17,7 +17,7 @@ from conformance.certificate_html import render_html
 from conformance.profiles import TargetProfile
 from conformance.records import CaseResult, Certificate, MimResult, RequirementResult, RootCause
 from conformance.redaction import Redactor
-from conformance.requirements import DEFAULT_SPEC, Requirement
+from conformance.requirements import DEFAULT_SPEC, SPEC_SDM, Requirement
 from conformance.verdicts import (
     Verdict,
     exit_code,
@@ -131,7 +131,7 @@ def build_certificate(
         run_id=run_id,
         target=profile.identity(),
         declared_capabilities=list(profile.capabilities),
-        spec_versions=_spec_versions(requirements),
+        spec_versions=_spec_versions(requirements, models),
         started=_iso(started),
         finished=_iso(finished),
         verdict=overall,
@@ -155,12 +155,39 @@ def _catalogue_digest(requirements: list[RequirementResult]) -> str:
     return catalogue_digest([r.requirement.to_json() for r in requirements])
 
 
-def _spec_versions(requirements: list[RequirementResult]) -> dict[str, str]:
-    """Per MIM, the specifications its requirements cite (MIM3 names every TM Forum API)."""
+def _spec_versions(
+    requirements: list[RequirementResult], models: list[dict[str, Any]] | None = None
+) -> dict[str, str]:
+    """Per MIM, the specifications its requirements cite (MIM3 names every TM Forum API). Smart Data
+    Models have no version of their own: the MIM2 entry says which schemas, from which source and
+    commit, the run checked against (the models member lists each)."""
     specs: dict[str, set[str]] = defaultdict(set)
     for r in requirements:
         specs[r.requirement.mim].add(r.requirement.spec)
-    return {mim: "; ".join(sorted(s)) or DEFAULT_SPEC.get(mim, "") for mim, s in sorted(specs.items())}
+    out = {mim: "; ".join(sorted(s)) or DEFAULT_SPEC.get(mim, "") for mim, s in sorted(specs.items())}
+    if models and "mim2" in out:
+        out["mim2"] = out["mim2"].replace(SPEC_SDM, f"{SPEC_SDM} ({_models_summary(models)})")
+    return out
+
+
+def _version_key(version: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
+
+
+def _models_summary(models: list[dict[str, Any]]) -> str:
+    sources = sorted({str(m.get("source") or "") for m in models} - {""})
+    commits = sorted({str(m.get("commit") or "")[:12] for m in models} - {""})
+    versions = sorted({str(m.get("schemaVersion") or "") for m in models} - {""}, key=_version_key)
+    text = f"{len(models)} model schema(s)"
+    if sources:
+        text += " from " + ", ".join(sources[:3]) + (" ..." if len(sources) > 3 else "")
+    if commits:
+        text += "; commit " + ", ".join(commits[:3]) + (" ..." if len(commits) > 3 else "")
+    if versions:
+        text += "; $schemaVersion " + (
+            versions[0] if len(versions) == 1 else f"{versions[0]} to {versions[-1]}"
+        )
+    return text
 
 
 def _root_causes(results: list[CaseResult]) -> list[RootCause]:

@@ -1,11 +1,20 @@
-"""certificate.html: a self-contained page (no scripts, no external assets, nothing that calls home)
-rendered from the Certificate record. It decides nothing: every verdict on it comes from the record."""
+"""certificate.html: one self-contained page rendered from the Certificate record. It decides nothing:
+every verdict on it comes from the record.
+
+Failures, warnings and inconclusive requirements come first and open; passed and not applicable ones
+are collapsed. A small inline script (certificate_js) filters the rows by verdict, MIM and text; the
+Content-Security-Policy forbids every load from outside the file. Each case links to its evidence file
+(``evidence/<case>.json`` beside the page), each requirement names its specification and clause."""
 
 from __future__ import annotations
 
 import html
+from urllib.parse import quote
 
-from conformance.records import Certificate, RequirementResult
+from conformance.certificate_css import CSS
+from conformance.certificate_js import SCRIPT
+from conformance.records import Certificate, RequirementResult, evidence_name
+from conformance.requirements import SPEC_LINKS, Requirement
 from conformance.verdicts import RunVerdict, Verdict
 
 MIM_TITLES = {
@@ -32,40 +41,118 @@ HEADLINE_TEXT = {
     "base URLs in its target profile.",
 }
 
-_CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:64rem;padding:0 1rem;
-color:#1b1b1b}h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;width:100%;font-size:.9rem;table-layout:auto}th,td{border:1px solid #ccc;
-padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f3f3f3}
-.v{font-weight:bold;white-space:nowrap}.PASS{color:#0a6b2d}.FAIL{color:#b00020}.NOT_APPLICABLE{color:#666}
-.INCONCLUSIVE,.WARNING{color:#a35a00}.big{font-size:1.4rem;padding:.6rem 1rem;border:2px solid currentColor;
-display:inline-block;margin:1rem 0 .3rem}.small{font-size:.8rem;color:#555}.id{white-space:nowrap}
-code{font-size:.8rem;word-break:break-all}ul{margin:.3rem 0}
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}
-"""
-
 _ORDER = {"FAIL": 0, "WARNING": 1, "INCONCLUSIVE": 2, "PASS": 3, "NOT_APPLICABLE": 4}
+
+GROUPS = {
+    "FAIL": "Failed",
+    "WARNING": "Warnings (failed SHOULD)",
+    "INCONCLUSIVE": "Inconclusive",
+    "PASS": "Passed",
+    "NOT_APPLICABLE": "Not applicable",
+}
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 
 def _shown(r: RequirementResult) -> str:
     return "WARNING" if r.warning else str(r.verdict)
 
 
-def _requirement_rows(cert: Certificate) -> str:
+def row_anchor(requirement_id: str) -> str:
+    return "r-" + requirement_id
+
+
+def _specification(req: Requirement) -> str:
+    """The specification and clause: the clause number as text, the specification linked where the
+    catalogue knows its address (TM Forum API pages, the ETSI and Smart Data Models sites)."""
     e = html.escape
-    rows = []
+    name = e(req.spec)
+    if req.spec_link:
+        name = f"<a href='{e(req.spec_link)}' rel='noreferrer'>{name}</a>"
+    return f"{name}, clause {e(req.clause)}"
+
+
+def _not_applicable_why(r: RequirementResult, cert: Certificate) -> str:
+    req = r.requirement
+    if req.capability and req.capability not in cert.declared_capabilities:
+        return f"the product does not declare the capability <code>{html.escape(req.capability)}</code>"
+    if req.mim not in cert.target.get("base_urls", {}):
+        return f"the target profile gives no base URL for {html.escape(req.mim.upper())}"
+    return "not applicable to this product (see the reasons and the evidence)"
+
+
+def _cases(r: RequirementResult) -> str:
+    """The cases of a requirement, each linked to its evidence file when the run kept one."""
+    e = html.escape
+    kept = set(r.evidence)
+    items = []
+    for case in r.cases:
+        path = f"evidence/{evidence_name(case)}"
+        if path in kept:
+            items.append(f"<li><a href='evidence/{quote(evidence_name(case))}'>{e(case)}</a></li>")
+        else:
+            items.append(f"<li>{e(case)}</li>")
+    items += [f"<li>{e(case)} (not run)</li>" for case in r.not_run]
+    if not items:
+        return ""
+    return f"<details class='cases'><summary>{len(items)} case(s) and evidence</summary><ul>{''.join(items)}</ul></details>"
+
+
+def _requirement_row(r: RequirementResult, cert: Certificate) -> str:
+    e = html.escape
+    req = r.requirement
+    shown = _shown(r)
+    label = "FAIL (warning)" if r.warning else shown.replace("_", " ")
+    lines = []
+    if r.verdict == Verdict.NOT_APPLICABLE:
+        lines.append(f"Not applicable: {_not_applicable_why(r, cert)}")
+    if r.verdict != Verdict.PASS:
+        lines += [e(x) for x in r.reasons[:5]]
+        if len(r.reasons) > 5:
+            lines.append(f"... and {len(r.reasons) - 5} more (see the evidence)")
+        lines += [f"blocked by: {e(x)}" for x in r.blocked_by[:3]]
+    why = f"<ul class='why'>{''.join(f'<li>{x}</li>' for x in lines)}</ul>" if lines else ""
+    cap = f" &middot; capability <code>{e(req.capability)}</code>" if req.capability else ""
+    return (
+        f"<tr class='req {shown}' id='{e(row_anchor(req.id))}' data-verdict='{shown}' data-mim='{e(req.mim)}'>"
+        f"<td><b>{e(req.id)}</b><br><span class='small'>{e(req.level)} &middot; {e(req.mim.upper())}</span></td>"
+        f"<td>{e(req.title)}<br><span class='small'>{_specification(req)}{cap}</span>{why}{_cases(r)}</td>"
+        f"<td class='v {shown}'>{e(label)}</td><td>{len(r.cases)}</td></tr>"
+    )
+
+
+def _requirements_section(cert: Certificate) -> str:
+    """Every requirement, failures and warnings first, in one collapsible area per verdict (the
+    problem areas open), with a filter by verdict, MIM and text."""
+    e = html.escape
+    by_group: dict[str, list[RequirementResult]] = {g: [] for g in GROUPS}
     for r in sorted(cert.requirements, key=lambda r: (_ORDER[_shown(r)], r.id)):
-        req = r.requirement
-        shown = _shown(r)
-        label = "FAIL (warning)" if r.warning else shown
-        rows.append(
-            f"<tr><td class='id'>{e(req.id)}</td><td>{e(req.title)}</td><td>{e(req.spec)} &sect;{e(req.clause)}</td>"
-            f"<td>{e(req.level)}</td><td class='v {shown}'>{e(label)}</td><td>{len(r.cases)}</td></tr>"
+        by_group[_shown(r)].append(r)
+    head = (
+        "<colgroup><col class='c-id'><col><col class='c-v'><col class='c-n'></colgroup>"
+        "<thead><tr><th>Id</th><th>Requirement, specification and clause</th><th>Verdict</th><th>Cases</th></tr></thead>"
+    )
+    areas = []
+    for group, rows in by_group.items():
+        if not rows:
+            continue
+        is_open = " open" if group in ("FAIL", "WARNING", "INCONCLUSIVE") else ""
+        body = "".join(_requirement_row(r, cert) for r in rows)
+        areas.append(
+            f"<details class='grp' data-group='{group}'{is_open}><summary><span class='{group}'>{e(GROUPS[group])}"
+            f"</span>: <span class='n'>{len(rows)}</span> requirement(s)</summary>"
+            f"<table class='reqs'>{head}<tbody>{body}</tbody></table></details>"
         )
-        if r.verdict in (Verdict.FAIL, Verdict.INCONCLUSIVE) and r.reasons:
-            reasons = "<br>".join(e(x) for x in r.reasons[:5])
-            rows.append(f"<tr><td></td><td colspan='5' class='small'>{reasons}</td></tr>")
-    return "".join(rows)
+    verdicts = "".join(f"<option value='{g}'>{e(GROUPS[g])}</option>" for g, rows in by_group.items() if rows)
+    mims = "".join(f"<option value='{e(m)}'>{e(m.upper())}</option>" for m in cert.mims)
+    form = (
+        "<form class='filters' id='f-form' role='search'>"
+        f"<label>Verdict <select id='f-verdict'><option value=''>any</option>{verdicts}</select></label>"
+        f"<label>MIM <select id='f-mim'><option value=''>all</option>{mims}</select></label>"
+        "<label>Search <input type='search' id='f-text' placeholder='id, title, clause, capability, reason'></label>"
+        f"<span class='small'><span id='f-count'>{len(cert.requirements)}</span> requirement(s) shown</span></form>"
+    )
+    return f"<h2 id='requirements'>Requirements</h2>{form}{''.join(areas)}"
 
 
 def _list_section(title: str, items: list[str]) -> str:
@@ -101,6 +188,19 @@ def _models_section(cert: Certificate) -> str:
     )
 
 
+def _spec_versions(cert: Certificate) -> str:
+    """Per MIM, each specification its requirements cite, linked where its address is known."""
+    e = html.escape
+    lines = []
+    for mim, joined in cert.spec_versions.items():
+        names = []
+        for spec in (x.strip() for x in joined.split("; ") if x.strip()):
+            link = SPEC_LINKS.get(spec) or next((u for k, u in SPEC_LINKS.items() if spec.startswith(k)), "")
+            names.append(f"<a href='{e(link)}' rel='noreferrer'>{e(spec)}</a>" if link else e(spec))
+        lines.append(f"<b>{e(mim.upper())}</b>: {'; '.join(names)}")
+    return "<br>".join(lines)
+
+
 def render_html(cert: Certificate) -> str:
     e = html.escape
     target = cert.target
@@ -115,12 +215,18 @@ def render_html(cert: Certificate) -> str:
         f"<span class='small'>{e(', '.join(c.requirements[:12]))}{' ...' if len(c.requirements) > 12 else ''}</span>"
         for c in cert.root_causes
     ]
-    failed = [f"<b>{e(r.id)}</b> ({e(r.requirement.level)}) {e(r.requirement.title)}" for r in cert.failed]
-    warnings = [f"<b>{e(r.id)}</b> (SHOULD) {e(r.requirement.title)}" for r in cert.warnings]
+    failed = [
+        f"<a href='#{e(row_anchor(r.id))}'><b>{e(r.id)}</b></a> ({e(r.requirement.level)}) {e(r.requirement.title)}"
+        for r in cert.failed
+    ]
+    warnings = [
+        f"<a href='#{e(row_anchor(r.id))}'><b>{e(r.id)}</b></a> (SHOULD) {e(r.requirement.title)}"
+        for r in cert.warnings
+    ]
     not_run = [e(x) for x in cert.not_run]
     caps = ", ".join(e(c) for c in cert.declared_capabilities) or "none"
     urls = "<br>".join(f"{e(k)}: {e(v)}" for k, v in sorted(target["base_urls"].items()))
-    specs = "<br>".join(f"{e(k)}: {e(v)}" for k, v in cert.spec_versions.items())
+    specs = _spec_versions(cert)
     state = []
     if cert.interrupted:
         state.append("<b>interrupted</b>")
@@ -130,15 +236,15 @@ def render_html(cert: Certificate) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>MIM conformance certificate: {e(target["name"])}</title><style>{_CSS}</style></head>
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<title>MIM conformance certificate: {e(target["name"])}</title><style>{CSS}</style></head>
 <body>
 <h1>OASC MIM conformance certificate</h1>
 <div class="small">{e(cert.suite["name"])} {e(cert.suite["version"])} &middot; run {e(cert.run_id)}</div>
 <div class="big v {HEADLINE_CLASS[cert.verdict]}">{e(str(cert.verdict))}</div>
 <div class="small">{e(HEADLINE_TEXT[cert.verdict])}</div>
 <h2>Product under test</h2>
-<table>
+<table class='facts'>
 <tr><th>Product</th><td>{e(target["name"])}</td></tr>
 <tr><th>Vendor</th><td>{e(target["vendor"])}</td></tr>
 <tr><th>Version</th><td>{e(target["version"])}</td></tr>
@@ -160,12 +266,11 @@ def render_html(cert: Certificate) -> str:
 <th>Inconclusive</th></tr>
 {rows_mim}</table>
 {_models_section(cert)}
-<h2>Requirements</h2>
-<table><tr><th>Id</th><th>Requirement</th><th>Specification</th><th>Level</th><th>Verdict</th><th>Cases</th></tr>
-{_requirement_rows(cert)}</table>
+{_requirements_section(cert)}
 <p class="small">A requirement passes when every one of its test cases passes. A failed MUST blocks the
 certificate; a failed SHOULD is a warning; MAY requirements are informative. NOT_APPLICABLE: the product does not
 declare the capability. INCONCLUSIVE: the requirement could not be checked (see the root causes). The evidence of
 every HTTP exchange is kept beside this certificate, under <code>evidence/</code>, and its digest is given above.</p>
+<script>{SCRIPT}</script>
 </body></html>
 """

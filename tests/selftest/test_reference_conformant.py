@@ -74,7 +74,9 @@ def test_run_on_embedded_reference_is_conformant(
             assert doc["verdict"] == "PASS"
             assert doc["exchanges"], f"{path} holds no HTTP exchange"
     html = (out / "certificate.html").read_text(encoding="utf-8")
-    assert "<script" not in html and ">CONFORMANT<" in html
+    # One inline filter script, no external script, and a policy that forbids every load.
+    assert "<script src" not in html and html.count("<script>") == 1 and ">CONFORMANT<" in html
+    assert "default-src 'none'" in html
     assert (out / "junit.xml").is_file()
     results = list((out / "allure-results").glob("*-result.json"))
     assert results
