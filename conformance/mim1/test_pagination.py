@@ -89,7 +89,7 @@ def test_paging_yields_each_entity_once(ngsild: Any, pages: Pages, limit: int) -
 
 @requirement(
     "MIM1-QRY-023",
-    clause="6.3.10",
+    clause="6.3.10, 4.12",
     level="MUST",
     title="A page links the next page (rel=next) while entities remain and the previous one (rel=prev) "
     "after the first; following next walks the result set once",
@@ -123,7 +123,7 @@ def test_next_and_prev_links(ngsild: Any, pages: Pages, limit: int) -> None:
 
 @requirement(
     "MIM1-QRY-024",
-    clause="6.3.13",
+    clause="6.3.13, 4.13",
     level="MUST",
     title="count=true returns the total number of matching entities in NGSILD-Results-Count, whatever the page",
 )
@@ -144,7 +144,7 @@ def test_count_header(ngsild: Any, pages: Pages, paging: dict[str, int]) -> None
 
 @requirement(
     "MIM1-QRY-025",
-    clause="6.3.13",
+    clause="6.3.13, 4.13",
     level="MUST",
     title="limit=0 with count=true answers 200 with no entities and the total in NGSILD-Results-Count",
 )

@@ -196,7 +196,7 @@ def test_query_merges(fed: Federation, ngsild: NgsiLd, how: str) -> None:
 
 @requirement(
     "MIM1-DST-003",
-    clause="6.3.18",
+    clause="6.3.18, 5.5.13",
     level="MUST",
     capability=CAP,
     title="With local=true no registration matches: the context source is not asked and only local "

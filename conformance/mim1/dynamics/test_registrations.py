@@ -292,7 +292,7 @@ def test_registration_intervals(dyn: Dynamics, run_ids: RunIds, member: str) -> 
 
 @requirement(
     "MIM1-CSR-011",
-    clause="5.10.2, 6.8",
+    clause="5.10.2, 5.12, 6.8",
     level="MUST",
     capability=CAP,
     title="Query Context Source Registrations returns the registrations matching type, attrs, id, q or geo",

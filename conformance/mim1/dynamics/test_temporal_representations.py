@@ -50,7 +50,7 @@ def _expect_normalized(what: str, body: dict[str, Any], kind: str) -> None:
 
 @requirement(
     "MIM1-TEMP-016",
-    clause="4.5.7",
+    clause="4.5.7, 4.5.8",
     level="MUST",
     capability=CAP,
     title="The normalized temporal representation gives each attribute kind as an array of instances "
