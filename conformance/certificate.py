@@ -5,7 +5,6 @@ executor files."""
 from __future__ import annotations
 
 import json
-import platform
 import re
 import time
 from collections import defaultdict
@@ -207,28 +206,14 @@ def _root_causes(results: list[CaseResult]) -> list[RootCause]:
     return sorted(causes, key=lambda c: (-len(c.cases), c.cause))
 
 
-def _allure_extras(out_dir: Path, profile: TargetProfile, run_id: str) -> None:
-    results = out_dir / "allure-results"
-    results.mkdir(parents=True, exist_ok=True)
-    env = {
-        "suite": f"{SUITE_NAME} {__version__}",
-        "target": profile.name,
-        "target.vendor": profile.vendor,
-        "target.version": profile.version,
-        "python": platform.python_version(),
-        "capabilities": ",".join(profile.capabilities) or "none",
-    }
-    env.update({f"{mim}.base_url": url for mim, url in profile.base_urls.items()})
-    (results / "environment.properties").write_text(
-        "".join(f"{k}={v.replace(chr(10), ' ')}\n" for k, v in env.items()), encoding="utf-8"
+def _allure_extras(out_dir: Path, profile: TargetProfile, run_id: str, results: list[CaseResult]) -> None:
+    from conformance.allure_results import finish_results, write_extras
+
+    results_dir = out_dir / "allure-results"
+    write_extras(
+        results_dir, profile=profile, run_id=run_id, suite=f"{SUITE_NAME} {__version__}", results=results
     )
-    executor = {
-        "name": "mimcheck",
-        "type": "mimcheck",
-        "buildName": f"run {run_id}",
-        "reportName": profile.name,
-    }
-    (results / "executor.json").write_text(json.dumps(executor), encoding="utf-8")
+    finish_results(results_dir, out_dir, results)
 
 
 def write_run_outputs(
@@ -247,7 +232,7 @@ def write_run_outputs(
     models: list[dict[str, Any]] | None = None,
 ) -> Certificate:
     out_dir.mkdir(parents=True, exist_ok=True)
-    _allure_extras(out_dir, profile, run_id)
+    _allure_extras(out_dir, profile, run_id, results)
     redactor.scrub_tree(out_dir)  # before the digest, so that the digest covers what is kept
     cert = build_certificate(
         profile=profile,

@@ -30,7 +30,7 @@ from conformance.cleanup import Cleanup
 from conformance.outcomes import Inconclusive, NotApplicable
 from conformance.preflight import Preflight, default_tmf_probes, run_preflight
 from conformance.profiles import MIMS, ProfileError, TargetProfile, from_url, load_profile
-from conformance.recording import RecordingClient, RunClock, exchange_text
+from conformance.recording import RecordingClient, RunClock
 from conformance.records import CaseResult
 from conformance.redaction import Redactor
 from conformance.requirements import case_id_of, of_item
@@ -219,7 +219,7 @@ class MimcheckPlugin:
         for item in scenarios:
             req = of_item(item)
             assert req is not None
-            for mark in allure_marks(req):
+            for mark in allure_marks(req, item):
                 item.add_marker(mark)
         keep = list(items)
         chosen = self.config.getoption("mim_select")
@@ -308,9 +308,7 @@ class MimcheckPlugin:
             judge(case, call.excinfo, report.when)
         elif report.when == "call" and report.passed:
             case.verdict, case.reason = Verdict.PASS, ""
-        if report.when == "call":
-            self._attach(case)
-        elif report.when == "teardown":
+        if report.when == "teardown":
             if report.failed:
                 case.notes.append(f"teardown failed: {exc_text(call.excinfo)}")
             if self.cleanup.failures:
@@ -319,18 +317,6 @@ class MimcheckPlugin:
             result = self._finish(case)
             report.user_properties.append((PROPERTY, json.dumps(result.to_json())))
             del self.cases[item.nodeid]
-
-    def _attach(self, case: CaseState) -> None:
-        if not case.exchanges:
-            return
-        try:
-            import allure
-        except ImportError:  # pragma: no cover - allure-pytest is a dependency
-            return
-        text = "\n\n".join(exchange_text(e) for e in case.exchanges)
-        allure.attach(
-            self.redactor.text(text), name="HTTP exchanges", attachment_type=allure.attachment_type.TEXT
-        )
 
     def _finish(self, case: CaseState) -> CaseResult:
         verdict = case.verdict or Verdict.INCONCLUSIVE

@@ -14,11 +14,18 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+
+from conformance import allure_history
 
 ALLURE_PACKAGE = "allure-commandline@2.46.1"
 GENERATE_TIMEOUT_SECONDS = 600  # the first run downloads the package (about 30 MB) from the npm registry
 EXIT_OK, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 2, 3
+PROGRESS_SECONDS = 15.0
 
 # Strings whose presence in a report page means it would call home when opened.
 TRACKER_MARKERS: tuple[str, ...] = (
@@ -91,8 +98,13 @@ def _scrub_pages(out_dir: Path) -> None:
             )
 
 
-def build_html_report(results_dir: Path | str, out_dir: Path | str, single_file: bool = False) -> Path:
+def build_html_report(
+    results_dir: Path | str, out_dir: Path | str, single_file: bool = False, history: Path | None = None
+) -> Path:
     """Generate the Allure HTML report of ``results_dir`` into ``out_dir``; returns its index.html.
+
+    With ``history`` (the target's history folder, see ``allure_history``) the report shows the trend
+    of the earlier runs and its own history is kept there for the next one.
 
     The multi-file report must be served over HTTP to be viewed (browsers refuse its data files from
     file://); ``single_file`` inlines everything into index.html, which opens straight from disk.
@@ -108,20 +120,8 @@ def build_html_report(results_dir: Path | str, out_dir: Path | str, single_file:
         raise ReportError("building the HTML report needs " + " and ".join(missing))
     env = {**os.environ, "ALLURE_NO_ANALYTICS": "true", "NO_UPDATE_NOTIFIER": "1", "npm_config_fund": "false"}
     command = allure_command(results, out, single_file)
-    try:
-        done = subprocess.run(
-            command,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=GENERATE_TIMEOUT_SECONDS,
-        )
-    except subprocess.TimeoutExpired:
-        raise ReportError(
-            f"Allure did not finish within {GENERATE_TIMEOUT_SECONDS} s; check that the npm registry is reachable "
-            f"or install the package once with `npm install -g {ALLURE_PACKAGE}`"
-        ) from None
+    order = allure_history.seed(results, history) if history is not None else 0
+    done = _run_allure(command, env)
     index = out / "index.html"
     if done.returncode != 0 or not index.is_file():
         tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-10:])
@@ -130,20 +130,88 @@ def build_html_report(results_dir: Path | str, out_dir: Path | str, single_file:
             f"if npm could not download {ALLURE_PACKAGE}, check access to the npm registry:\n{tail}"
         )
     _scrub_pages(out)
+    if history is not None:
+        allure_history.keep(out, history, order)
     return index
+
+
+def _run_allure(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run Allure, saying on stderr that it runs (the first run downloads it) and that it still does."""
+    print(
+        f"mimcheck report: generating with {ALLURE_PACKAGE} via npx (the first time npm downloads it, "
+        "about 30 MB; this can take a minute)",
+        file=sys.stderr,
+        flush=True,
+    )
+    started = time.monotonic()
+    with subprocess.Popen(
+        command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        while True:
+            elapsed = time.monotonic() - started
+            try:
+                stdout, stderr = process.communicate(
+                    timeout=min(PROGRESS_SECONDS, GENERATE_TIMEOUT_SECONDS - elapsed)
+                )
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() - started >= GENERATE_TIMEOUT_SECONDS:
+                    process.kill()
+                    process.communicate()
+                    raise ReportError(
+                        f"Allure did not finish within {GENERATE_TIMEOUT_SECONDS} s; check that the npm registry "
+                        f"is reachable or install the package once with `npm install -g {ALLURE_PACKAGE}`"
+                    ) from None
+                print(
+                    f"mimcheck report: still generating ({int(time.monotonic() - started)} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def report_server(folder: Path, port: int = 0, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """A small HTTP server of ``folder`` on loopback (port 0: any free port); not started."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    return ThreadingHTTPServer((host, port), partial(Quiet, directory=str(folder)))
+
+
+def serve(folder: Path, port: int = 0) -> int:
+    """Serve the report on loopback until Ctrl-C (browsers refuse its data files from file://)."""
+    try:
+        server = report_server(folder, port)
+    except OSError as exc:
+        print(f"mimcheck report: cannot serve on 127.0.0.1:{port}: {exc.strerror}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    bound = server.server_address[1]
+    print(f"mimcheck report: serving the report at http://127.0.0.1:{bound}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return EXIT_OK
 
 
 def cmd_report(ns: argparse.Namespace) -> int:
     from conformance.runcontext import existing_run_folder
 
     run = existing_run_folder(ns.run)  # a RunError says what to do, through the CLI's one error path
+    history = None if ns.no_history else (Path(ns.history) if ns.history else allure_history.history_dir(run))
     try:
-        index = build_html_report(run / "allure-results", run / "allure-report", ns.single_file)
+        index = build_html_report(run / "allure-results", run / "allure-report", ns.single_file, history)
     except ReportError as exc:
         print(f"mimcheck report: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(index.parent.resolve())
-    return EXIT_OK
+    print(index.parent.resolve(), flush=True)
+    if ns.single_file or not ns.serve:
+        return EXIT_OK
+    return serve(index.parent, ns.port)
 
 
 def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -151,7 +219,9 @@ def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "report",
         help="build the Allure HTML report of a run (needs npx and Java)",
         description="Build <run>/allure-report/ from <run>/allure-results with Allure 2 "
-        f"({ALLURE_PACKAGE}, via npx), without analytics, and print its path. "
+        f"({ALLURE_PACKAGE}, via npx), without analytics, print its path and serve it on loopback "
+        "(--no-serve: only build). The trend of earlier runs of the same target comes from its history "
+        "folder (reports/allure-history/<target>), which the new report updates. "
         "Exit 0 built, 2 no such run or no results, 3 npx/Java missing or Allure failed.",
     )
     report.add_argument(
@@ -164,5 +234,23 @@ def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--single-file",
         action="store_true",
         help="one self-contained index.html that opens from disk (default: a folder to serve over HTTP)",
+    )
+    report.add_argument(
+        "--serve",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="serve the report on http://127.0.0.1 until Ctrl-C (default; opened from disk the multi-file "
+        "report shows '500 Failed to fetch'); --no-serve only builds it",
+    )
+    report.add_argument("--port", type=int, default=0, help="port to serve on (default: any free port)")
+    report.add_argument(
+        "--history",
+        metavar="DIR",
+        help="Allure history folder of the target (default reports/allure-history/<target> next to the run)",
+    )
+    report.add_argument(
+        "--no-history",
+        action="store_true",
+        help="neither read nor keep the history (no trend of earlier runs)",
     )
     report.set_defaults(func=cmd_report)

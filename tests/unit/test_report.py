@@ -92,7 +92,7 @@ def test_report_subcommand_prints_the_report_folder(
     if missing:
         pytest.skip("building the Allure report needs " + " and ".join(missing))
     _results(tmp_path / "run" / "allure-results")
-    assert _report("--run", str(tmp_path / "run")) == 0
+    assert _report("--run", str(tmp_path / "run"), "--no-serve") == 0
     assert capsys.readouterr().out.strip() == str((tmp_path / "run" / "allure-report").resolve())
 
 
