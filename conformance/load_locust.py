@@ -14,7 +14,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ ENV_MAX_P95_MS = "MIMCHECK_LOAD_MAX_P95_MS"
 ENV_PROGRESS_SECONDS = "MIMCHECK_LOAD_PROGRESS_SECONDS"
 ENV_EXPECT_WORKERS = "MIMCHECK_LOAD_EXPECT_WORKERS"
 ENV_NOTIFY_HOST = "MIMCHECK_LOAD_NOTIFY_HOST"  # where a profile's notification receiver listens
+ENV_TMF_ROOTS = "MIMCHECK_LOAD_TMF_ROOTS"  # the target profile's [mim3.roots], as JSON
 ENV_PROFILE_OPTIONS = "MIMCHECK_LOAD_OPTIONS"  # per-profile knobs as JSON, e.g. {"seed_entities": 200}
 
 PROGRESS_PREFIX = "mimcheck-load: "
@@ -52,6 +53,7 @@ class LoadSettings:
     expected_workers: int = 0  # distributed run: the workers the master waits for
     history_seconds: float = HISTORY_SECONDS
     notify_host: str = "127.0.0.1"
+    tmf_roots: dict[str, str] = field(default_factory=dict)  # TM Forum capability -> API root URL
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> LoadSettings:
@@ -77,6 +79,7 @@ class LoadSettings:
             expected_workers=workers,
             history_seconds=DISTRIBUTED_HISTORY_SECONDS if workers else HISTORY_SECONDS,
             notify_host=environ.get(ENV_NOTIFY_HOST) or "127.0.0.1",
+            tmf_roots={str(k): str(v) for k, v in json.loads(environ.get(ENV_TMF_ROOTS) or "{}").items()},
             authorizer=authorizer,
         )
 

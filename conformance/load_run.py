@@ -28,6 +28,7 @@ from conformance.load_locust import (
     ENV_PROGRESS_SECONDS,
     ENV_RUN_ID,
     ENV_STATS,
+    ENV_TMF_ROOTS,
     PROGRESS_PREFIX,
 )
 from conformance.load_stats import EXIT_UNAVAILABLE, Thresholds
@@ -316,6 +317,7 @@ def measure(target: Prepared, spec: RunSpec, out: Path) -> tuple[dict[str, Any] 
         ENV_EXPECT_WORKERS: str(spec.workers),
         ENV_PROFILE_OPTIONS: json.dumps(spec.options),
         ENV_NOTIFY_HOST: target.profile.notifications.bind_host,
+        ENV_TMF_ROOTS: json.dumps(target.profile.tmf_roots),
     }
     if target.profile.auth.type != "none":
         env[ENV_AUTH] = json.dumps(dataclasses.asdict(target.profile.auth))

@@ -69,7 +69,8 @@ def sweep_run_tmf_resources(
     with requests.Session() as http:
         http.headers.update({"Accept": "application/json", **headers})
         for collection in collections:
-            url = f"{base}/{collection.strip('/')}"
+            absolute = collection.startswith(("http://", "https://"))  # at a [mim3.roots] root
+            url = collection.rstrip("/") if absolute else f"{base}/{collection.strip('/')}"
             ours: list[str] = []
             try:
                 for page in range(SWEEP_MAX_ROUNDS):

@@ -93,9 +93,10 @@ def prepare(profile: TargetProfile, label: str, mim: str) -> Prepared | int:
             *(v for k, v in headers.items() if k.lower() in SECRET_HEADERS or len(v) >= 8),
         ]
     )
-    problem = preflight(
-        base + PREFLIGHT_PATHS.get(mim, ""), {**headers, **credentials}, profile.timeout_seconds
-    )
+    probe = base + PREFLIGHT_PATHS.get(mim, "")
+    if mim == "mim3" and "tmf620" in profile.tmf_roots:  # the catalogue is at a root of its own
+        probe = profile.tmf_roots["tmf620"].rstrip("/") + "/productOffering?limit=1"
+    problem = preflight(probe, {**headers, **credentials}, profile.timeout_seconds)
     if problem:
         _err(problem)
         return EXIT_UNAVAILABLE

@@ -43,9 +43,13 @@ from conformance.load_locust import (
 )
 
 MIMCHECK_MIM = "mim3"
-OFFERINGS = "productCatalogManagement/v4/productOffering"
-ORDERS = "productOrderingManagement/v4/productOrder"
 SETTINGS = LoadSettings.from_environ()
+# Below the [mim3] base URL (the Locust host), unless the target profile's [mim3.roots] gives the
+# API's root elsewhere (an absolute URL, which Locust then requests as is).
+CATALOGUE = SETTINGS.tmf_roots.get("tmf620", "").rstrip("/") or "/productCatalogManagement/v4"
+ORDERING = SETTINGS.tmf_roots.get("tmf622", "").rstrip("/") or "/productOrderingManagement/v4"
+OFFERINGS = f"{CATALOGUE}/productOffering"
+ORDERS = f"{ORDERING}/productOrder"
 attach_reporting(events, SETTINGS, profile_name="tmf_catalogue_orders", tmf_resources=(OFFERINGS, ORDERS))
 SEED = max(1, int(profile_option("seed_offerings", 30)))
 PAGE = 10
@@ -53,6 +57,10 @@ MAX_WALK_PAGES = 50
 ALWAYS = {"id", "href", "@type", "@baseType", "@schemaLocation", "@referredType"}
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 _orders = itertools.count(1)
+
+
+def absolute(host: str, path: str) -> str:
+    return path if path.startswith(("http://", "https://")) else f"{host}{path}"
 
 
 def seed_name(index: int) -> str:
@@ -82,7 +90,7 @@ def seed(environment: Any, **_: Any) -> None:
             "lifecycleStatus": "Active",
         }
         answer = requests.post(
-            f"{environment.host}/{OFFERINGS}",
+            f"{absolute(environment.host, OFFERINGS)}",
             json=offering,
             headers=_headers(),
             timeout=30,
@@ -104,7 +112,7 @@ def unseed(environment: Any, **_: Any) -> None:
 
     for index in range(SEED):
         found = requests.get(
-            f"{environment.host}/{OFFERINGS}",
+            f"{absolute(environment.host, OFFERINGS)}",
             params={"name": seed_name(index), "fields": "id,name"},
             headers=_headers(),
             timeout=30,
@@ -115,7 +123,7 @@ def unseed(environment: Any, **_: Any) -> None:
         for item in found.json():
             if isinstance(item, dict) and item.get("name") == seed_name(index) and item.get("id"):
                 requests.delete(
-                    f"{environment.host}/{OFFERINGS}/{quote(str(item['id']), safe='')}",
+                    f"{absolute(environment.host, OFFERINGS)}/{quote(str(item['id']), safe='')}",
                     headers=_headers(),
                     timeout=30,
                     allow_redirects=False,
@@ -140,7 +148,7 @@ class TmfCatalogueOrderUser(FastHttpUser):
 
     def get_list(self, query: str, name: str, check: Any) -> list[dict[str, Any]] | None:
         with self.client.get(
-            f"/{OFFERINGS}?{query}", name=name, headers=SETTINGS.credentials(), catch_response=True
+            f"{OFFERINGS}?{query}", name=name, headers=SETTINGS.credentials(), catch_response=True
         ) as response:
             if not expect_status(response, 200, 206):
                 return None
@@ -202,7 +210,7 @@ class TmfCatalogueOrderUser(FastHttpUser):
             return
         index, offering_id = random.choice(list(self.known.items()))
         with self.client.get(
-            f"/{OFFERINGS}/{quote(offering_id, safe='')}",
+            f"{OFFERINGS}/{quote(offering_id, safe='')}",
             name="GET productOffering/{id}",
             headers=SETTINGS.credentials(),
             catch_response=True,
@@ -250,7 +258,7 @@ class TmfCatalogueOrderUser(FastHttpUser):
             ],
         }
         with self.client.post(
-            f"/{ORDERS}",
+            f"{ORDERS}",
             json=order,
             name="POST productOrder",
             headers=SETTINGS.credentials(),
@@ -271,7 +279,7 @@ class TmfCatalogueOrderUser(FastHttpUser):
                 break
         else:
             with self.client.get(
-                f"/{ORDERS}/{quote(order_id, safe='')}",
+                f"{ORDERS}/{quote(order_id, safe='')}",
                 name="GET productOrder/{id}",
                 headers=SETTINGS.credentials(),
                 catch_response=True,
@@ -284,7 +292,7 @@ class TmfCatalogueOrderUser(FastHttpUser):
 
     def move(self, order_id: str, state: str) -> bool:
         with self.client.patch(
-            f"/{ORDERS}/{quote(order_id, safe='')}",
+            f"{ORDERS}/{quote(order_id, safe='')}",
             json={"state": state},
             name=f"PATCH productOrder/{{id}} state={state}",
             headers={**SETTINGS.credentials(), **MERGE_PATCH},
@@ -300,7 +308,7 @@ class TmfCatalogueOrderUser(FastHttpUser):
 
     def delete_order(self, order_id: str) -> None:
         with self.client.delete(
-            f"/{ORDERS}/{quote(order_id, safe='')}",
+            f"{ORDERS}/{quote(order_id, safe='')}",
             name="DELETE productOrder/{id}",
             headers=SETTINGS.credentials(),
             catch_response=True,

@@ -166,6 +166,7 @@ class BrokenTmf(BaseHTTPRequestHandler):
     catalogue and orders profile must fail it, and still leave nothing behind."""
 
     store: dict[str, dict[str, dict[str, Any]]] = {}
+    seen: list[str] = []
     counter = [0]
     protocol_version = "HTTP/1.1"
 
@@ -181,6 +182,7 @@ class BrokenTmf(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _where(self) -> tuple[dict[str, dict[str, Any]], str]:
+        self.seen.append(urlsplit(self.path).path)
         parts = urlsplit(self.path).path.split("/")  # /tmf-api/<api>/v4/<resource>[/<id>]
         return self.store.setdefault(parts[4], {}), (parts[5] if len(parts) > 5 else "")
 
@@ -217,7 +219,7 @@ class BrokenTmf(BaseHTTPRequestHandler):
 
 @pytest.mark.slow
 def test_the_tmf_profile_fails_an_api_that_ignores_fields_and_the_order_state(tmp_path: Path) -> None:
-    BrokenTmf.store = {}
+    BrokenTmf.store, BrokenTmf.seen = {}, []
     server = ThreadingHTTPServer(("127.0.0.1", 0), BrokenTmf)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
@@ -236,4 +238,31 @@ def test_the_tmf_profile_fails_an_api_that_ignores_fields_and_the_order_state(tm
     assert code == 1, output
     failed = {name for name, figures in report["requests"].items() if figures["failures"]}
     assert {"GET productOffering?fields=", "PATCH productOrder/{id} state=inProgress"} <= failed, failed
+    assert all(not items for items in BrokenTmf.store.values()), "offerings or orders were left behind"
+
+
+@pytest.mark.slow
+def test_the_tmf_profile_uses_an_api_root_the_target_profile_gives(tmp_path: Path) -> None:
+    BrokenTmf.store, BrokenTmf.seen = {}, []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BrokenTmf)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    target = tmp_path / "tmf.toml"
+    target.write_text(
+        f'[product]\nname = "rooted"\nversion = "1"\n[mim3]\nbase_url = "{base}/tmf-api"\n'
+        f'[mim3.roots]\ntmf620 = "{base}/elsewhere/catalog/v4"\n',
+        encoding="utf-8",
+    )
+    try:
+        _load(
+            tmp_path / "run", "tmf_catalogue_orders", "--target", str(target), "--option", "seed_offerings=3"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    offerings = {p for p in BrokenTmf.seen if "productOffering" in p}
+    assert offerings and all(p.startswith("/elsewhere/catalog/v4/productOffering") for p in offerings), (
+        offerings
+    )
+    assert any(p.startswith("/tmf-api/productOrderingManagement/v4/productOrder") for p in BrokenTmf.seen)
     assert all(not items for items in BrokenTmf.store.values()), "offerings or orders were left behind"
