@@ -80,7 +80,12 @@ def finish_results(results_dir: Path, out_dir: Path, results: list[CaseResult]) 
         if hidden is None:
             continue
         result = by_case.get(hidden.get("case", ""))
-        if result is None:
+        if result is None:  # the run stopped before the case reported: INCONCLUSIVE in the certificate
+            data["status"] = "broken"
+            data["statusDetails"] = {
+                "message": BLOCKED + "the case reported no outcome (the run was interrupted)"
+            }
+            path.write_text(json.dumps(data), encoding="utf-8")
             continue
         _rewrite(data, result, hidden.get("params", {}), results_dir, _evidence(out_dir, result))
         path.write_text(json.dumps(data), encoding="utf-8")

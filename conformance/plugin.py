@@ -1,6 +1,7 @@
 """The pytest plugin: target configuration, collection (MIM choice, narrowing, the run's plan), case
 outcomes, evidence, progress and the certificate at the end. The scenarios' fixtures are in
-``scenario_fixtures``, a case's outcome rules in ``case_outcome``, Allure labels in ``allure_labels``.
+``scenario_fixtures``, a case's outcome rules in ``case_outcome``, Allure labels in ``allure_labels``
+(the Allure results are finished from the verdicts at the end, ``allure_results``).
 
 The module registers one ``MimcheckPlugin`` object per pytest run (as pytest's own junitxml plugin
 does); the object owns all the run's state, there are no module globals. It stays inert for test

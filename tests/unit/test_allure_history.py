@@ -111,3 +111,33 @@ def test_two_reports_of_one_target_show_a_trend(tmp_path: Path) -> None:
     trend = json.loads((history / "history-trend.json").read_text(encoding="utf-8"))
     assert [entry.get("buildOrder") for entry in trend] == [2, 1]
     assert (tmp_path / "reports" / "run-2" / "allure-report" / "widgets" / "history-trend.json").is_file()
+
+
+def test_report_serves_unless_told_not_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from conformance import report
+
+    run = _run(tmp_path / "reports" / "run-1", "ACME")
+    built: list[tuple[bool, Path | None]] = []
+    served: list[Path] = []
+
+    def fake_build(results: Path, out: Path, single_file: bool = False, history: Path | None = None) -> Path:
+        built.append((single_file, history))
+        out.mkdir(parents=True, exist_ok=True)
+        return out / "index.html"
+
+    monkeypatch.setattr(report, "build_html_report", fake_build)
+    monkeypatch.setattr(report, "serve", lambda folder, port: served.append(folder) or 0)
+
+    def main(*args: str) -> int:
+        parser = argparse.ArgumentParser(prog="mimcheck")
+        report.add_report_parser(parser.add_subparsers(dest="command", required=True))
+        ns = parser.parse_args(["report", "--run", str(run), *args])
+        return int(ns.func(ns))
+
+    assert main() == 0 and served == [run / "allure-report"]
+    assert built[-1] == (False, tmp_path / "reports" / "allure-history" / "acme")
+    assert main("--no-serve") == 0 and len(served) == 1
+    assert main("--single-file") == 0 and len(served) == 1, "a single file opens from disk"
+    assert main("--no-serve", "--no-history") == 0 and built[-1] == (False, None)

@@ -237,3 +237,16 @@ def test_link_names_the_clause() -> None:
     assert link_name(req).startswith("ETSI GS CIM 009 V1.8.1 clause 5.6.1: ")
     tmf = declare("MIM3-CAT-001", clause="6.1", level="MUST", title="t")
     assert link_name(tmf) == "TMF620 Product Catalog Management v4.0.0 clause 6.1"
+
+
+def test_a_case_that_never_reported_is_broken(tmp_path: Path) -> None:
+    from conformance.allure_results import finish_results
+
+    hidden = {"name": CASE_LABEL, "value": json.dumps({"case": "MIM1-ENT-999", "params": {}})}
+    data = {"name": "test_x", "status": "skipped", "labels": [hidden, {"name": "suite", "value": "Entities"}]}
+    path = tmp_path / "1-result.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert finish_results(tmp_path, tmp_path, []) == 0
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert written["status"] == "broken" and written["statusDetails"]["message"].startswith("INCONCLUSIVE: ")
+    assert written["labels"] == [{"name": "suite", "value": "Entities"}]
