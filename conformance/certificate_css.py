@@ -14,7 +14,7 @@ table.reqs col.c-v{width:9.5rem}table.reqs col.c-n{width:4.5rem}
 .INCONCLUSIVE,.WARNING{color:#a35a00}tr.FAIL td{background:#fdf0f2}tr.WARNING td,tr.INCONCLUSIVE td{background:#fff8ec}
 .big{font-size:1.4rem;padding:.6rem 1rem;border:2px solid currentColor;display:inline-block;margin:1rem 0 .3rem}
 .small{font-size:.8rem;color:#555}.why{font-size:.82rem;margin:.25rem 0 0;padding-left:1.1rem}
-code{font-size:.8rem;overflow-wrap:anywhere;word-break:break-all}ul{margin:.3rem 0}a{color:#0b4f9c}
+code{font-size:.8rem;overflow-wrap:anywhere}ul{margin:.3rem 0}a{color:#0b4f9c}
 details.grp{margin:.6rem 0;border:1px solid #ddd;border-radius:4px;padding:.2rem .5rem}
 details.grp>summary{cursor:pointer;font-weight:bold;padding:.3rem 0}details.cases>summary{cursor:pointer;font-size:.82rem}
 details.cases ul{columns:2;column-gap:1.5rem;font-size:.78rem;padding-left:1.1rem}

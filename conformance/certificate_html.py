@@ -223,7 +223,12 @@ def render_html(cert: Certificate) -> str:
         f"<a href='#{e(row_anchor(r.id))}'><b>{e(r.id)}</b></a> (SHOULD) {e(r.requirement.title)}"
         for r in cert.warnings
     ]
-    not_run = [e(x) for x in cert.not_run]
+    not_run = (
+        f"<h2>Requirements not run (the run was narrowed)</h2><details class='grp'><summary>{len(cert.not_run)} "
+        f"requirement(s)</summary><p class='small'>{', '.join(e(x) for x in cert.not_run)}</p></details>"
+        if cert.not_run
+        else ""
+    )
     caps = ", ".join(e(c) for c in cert.declared_capabilities) or "none"
     urls = "<br>".join(f"{e(k)}: {e(v)}" for k, v in sorted(target["base_urls"].items()))
     specs = _spec_versions(cert)
@@ -260,7 +265,7 @@ def render_html(cert: Certificate) -> str:
 {_list_section("Root causes of inconclusive cases", causes)}
 {_list_section("Failed requirements", failed)}
 {_list_section("Warnings (failed SHOULD requirements; they do not block the verdict)", warnings)}
-{_list_section("Requirements not run (the run was narrowed)", not_run)}
+{not_run}
 <h2>Verdict per MIM (requirements)</h2>
 <table><tr><th>MIM</th><th>Verdict</th><th>Pass</th><th>Fail</th><th>Warnings</th><th>Not applicable</th>
 <th>Inconclusive</th></tr>

@@ -1,7 +1,8 @@
 """matrix.html: the certification matrix as one self-contained page.
 
 No external asset and no fetch (the Content-Security-Policy forbids both); a small inline script
-filters rows by MIM, capability and verdict. Every cell links to the product's evidence files,
+filters rows by MIM, capability and verdict. Rows where some product has a FAIL, WARNING or
+INCONCLUSIVE come first, in their own group. Every cell links to the product's evidence files,
 which `mimcheck matrix` unpacks next to the page.
 """
 
@@ -22,6 +23,9 @@ SHOWN = {
     "ABSENT": "absent",
 }
 
+PROBLEMS = {"FAIL", "WARNING", "INCONCLUSIVE"}
+PROBLEM_GROUP = "problems"
+
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5rem;color:#1b1b1b}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.5rem}
@@ -31,7 +35,10 @@ td.c{text-align:center;white-space:nowrap;font-weight:bold}.PASS{color:#0a6b2d}.
 background:#fde8eb}.WARNING,.INCONCLUSIVE{color:#a35a00;background:#fff4e0}.NOT_APPLICABLE,.NOT_RUN,
 .ABSENT{color:#777}.rej{color:#b00020;font-weight:normal;font-size:.8rem}tr.g td{background:#eef2f7;
 font-weight:bold}.small{font-size:.8rem;color:#555}a{color:inherit}form{margin:.8rem 0}
-label{margin-right:1rem}
+label{margin-right:1rem}table{width:100%}td,th{overflow-wrap:break-word}code{word-break:break-all}
+@page{size:A4;margin:12mm}
+@media print{body{margin:0;font-size:9pt}form{display:none}th{position:static}tr{break-inside:avoid}
+tr.req{display:table-row!important}tr.g{display:table-row!important}a{text-decoration:none}}
 """
 
 _SCRIPT = """
@@ -102,25 +109,27 @@ def _totals(matrix: Matrix) -> str:
 def render_matrix(matrix: Matrix, title: str = "Certification matrix") -> str:
     e = html.escape
     head = "".join(_header(c) for c in matrix.columns)
-    body = []
-    group = None
     width = 3 + len(matrix.columns)
+    first: list[str] = []  # rows where some product has a problem: shown first, in their own group
+    rest: list[str] = []
+    group = None
     for row in matrix.rows:
-        key = f"{row.mim}/{row.area}"
-        if key != group:
-            group = key
-            body.append(
-                f"<tr class='g' data-group='{e(key)}'><td colspan='{width}'>{e(row.mim.upper())} "
-                f"&middot; {e(row.area)}</td></tr>"
-            )
         verdicts, cells = [], []
         for c in matrix.columns:
             shown, cell = _cell(c, row.id)
             cells.append(cell)
             if shown:
                 verdicts.append(shown)
+        problem = bool(PROBLEMS & set(verdicts))
+        key = PROBLEM_GROUP if problem else f"{row.mim}/{row.area}"
+        if not problem and key != group:
+            group = key
+            rest.append(
+                f"<tr class='g' data-group='{e(key)}'><td colspan='{width}'>{e(row.mim.upper())} "
+                f"&middot; {e(row.area)}</td></tr>"
+            )
         diff = "1" if len(set(verdicts)) > 1 else "0"
-        body.append(
+        (first if problem else rest).append(
             f"<tr class='req' data-group='{e(key)}' data-mim='{e(row.mim)}' data-cap='{e(row.capability or '')}' "
             f"data-verdicts='{e(' '.join(sorted(set(verdicts))))}' data-diff='{diff}'>"
             f"<td>{e(row.id)}</td><td>{e(row.level)}</td>"
@@ -128,6 +137,13 @@ def render_matrix(matrix: Matrix, title: str = "Certification matrix") -> str:
             f"{' &middot; capability ' + e(row.capability) if row.capability else ''}</span></td>"
             f"{''.join(cells)}</tr>"
         )
+    if first:
+        first.insert(
+            0,
+            f"<tr class='g' data-group='{PROBLEM_GROUP}'><td colspan='{width}'>FAIL, WARNING or INCONCLUSIVE "
+            "for at least one product</td></tr>",
+        )
+    body = first + rest
     mims = "".join(f"<option value='{e(m)}'>{e(m.upper())}</option>" for m in matrix.mims)
     caps = "".join(f"<option value='{e(c)}'>{e(c)}</option>" for c in matrix.capabilities)
     verdict_options = "".join(f"<option value='{k}'>{SHOWN[k]}</option>" for k in CELLS)

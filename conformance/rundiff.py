@@ -163,7 +163,9 @@ def render_html(d: RunDiff, old_name: str, new_name: str) -> str:
 <title>mimcheck diff</title><style>
 body{{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem}}
 table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;
-overflow-wrap:anywhere}}tr.r td{{color:#b00020;font-weight:bold}}
+overflow-wrap:anywhere}}tr.r td{{color:#b00020;font-weight:bold}}li{{overflow-wrap:anywhere}}
+@page{{size:A4;margin:14mm 12mm}}@media print{{body{{margin:0;max-width:none;padding:0;font-size:10pt}}
+tr{{break-inside:avoid}}}}
 </style></head><body>
 <h1>What changed between two runs</h1>
 <p>{e(old_name)} &rarr; {e(new_name)}: {e(d.old_verdict)} &rarr; {e(d.new_verdict)};

@@ -1,4 +1,5 @@
-"""tender.html: the tender check as one self-contained page (no script, no external asset)."""
+"""tender.html: the tender check as one self-contained page (no script, no external asset). In each
+bid's table the clauses not met come first, then those not evidenced, then those met."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;
 color:#1b1b1b}h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #ccc;padding:.3rem .5rem;
-text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f3f3f3}.met{color:#0a6b2d}
+text-align:left;vertical-align:top;overflow-wrap:break-word}th{background:#f3f3f3}.met{color:#0a6b2d}
 .not-met,.REJECTED{color:#b00020;font-weight:bold}.not-evidenced{color:#a35a00;font-weight:bold}
 .ACCEPTED{color:#0a6b2d;font-weight:bold}.small{font-size:.8rem;color:#555}code{font-size:.8rem}
+@page{size:A4;margin:14mm 12mm}@media print{body{margin:0;max-width:none;padding:0;font-size:10pt}
+h2{break-after:avoid}tr{break-inside:avoid}}
 """
+
+_ANSWER_ORDER = {"not met": 0, "not evidenced": 1, "met": 2}
 
 
 def _bid(o: Any) -> str:
@@ -33,14 +38,15 @@ def _bid(o: Any) -> str:
     reasons_html = f"<ul>{reasons}</ul>" if reasons else ""
     if not o.clauses:
         return head + facts + reasons_html
+    ordered = sorted(o.clauses, key=lambda c: _ANSWER_ORDER.get(c.answer, 1))  # stable: tender order within
     rows = "".join(
         f"<tr><td>{e(c.clause.label)}</td><td>{'mandatory' if c.clause.mandatory else 'desired'}</td>"
-        f"<td class='{c.answer.replace(' ', '-')}'>{e(c.answer)}</td><td>{e(c.why)}</td>"
+        f"<td class='answer {c.answer.replace(' ', '-')}'>{e(c.answer)}</td><td>{e(c.why)}</td>"
         f"<td><code>{e(', '.join(c.requirements))}</code></td></tr>"
-        for c in o.clauses
+        for c in ordered
     )
     table = (
-        "<table><tr><th>Clause</th><th></th><th>Answer</th><th>Why</th><th>Requirements</th></tr>"
+        "<table class='bid'><tr><th>Clause</th><th></th><th>Answer</th><th>Why</th><th>Requirements</th></tr>"
         f"{rows}</table>"
     )
     return head + facts + reasons_html + table
