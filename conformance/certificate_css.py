@@ -6,7 +6,7 @@ CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5rem auto;max-width:64rem;padding:0 1rem;
 color:#1b1b1b;line-height:1.35;overflow-wrap:break-word}h1{font-size:1.6rem;margin-bottom:.2rem}
 h2{font-size:1.2rem;margin-top:1.8rem;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{border:1px solid #ccc;padding:.3rem .5rem;
+table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border:1px solid #ccc;padding:.3rem .5rem;
 text-align:left;vertical-align:top;overflow-wrap:break-word}th{background:#f3f3f3}
 table.facts{table-layout:fixed}table.facts th{width:11rem}table.reqs{table-layout:fixed}table.reqs col.c-id{width:9.5rem}
 table.reqs col.c-v{width:9.5rem}table.reqs col.c-n{width:4.5rem}
@@ -24,7 +24,8 @@ background:#f6f7f9;border:1px solid #ddd}form.filters input[type=search]{width:1
 @page{size:A4;margin:14mm 12mm}
 @media print{body{margin:0;max-width:none;padding:0;font-size:10pt}form.filters,.noprint{display:none!important}
 h2,details.grp>summary{break-after:avoid}tr{break-inside:avoid}details.grp{border:none;padding:0}
-table.reqs col.c-id{width:7.5rem}table.reqs col.c-v{width:7rem}table.reqs col.c-n{width:3.5rem}details.cases ul{columns:1}
+table.reqs col.c-id{width:8.5rem}table.reqs col.c-v{width:6.5rem}
+table.reqs tr{break-inside:auto}details.cases ul{columns:2}
 details::details-content{content-visibility:visible;display:block}
 details[hidden]{display:block!important}tr[hidden]{display:table-row!important}a{color:inherit;text-decoration:none}}
 """
