@@ -9,6 +9,8 @@ scenario gives it, in normalized form with short names (the core @context: the s
 - ``GET .../ngsi-ld/v1/entities`` (Query Entities) filtered by ``id``, ``idPattern``, ``type`` and
   ``attrs`` (other parameters are ignored: the scenarios never rely on them);
 - ``POST .../ngsi-ld/v1/entityOperations/query`` the same from the Query's ``entities``;
+- ``DELETE .../entities/{id}``, ``PATCH`` and ``POST .../entities/{id}/attrs`` (forwarded writes) with
+  204 when it holds the entity (the fragment's members replace its attributes), else 404;
 - anything else with 422 OperationNotSupported.
 
 Every request is recorded (method, path, query, headers such as ``Via``, body) for the evidence and
@@ -180,7 +182,7 @@ class ContextSources:
                 source.requests.append(record)
             if source.delay:
                 time.sleep(source.delay)
-        data = json.dumps(payload).encode("utf-8")
+        data = b"" if status == 204 else json.dumps(payload).encode("utf-8")
         handler.send_response(status)
         ctype = "application/problem+json" if status >= 400 else "application/json"
         handler.send_header("Content-Type", ctype)
@@ -211,7 +213,29 @@ class ContextSources:
             )
         if method == "POST" and rest == "/entityOperations/query":
             return 200, _query_batch(held, body)
+        if method in ("DELETE", "PATCH", "POST") and rest.startswith("/entities/"):
+            return self._write(source, method, unquote(rest[len("/entities/") :]), body)
         return 422, _problem("OperationNotSupported", f"{method} {rest} is not offered by this source")
+
+    def _write(self, source: Source, method: str, target: str, body: bytes) -> tuple[int, Any]:
+        """Delete Entity, Append or Update Entity Attributes of a held entity: 204, or 404."""
+        entity_id, _, rest = target.partition("/")
+        with self._lock:
+            held = source.entities.get(entity_id)
+            if held is None:
+                return 404, _problem("ResourceNotFound", f"{entity_id} is not held by this source")
+            if method == "DELETE" and not rest:
+                del source.entities[entity_id]
+                return 204, None
+            if method in ("PATCH", "POST") and rest == "attrs":
+                try:
+                    fragment = json.loads(body or b"{}")
+                except ValueError:
+                    return 400, _problem("InvalidRequest", "the fragment is not JSON")
+                if isinstance(fragment, dict):
+                    held.update({k: v for k, v in fragment.items() if k not in ("@context", "id", "type")})
+                return 204, None
+        return 422, _problem("OperationNotSupported", f"{method} /entities/{target} is not offered")
 
 
 def _query_batch(held: list[dict[str, Any]], body: bytes) -> list[dict[str, Any]]:

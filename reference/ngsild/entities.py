@@ -10,7 +10,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import distributed
+from . import distributed, distributed_writes
 from .broker import ENTITY, Broker
 from .context import ActiveContext
 from .errors import NgsiLdError, bad_request, invalid_request, not_found
@@ -154,9 +154,32 @@ async def delete_entity(request: Request, broker: Broker, entity_id: str) -> Res
     tenant = tenant_of(request)
     broker.require_tenant(tenant)
     entity = load_entity(broker, tenant, entity_id, request.query_params.get("type"), ctx)
+    remote = distributed_writes.write_registrations(request, broker, tenant, "deleteEntity", entity)
     broker.storage.delete(ENTITY, tenant, entity_id)
     broker.notify_change(tenant, entity, None)
-    return no_content(tenant)
+    return await _distributed_result(request, broker, tenant, remote, "DELETE", entity_id, "", False)
+
+
+async def _distributed_result(
+    request: Request,
+    broker: Broker,
+    tenant: str,
+    registrations: list[dict[str, Any]],
+    method: str,
+    entity_id: str,
+    suffix: str,
+    with_body: bool,
+    local: Response | None = None,
+) -> Response:
+    """Pass a write done locally on to the matching sources (clause 4.3.6.2); 207 when one failed."""
+    if registrations:
+        path = "/entities/" + quote(entity_id, safe=":@") + suffix
+        errors = await distributed_writes.forward_write(
+            request, broker, tenant, registrations, method, path, entity_id, with_body
+        )
+        if errors:
+            return distributed_writes.multi_status(entity_id, True, errors, tenant)
+    return local if local is not None else no_content(tenant)
 
 
 # ------------------------------------------------------------------- attribute helpers
@@ -269,7 +292,13 @@ async def append_entity_attrs(request: Request, broker: Broker, entity_id: str) 
     updated, not_updated = append_attributes(entity, attrs, "noOverwrite" in options, ctx)
     entity["modifiedAt"] = now
     save_entity(broker, tenant, before, entity)
-    return update_result(updated, not_updated, tenant)
+    remote = distributed_writes.write_registrations(
+        request, broker, tenant, "appendAttrs", before, set(attrs)
+    )
+    local = update_result(updated, not_updated, tenant)
+    return await _distributed_result(
+        request, broker, tenant, remote, "POST", entity_id, "/attrs", True, local
+    )
 
 
 # ---------------------------------------------------------------- update (5.6.2)
@@ -325,7 +354,13 @@ async def update_entity_attrs(request: Request, broker: Broker, entity_id: str) 
     if updated or _has_members(payload):
         entity["modifiedAt"] = now
         save_entity(broker, tenant, before, entity)
-    return update_result(updated, not_updated, tenant)
+    remote = distributed_writes.write_registrations(
+        request, broker, tenant, "updateEntity", before, set(attrs)
+    )
+    local = update_result(updated, not_updated, tenant)
+    return await _distributed_result(
+        request, broker, tenant, remote, "PATCH", entity_id, "/attrs", True, local
+    )
 
 
 # ----------------------------------------------------- partial attribute update (5.6.4)

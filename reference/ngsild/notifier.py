@@ -30,7 +30,7 @@ from .errors import NgsiLdError
 from .geo import geo_predicate, parse_geoquery
 from .http import GEOJSON, JSON, JSONLD, body_context_member, context_url_for, link_header_value
 from .model import now_timestamp, parse_datetime
-from .notify_content import geojson_data, render_changed, render_options, single_context_url
+from .notify_content import geojson_data, joined, render_changed, render_options, single_context_url
 from .notify_delivery import EXECUTOR, send
 from .notify_match import Change, entity_matches, selector_covers, subscription_status
 from .registrations import REGISTRATION, csf_predicate, render_registration
@@ -115,7 +115,8 @@ class Notifier:
         if not self._may_send(sub):
             return
         out_ctx, url = self._notification_context(sub, ctx)
-        data = [render_changed(sub, change, out_ctx)]
+        lookup = lambda i: self.broker.storage.get(ENTITY, tenant, i)  # noqa: E731
+        data = joined(sub, change.after, render_changed(sub, change, out_ctx), lookup, out_ctx)
         self._send(tenant, sub, data, out_ctx, url, [change.after] if change.after is not None else None)
 
     def _may_send(self, sub: dict[str, Any]) -> bool:

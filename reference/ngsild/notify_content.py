@@ -1,6 +1,6 @@
 """What a context notification carries (clauses 5.2.14, 5.3.1): the entity as notified after a change,
 rendered with the subscription's notification parameters (format, attributes, pick/omit, datasetId,
-sysAttrs, showChanges)."""
+sysAttrs, showChanges) and, with notification.join, its linked entities (clause 4.5.23)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from .context import ActiveContext, is_core_url
 from .geojson import entity_feature, feature_collection
 from .http import body_context_member
+from .linked import Join, Lookup, apply_join
 from .model import ATTRIBUTE_TYPES, now_timestamp
 from .notify_match import Change
 from .render import RenderOptions, render_entity
@@ -83,6 +84,22 @@ def render_changed(sub: dict[str, Any], change: Change, ctx: ActiveContext) -> d
         head["deletedAt"] = now
         data = {**head, **data}
     return data
+
+
+def joined(
+    sub: dict[str, Any],
+    stored: dict[str, Any] | None,
+    data: dict[str, Any],
+    lookup: Lookup,
+    ctx: ActiveContext,
+) -> list[dict[str, Any]]:
+    """The notification's data with linked entity retrieval (notification.join flat or inline, joinLevel,
+    default 1) applied to the notified entity; the entity alone without join (or join @none)."""
+    kind = sub["notification"].get("join")
+    if kind not in ("flat", "inline") or stored is None:
+        return [data]
+    join = Join(kind, int(sub["notification"].get("joinLevel", 1)))
+    return apply_join(join, [(stored, data)], lookup, ctx, render_options(sub, ctx))
 
 
 def previous_value(inst: dict[str, Any]) -> Any:
