@@ -6,6 +6,7 @@ profile's notification window; after DELETE {root}/hub/{id} it receives nothing 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -67,9 +68,19 @@ def _params() -> list[Any]:
 
 
 @pytest.fixture
-def listener(callback_server: CallbackServer) -> Iterator[Listener]:
+def listener(callback_server: CallbackServer, case_evidence: CaseEvidence) -> Iterator[Listener]:
+    """The case's listener; what it received goes into the case's evidence."""
     with Listener(callback_server) as running:
         yield running
+        received = [
+            {
+                "path": e.path,
+                "body": e.body if e.body is not None else e.raw[:2000].decode("utf-8", "replace"),
+            }
+            for e in running.all()
+        ]
+        if received:
+            case_evidence.attach("events delivered to the listener", json.dumps(received, indent=1)[:200_000])
 
 
 def _register(tmf: Tmf, resource: Resource, callback: str) -> tuple[str, str]:

@@ -78,6 +78,10 @@ class Listener:
         handler.send_header("Content-Length", "0")
         handler.end_headers()
 
+    def all(self) -> list[Event]:
+        with self._cond:
+            return list(self._events)
+
     def received(self, url: str) -> list[Event]:
         path = self.path_of(url)
         with self._cond:

@@ -34,6 +34,7 @@ from .common import (
     not_found,
     now,
     parse_filters,
+    public_root,
     read_object,
     select_fields,
     sort_items,
@@ -74,7 +75,7 @@ class TmfApi:
         return rdef
 
     def _render(self, request: Request, rdef: ResourceDef, doc: dict[str, Any]) -> dict[str, Any]:
-        href = str(request.base_url).rstrip("/") + f"{self.base}/{rdef.path}/{doc['id']}"
+        href = public_root(request) + f"{self.base}/{rdef.path}/{doc['id']}"
         rendered = {"id": doc["id"], "href": href}
         rendered.update({k: v for k, v in doc.items() if k not in ("id", "href")})
         return rendered
@@ -234,7 +235,7 @@ class TmfApi:
     async def hub_create(self, request: Request) -> Response:
         payload = await read_object(request, ("application/json",))
         hub = self.hub.register(self.api.code, payload)
-        location = str(request.base_url).rstrip("/") + f"{self.base}/hub/{hub['id']}"
+        location = public_root(request) + f"{self.base}/hub/{hub['id']}"
         return json_response(hub, 201, headers={"Location": location})
 
     async def hub_item(self, request: Request) -> Response:

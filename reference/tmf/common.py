@@ -230,3 +230,14 @@ def int_param(request: Request, name: str, default: int | None) -> int | None:
     if not re.match(r"^\d+$", raw):
         raise bad_request(f"{name} shall be a non-negative integer")
     return int(raw)
+
+
+def public_root(request: Request) -> str:
+    """scheme://host[:port] the client addressed: the request's own, or the one a reverse proxy in
+    front names in X-Forwarded-Host (and X-Forwarded-Proto), so that an href names the host the
+    client used rather than the address behind the proxy."""
+    forwarded = request.headers.get("x-forwarded-host", "").split(",")[0].strip()
+    if not forwarded:
+        return str(request.base_url).rstrip("/")
+    scheme = request.headers.get("x-forwarded-proto", "").split(",")[0].strip() or request.url.scheme
+    return f"{scheme}://{forwarded}" + str(request.scope.get("root_path", "")).rstrip("/")

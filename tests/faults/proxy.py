@@ -449,10 +449,11 @@ class FaultProxy:
         method = handler.command
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
-        # The Host header the client sent goes upstream unchanged: a target that builds absolute URIs
-        # (TMF href, Location) from it names the proxy, the host the suite talks to, as behind any
-        # transparent reverse proxy.
-        headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
+        headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP | {"host"}}
+        # as a reverse proxy does: the host the client addressed, for a target that builds absolute
+        # URIs from it (the reference's TMF hrefs name the proxy, the host the suite talks to)
+        if handler.headers.get("Host") and not any(k.lower() == "x-forwarded-host" for k in headers):
+            headers["X-Forwarded-Host"] = handler.headers["Host"]
         request_media = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         active = [rule for rule in self.rules if rule.matches(method, path, query, request_media)]
         original_request = (path, body)

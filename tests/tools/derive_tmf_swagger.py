@@ -109,17 +109,24 @@ def _variant(path: Path, names: list[str]) -> dict[str, Any]:
     }
 
 
-def main(root: str) -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+def derive(root: str) -> dict[str, dict[str, Any]]:
+    """api capability -> the content of its data file, from the swaggers under root."""
+    out = {}
     for api in APIS:
         number = api.capability.upper()
         folder = next(p for p in Path(root).iterdir() if p.name.upper().startswith(number + "_"))
         files = sorted(p for p in folder.glob("*.json") if re.search(r"v4\.\d\.\d", p.name))
         names = [r.name for r in resources_of(api)]
-        data = {"api": api.capability, "variants": [_variant(p, names) for p in files]}
-        target = OUT / f"{api.capability}.json"
+        out[api.capability] = {"api": api.capability, "variants": [_variant(p, names) for p in files]}
+    return out
+
+
+def main(root: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for api, data in derive(root).items():
+        target = OUT / f"{api}.json"
         target.write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
-        print(target, target.stat().st_size, [p.name for p in files])
+        print(target, target.stat().st_size, [v["source"] for v in data["variants"]])
 
 
 if __name__ == "__main__":

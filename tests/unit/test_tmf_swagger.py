@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance import package_data
 from conformance.tmf import swagger
 from conformance.tmf.resources import RESOURCES
 
@@ -37,3 +45,19 @@ def test_a_broken_body_names_the_path_and_the_rule() -> None:
 def test_ref_or_value_given_by_value_needs_no_id() -> None:
     order = {"orderItem": [{"id": "1", "action": "add", "resource": {"name": "gateway"}}]}
     assert swagger.problems("tmf652", "resourceOrder", "create", order) == []
+
+
+@pytest.mark.skipif(
+    not os.environ.get("REFERENCE_DATA"),
+    reason="REFERENCE_DATA is not set: point it at the shared reference data to re-derive the swagger data",
+)
+def test_the_data_files_are_derived_from_the_swaggers() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from derive_tmf_swagger import derive
+
+    derived = derive(str(Path(os.environ["REFERENCE_DATA"]) / "tmforum"))
+    for api, data in derived.items():
+        stored = json.loads(
+            package_data.path("data", "tmf", "swagger", f"{api}.json").read_text(encoding="utf-8")
+        )
+        assert stored == json.loads(json.dumps(data)), api
