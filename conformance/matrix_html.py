@@ -31,7 +31,7 @@ body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:1.5rem;col
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.5rem}
 table{border-collapse:collapse;font-size:.85rem}th,td{border:1px solid #ccc;padding:.25rem .45rem;
 text-align:left;vertical-align:top}th{background:#f3f3f3;position:sticky;top:0}
-td.c{text-align:center;white-space:nowrap;font-weight:bold}.PASS{color:#0a6b2d}.FAIL{color:#b00020;
+td.c{text-align:center;white-space:nowrap;font-weight:bold;font-size:.78rem;padding:.25rem .3rem}.PASS{color:#0a6b2d}.FAIL{color:#b00020;
 background:#fde8eb}.WARNING,.INCONCLUSIVE{color:#a35a00;background:#fff4e0}.NOT_APPLICABLE,.NOT_RUN,
 .ABSENT{color:#777}.rej{color:#b00020;font-weight:normal;font-size:.8rem}tr.g td{background:#eef2f7;
 font-weight:bold}.small{font-size:.8rem;color:#555}a{color:inherit}form{margin:.8rem 0}

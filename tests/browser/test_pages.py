@@ -285,7 +285,16 @@ B = certificate(
 
 def test_matrix_page(browser: Any, scratch: Path) -> None:
     driver = browser
+    more = [  # six products in all: the columns still fit 1,024 px
+        certificate(
+            f"Product with a rather long name {n}",
+            {"MIM1-ENT-001": "PASS", "MIM3-CAT-001": "INCONCLUSIVE"},
+            [],
+        )
+        for n in range(4)
+    ]
     packages = [str(packaged(scratch, "a", A)), str(packaged(scratch, "b", B))]
+    packages += [str(packaged(scratch, f"more{n}", cert)) for n, cert in enumerate(more)]
     assert main(["matrix", *packages, "--out", str(scratch / "m")]) in (0, 1)
     page = scratch / "m" / "matrix.html"
     _common(driver, page, "matrix", max_pages=4)
