@@ -133,7 +133,9 @@ def run_preflight(
                         f"{url}?limit=1",
                         {"Accept": "application/json"},
                         None,
-                        f"check [mim3] base_url: {capability.upper()} is expected at {where}",
+                        f"check [mim3.roots] {capability}: {capability.upper()} is expected at {where}"
+                        if capability in profile.tmf_roots
+                        else f"check [mim3] base_url: {capability.upper()} is expected at {where}",
                     )
                     if "not found" not in result.blocked.get(f"mim3:{capability}", ""):
                         break
