@@ -5,7 +5,8 @@ and their answers are merged with the local entities.
 Only retrieval is distributed (retrieveEntity, queryEntity, queryBatch); writes, subscriptions, temporal and
 discovery operations stay local. A request carrying ``local=true``, or whose ``Via`` header already holds
 this broker's identity (loop), is not forwarded; nor is it forwarded to a registration whose
-``contextSourceAlias`` is a pseudonym of its ``Via`` header (clause 6.3.18). Each source is asked once, in parallel, with the request's
+``contextSourceAlias`` is a pseudonym of its ``Via`` header (clause 6.3.18), nor to one that a ``csf``
+parameter (clause 5.7.2, the q language over the registration's members) does not match. Each source is asked once, in parallel, with the request's
 @context in a Link header, the registration's ``tenant`` as NGSILD-Tenant and ``contextSourceInfo`` as
 headers, within ``management.timeout`` ms (default 3 s). A source that fails (no answer, non-2xx other than
 404) is skipped and counted in the registration's ``timesFailed``/``lastFailure``/``status``.
@@ -35,6 +36,7 @@ from .errors import NgsiLdError
 from .http import context_url_for, link_header_value
 from .model import now_timestamp, parse_datetime, parse_entity
 from .query import parse_type_expression
+from .registrations import csf_predicate
 
 REGISTRATION = "csourceRegistration"  # storage kind of registrations.py
 DEFAULT_TIMEOUT_S = 3.0
@@ -186,6 +188,10 @@ async def forward(
     """Ask every registered source; returns (registration, entities in stored form) per answering source."""
     encountered = via_pseudonyms(request)
     registrations = [r for r in registrations if r.get("contextSourceAlias") not in encountered]
+    csf = request.query_params.get("csf")
+    if csf:  # Query Entities' context source filter (clause 5.7.2): only registrations matching it
+        keep = csf_predicate(csf, ctx)
+        registrations = [r for r in registrations if keep(r)]
     if not registrations:
         return []
     hosted = broker.link_url_for(request, ctx, now_timestamp())

@@ -128,3 +128,29 @@ def test_notification_join(
     inner = data[0]["has"]["entity"]
     assert inner["id"] == part
     assert ("entity" in inner["has"]) == (level == 2)
+
+
+def test_csf_selects_registrations(
+    base: str, http: requests.Session, source: RunningServer, uid: str
+) -> None:
+    h = {**JSON, "NGSILD-Tenant": f"csf{uid}"}
+    for group in ("a", "b"):
+        src_h = {**JSON, "NGSILD-Tenant": f"csf{uid}{group}"}
+        remote = {
+            "id": f"urn:ngsi-ld:Tank:{uid}:{group}",
+            "type": "Tank",
+            "level": {"type": "Property", "value": 1},
+        }
+        assert http.post(source.url + E, json=remote, headers=src_h).status_code == 201
+        reg = {
+            "type": "ContextSourceRegistration",
+            "information": [{"entities": [{"type": "Tank"}]}],
+            "endpoint": source.url,
+            "tenant": f"csf{uid}{group}",
+            "group": group,
+        }
+        assert http.post(base + R, json=reg, headers=h).status_code == 201
+    both = http.get(base + E, params={"type": "Tank"}, headers=h).json()
+    assert sorted(e["id"] for e in both) == [f"urn:ngsi-ld:Tank:{uid}:a", f"urn:ngsi-ld:Tank:{uid}:b"]
+    only_b = http.get(base + E, params={"type": "Tank", "csf": 'group=="b"'}, headers=h).json()
+    assert [e["id"] for e in only_b] == [f"urn:ngsi-ld:Tank:{uid}:b"]
