@@ -35,6 +35,7 @@ from conformance.ngsild.payloads import prop
 from conformance.ngsild.query import query
 from conformance.outcomes import precondition
 from conformance.requirements import requirement
+from conformance.run_ids import RunIds
 
 CAP = "ngsild-distributed-operations"
 context_sources = dst.context_sources  # the fixtures of test_distributed.py, used by name
@@ -280,3 +281,46 @@ def test_own_via_not_forwarded(fed: Federation, ngsild: NgsiLd, case_evidence: C
     checks.equal(
         "requests the context source received after the looping query", len(asked(src, kind)) - before, 0
     )
+
+
+VIA_WRITES = [
+    pytest.param("update", False, id="update-attrs-no-via"),
+    pytest.param("update", True, id="update-attrs-via-from-client"),
+    pytest.param("delete", True, id="delete-via-from-client"),
+]
+
+
+@requirement(
+    "MIM1-DST-015",
+    clause="6.3.18",
+    level="MUST",
+    capability=CAP,
+    title="A passed-on write carries a Via header: the field values it was received with plus one of the "
+    "forwarding broker",
+)
+@pytest.mark.parametrize(("op", "with_via"), VIA_WRITES)
+def test_write_via(fed: Federation, ngsild: NgsiLd, run_ids: RunIds, op: str, with_via: bool) -> None:
+    eid, src = setup_write(fed, "Wvia", ["redirectionOps"])
+    client_via = f"1.1 mimcheck-client-{run_ids.next()}"
+    path = f"/ngsi-ld/v1/entities/{eid}"
+    headers = {"Via": client_via} if with_via else {}
+    if op == "delete":
+        resp = ngsild.request("DELETE", path, headers=headers)
+    else:
+        resp = ngsild.request(
+            "PATCH",
+            path + "/attrs",
+            headers={"Content-Type": JSON, **headers},
+            json_body={"temperature": prop(5)},
+        )
+    got = writes_got(src, eid)
+    precondition(
+        bool(got), f"the target did not pass the write on to the registered source ({resp.status_code})"
+    )
+    values = [v.strip() for v in (got[0].header("Via") or "").split(",") if v.strip()]
+    expected_before = [client_via] if with_via else []
+    if values[: len(expected_before)] != expected_before or len(values) < len(expected_before) + 1:
+        checks.fail(
+            f"Via of the passed-on write: expected {expected_before + ['<the broker>']!r} "
+            f"(the received field values, then the broker's own), got {got[0].header('Via')!r}"
+        )
