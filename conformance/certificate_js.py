@@ -9,7 +9,7 @@ SCRIPT = """
   if(!fv)return;
   function apply(){
     var v=fv.value,m=fm.value,t=ft.value.trim().toLowerCase(),total=0;
-    document.querySelectorAll('details.grp').forEach(function(g){
+    document.querySelectorAll('details.grp[data-group]').forEach(function(g){
       var shown=0;
       g.querySelectorAll('tr.req').forEach(function(tr){
         var ok=(!v||tr.dataset.verdict===v)&&(!m||tr.dataset.mim===m)&&

@@ -1,6 +1,6 @@
 """Headless Chromium for the page tests: skipped, with the reason, when Chromium, its driver or
 selenium is missing. The viewport is fixed at 1,024 x 800 CSS pixels, and a listener records every
-Content-Security-Policy violation from the first byte of each page on."""
+Content-Security-Policy violation and every script error from the first byte of each page on."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', function (e) {
   window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
 });
+window.__scriptErrors = [];
+window.addEventListener('error', function (e) { window.__scriptErrors.push(String(e.message)); });
 """
 
 

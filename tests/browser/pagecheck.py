@@ -46,6 +46,11 @@ def outside_loads(driver: Any) -> list[str]:
     return list(entries) + list(violations)
 
 
+def script_errors(driver: Any) -> list[str]:
+    """Uncaught errors of the page's own script (recorded by the listener installed before it ran)."""
+    return list(driver.execute_script("return window.__scriptErrors || []"))
+
+
 def csp(driver: Any) -> str:
     return driver.execute_script(
         "var m = document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]');"

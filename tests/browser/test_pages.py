@@ -26,6 +26,7 @@ from pagecheck import (
     pdf_page_size,
     print_pdf,
     screenshot,
+    script_errors,
     visible_texts,
 )
 
@@ -66,6 +67,7 @@ def _common(driver: Any, page: Path, name: str, max_pages: int) -> int:
     assert horizontal_overflow(driver) == []
     assert outside_loads(driver) == []
     assert "default-src 'none'" in csp(driver)
+    assert script_errors(driver) == []
     screenshot(driver, name)
     pdf, pages = print_pdf(driver)
     width, height = pdf_page_size(pdf)
@@ -222,6 +224,7 @@ def test_handmade_certificate_page(browser: Any, handmade_page: Path) -> None:
     # Every evidence link resolves to a file beside the page (ids with brackets, spaces and slashes).
     links = local_links(driver, "a[href^='evidence/']")
     assert len(links) == 18 and all(p.is_file() for p in links), [p for p in links if not p.is_file()]
+    assert script_errors(driver) == []
 
 
 @pytest.fixture(scope="module")
@@ -254,6 +257,7 @@ def _real_run(out: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_certificate_page_of_a_real_run(browser: Any, real_run: Path) -> None:
     driver = browser
     cert = json.loads((real_run / "certificate.json").read_text(encoding="utf-8"))
@@ -266,6 +270,9 @@ def test_certificate_page_of_a_real_run(browser: Any, real_run: Path) -> None:
     assert expected > 0 and len(links) == expected
     assert all(p.is_file() for p in links), [p for p in links if not p.is_file()]
     assert "TMF620 Product Catalog Management" in driver.find_element("css selector", "table.facts").text
+    first = cert["requirements"][0]["id"]
+    _type(driver, "f-text", first.lower())
+    assert _shown_rows(driver) == [f"r-{first}"] and script_errors(driver) == []
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,16 +369,20 @@ def test_diff_page(browser: Any, scratch: Path, capsys: pytest.CaptureFixture[st
 # The checks themselves
 
 
-def test_the_checks_see_an_outside_load_and_a_page_too_wide(browser: Any, scratch: Path) -> None:
+def test_the_checks_see_an_outside_load_a_script_error_and_a_page_too_wide(
+    browser: Any, scratch: Path
+) -> None:
     driver = browser
     page = scratch / "bad.html"
     page.write_text(
-        "<!DOCTYPE html><html><head><meta http-equiv='Content-Security-Policy' content=\"default-src 'none'\">"
-        "</head><body><img src='http://127.0.0.1:9/x.png'><table><tr><td>" + "x" * 400 + "</td></tr></table>"
-        "</body></html>",
+        "<!DOCTYPE html><html><head><meta http-equiv='Content-Security-Policy' "
+        "content=\"default-src 'none'; script-src 'unsafe-inline'\"></head><body>"
+        "<img src='http://127.0.0.1:9/x.png'><table><tr><td>" + "x" * 400 + "</td></tr></table>"
+        "<script>throw new Error('boom')</script></body></html>",
         encoding="utf-8",
     )
     open_page(driver, page)
     assert any("127.0.0.1:9" in x for x in outside_loads(driver))
     assert horizontal_overflow(driver)
+    assert any("boom" in x for x in script_errors(driver))
     assert visible_texts(driver, "td")
