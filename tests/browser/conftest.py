@@ -58,7 +58,7 @@ def browser() -> Iterator[Any]:
     driver_path = _find("chromedriver")
     if chromium is None or driver_path is None:
         pytest.skip(
-            "Chromium or chromedriver is not installed (Debian: apt-get install chromium chromium-driver)"
+            "Chromium or chromedriver is not installed (.ci/run installs Debian's chromium and chromium-driver)"
         )
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
