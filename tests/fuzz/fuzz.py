@@ -7,7 +7,7 @@ A finding is a 5xx status, a request that gets no answer (connection error, time
 `response_schema_conformance`). Generation is bounded per operation by a count and a time, and the
 requests are counted here, not by schemathesis.
 
-    python tests/fuzz/fuzz.py --max-requests 12000 --seconds 1500 --out reports/fuzz/summary.json
+    python tests/fuzz/fuzz.py --max-requests 16000 --seconds 1200 --out reports/fuzz/summary.json
     python tests/fuzz/fuzz.py --api ngsild --api tmf620 --max-requests 500 --seconds 60
 
 The spec files are read below REFERENCE_DATA (default: ../shared/reference-data beside the checkout).
@@ -429,8 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--api", action="append", choices=APIS, help="an API to fuzz (repeatable; default all)"
     )
-    parser.add_argument("--max-requests", type=int, default=12000, help="requests over all operations")
-    parser.add_argument("--seconds", type=float, default=1500, help="time over all operations")
+    parser.add_argument("--max-requests", type=int, default=16000, help="requests over all operations")
+    parser.add_argument("--seconds", type=float, default=1200, help="time over all operations")
     parser.add_argument("--path-prefix", action="append", help="only operations whose path starts so")
     parser.add_argument("--base-url", help="a running reference platform (default: start the embedded one)")
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "fuzz" / "summary.json")
