@@ -77,6 +77,16 @@ def _supports(reg: dict[str, Any], operation: str) -> bool:
     return bool(set(operations) & RETRIEVE_OPERATIONS[operation])
 
 
+def cooling_down(reg: dict[str, Any]) -> bool:
+    """Whether the registration's last forwarded request failed less than management.cooldown ms ago
+    (clause 5.2.34): then no request is sent to it, a timeout error stands for its answer."""
+    cooldown = (reg.get("management") or {}).get("cooldown")
+    if not isinstance(cooldown, (int, float)) or reg.get("status") != "failed":
+        return False
+    failed, now = parse_datetime(reg.get("lastFailure")), parse_datetime(now_timestamp())
+    return failed is not None and now is not None and (now - failed).total_seconds() * 1000 < cooldown
+
+
 def _active_registrations(broker: Broker, tenant: str, operation: str) -> list[dict[str, Any]]:
     now = parse_datetime(now_timestamp())
     found = []
@@ -188,6 +198,7 @@ async def forward(
     """Ask every registered source; returns (registration, entities in stored form) per answering source."""
     encountered = via_pseudonyms(request)
     registrations = [r for r in registrations if r.get("contextSourceAlias") not in encountered]
+    registrations = [r for r in registrations if not cooling_down(r)]
     csf = request.query_params.get("csf")
     if csf:  # Query Entities' context source filter (clause 5.7.2): only registrations matching it
         keep = csf_predicate(csf, ctx)

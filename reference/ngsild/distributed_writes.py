@@ -113,6 +113,8 @@ async def forward_write(
     raw = await request.body() if with_body else None
     loop = asyncio.get_running_loop()
     jobs = []
+    cooling = [r for r in registrations if distributed.cooling_down(r)]
+    registrations = [r for r in registrations if r not in cooling]
     for reg in registrations:
         headers = {"Accept": "application/json", "Via": via}
         data = raw if with_body else None
@@ -129,33 +131,35 @@ async def forward_write(
             min(30.0, timeout / 1000) if isinstance(timeout, (int, float)) else distributed.DEFAULT_TIMEOUT_S
         )
         query = [(k, v) for k, v in request.query_params.multi_items() if k != "local"]
+        if (reg.get("management") or {}).get("localOnly"):
+            query.append(("local", "true"))  # act only on the source's own data (clause 4.3.6.4)
         url = distributed._source_url(reg["endpoint"], path)
         if query:
             url += "?" + urllib.parse.urlencode(query)
         jobs.append(loop.run_in_executor(distributed._EXECUTOR, _send, url, method, headers, data, timeout_s))
     statuses = await asyncio.gather(*jobs)
-    errors = []
+    errors = [_error(entity_id, reg["id"], None) for reg in cooling]
     for reg, status in zip(registrations, statuses, strict=True):
         ok = status is not None and 200 <= status < 300
         distributed._record(broker, tenant, reg["id"], ok)
         if ok:
             continue
-        title = (
-            "the context source did not answer" if status is None else f"the context source answered {status}"
-        )
-        errors.append(
-            {
-                "entityId": entity_id,
-                "registrationId": reg["id"],
-                "error": {
-                    "type": PROBLEM
-                    + ("InternalError" if status is None or status >= 500 else "BadRequestData"),
-                    "title": title,
-                    "status": status if status is not None else 504,
-                },
-            }
-        )
+        errors.append(_error(entity_id, reg["id"], status))
     return errors
+
+
+def _error(entity_id: str, reg_id: str, status: int | None) -> dict[str, Any]:
+    """The BatchEntityError of a source that failed (status None: no answer, or in cooldown)."""
+    title = "the context source did not answer" if status is None else f"the context source answered {status}"
+    return {
+        "entityId": entity_id,
+        "registrationId": reg_id,
+        "error": {
+            "type": PROBLEM + ("InternalError" if status is None or status >= 500 else "BadRequestData"),
+            "title": title,
+            "status": status if status is not None else 504,
+        },
+    }
 
 
 def multi_status(entity_id: str, local_done: bool, errors: list[dict[str, Any]], tenant: str) -> Response:

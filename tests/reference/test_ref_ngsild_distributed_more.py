@@ -154,3 +154,28 @@ def test_csf_selects_registrations(
     assert sorted(e["id"] for e in both) == [f"urn:ngsi-ld:Tank:{uid}:a", f"urn:ngsi-ld:Tank:{uid}:b"]
     only_b = http.get(base + E, params={"type": "Tank", "csf": 'group=="b"'}, headers=h).json()
     assert [e["id"] for e in only_b] == [f"urn:ngsi-ld:Tank:{uid}:b"]
+
+
+def test_cooldown_and_local_only(base: str, http: requests.Session, source: RunningServer, uid: str) -> None:
+    eid, h, src_h = _setup(
+        base,
+        http,
+        source,
+        uid,
+        operations=["redirectionOps"],
+        management={"localOnly": True, "cooldown": 60000},
+    )
+    patch = {"flow": {"type": "Property", "value": 3}}
+    assert http.patch(f"{base}{E}/{eid}/attrs", json=patch, headers=h).status_code == 204
+    assert _flow(http, f"{source.url}{E}/{eid}", src_h) == 3  # passed on (with local=true, accepted)
+    reg_id = f"urn:ngsi-ld:ContextSourceRegistration:w{uid}"
+    assert (
+        http.patch(f"{base}{R}/{reg_id}", json={"endpoint": "http://127.0.0.1:9/x"}, headers=h).status_code
+        == 204
+    )
+    assert http.patch(f"{base}{E}/{eid}/attrs", json=patch, headers=h).status_code == 207
+    failed = http.get(f"{base}{R}/{reg_id}", headers=h).json()
+    assert failed["status"] == "failed" and failed["timesSent"] == 2
+    # within the cooldown: not asked (timesSent unchanged), the error stands for its answer
+    assert http.patch(f"{base}{E}/{eid}/attrs", json=patch, headers=h).status_code == 207
+    assert http.get(f"{base}{R}/{reg_id}", headers=h).json()["timesSent"] == 2
