@@ -99,7 +99,9 @@ def test_add_rejects_bad_payloads(base: str, http: requests.Session, payload: ob
     assert http.post(base + C, json=payload, headers=JSON).status_code == 400
 
 
-def test_cached_by_local_id_and_url(base: str, http: requests.Session, uid: str, remote: _ContextServer) -> None:
+def test_cached_by_local_id_and_url(
+    base: str, http: requests.Session, uid: str, remote: _ContextServer
+) -> None:
     url = remote.url_base + f"/ctx-{uid}.jsonld"
     _cache(base, http, url, uid)
     entries = http.get(base + C, params={"details": "true", "kind": "Cached"}).json()
