@@ -414,7 +414,9 @@ class MimcheckPlugin:
             run_id=self.run_id,
             redactor=self.redactor,
             interrupted=bool(session.shouldstop) or exitstatus == pytest.ExitCode.INTERRUPTED,
-            models=sdm_provenance.models_of_run(list(self.results.values()), profile.models_paths),
+            models=sdm_provenance.models_of_run(
+                list(self.results.values()), profile.models_paths, profile.format_checks
+            ),
         )
 
 

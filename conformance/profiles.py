@@ -125,6 +125,9 @@ class TargetProfile:
     signing: Signing = field(default_factory=lambda: Signing())
     # [mim2] models_path: folders of Smart Data Models added to the bundled ones (conformance/sdm_registry.py)
     models_paths: tuple[str, ...] = ()
+    # [mim2] format_checks: how the "format" keyword of the SDM schemas is judged, strict (default),
+    # lenient or off (conformance/sdm.py format_checker)
+    format_checks: str = "strict"
     tls: Tls = field(default_factory=lambda: Tls())
     # [mim3.roots] tmf638 = "https://host/serviceInventoryManagement/v4": the root of one TM Forum API
     # where it is not below the [mim3] base_url at its default path (conformance/tmf/api.py)
@@ -220,7 +223,7 @@ def _check_keys(source: str, prefix: str, table: dict[str, Any], allowed: set[st
 
 _MIM_KEYS = {
     "mim1": {"base_url", "tenant"},
-    "mim2": {"base_url", "models_path"},
+    "mim2": {"base_url", "models_path", "format_checks"},
     "mim3": {"base_url", "roots"},
 }
 _TMF_CAPABILITY = re.compile(r"^tmf\d{3}$")
@@ -343,6 +346,11 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
     if not isinstance(declared, list) or not all(isinstance(c, str) for c in declared):
         raise ProfileError(source, "capabilities.declared", "expected a list of capability names")
     models_paths = _models_paths(source, _table(source, "mim2", data.get("mim2")).get("models_path"))
+    format_checks = _table(source, "mim2", data.get("mim2")).get("format_checks", "strict")
+    if format_checks not in ("strict", "lenient", "off"):
+        raise ProfileError(
+            source, "mim2.format_checks", f"expected strict, lenient or off, got {format_checks!r}"
+        )
     bad = capability_problem(_without_model_capabilities(source, declared, models_paths))
     if bad:
         raise ProfileError(source, "capabilities.declared", bad)
@@ -400,6 +408,7 @@ def parse_profile(data: dict[str, Any], source: str) -> TargetProfile:
         signing=signing,
         tls=tls,
         models_paths=models_paths,
+        format_checks=format_checks,
         tmf_roots=tmf_roots,
     )
 

@@ -144,14 +144,30 @@ def _is_uri(value: object) -> bool:
     return not isinstance(value, str) or bool(_URI.match(value))
 
 
+FORMAT_CHECKS = ("strict", "lenient", "off")
+# "format" values the SDM schemas use as oneOf discriminators (Device.ipAddress: ipv4 | ipv6): they
+# stay checked in every mode, since without them every address would match both branches and fail
+DISCRIMINATING_FORMATS = ("ipv4", "ipv6")
+LENIENT_FORMATS = ("date-time", "date", "time")
+
+
 @cache
-def format_checker() -> FormatChecker:
-    """Format assertion on, as the SDM schemas need (``oneOf`` of ipv4/ipv6, for instance). The
-    "date-time" and "uri" checks are the suite's own, so that they never depend on which optional
-    packages jsonschema finds installed."""
-    checker = FormatChecker()
-    checker.checks("date-time")(_is_date_time)
-    checker.checks("uri")(_is_uri)
+def format_checker(mode: str = "strict") -> FormatChecker:
+    """How the "format" keyword is judged (``mimcheck validate --format-checks``, ``[mim2]
+    format_checks``). strict: every format jsonschema's FormatChecker has a checker for, with the
+    suite's own "date-time" and "uri" checks so that they never depend on which optional packages
+    jsonschema finds installed; lenient: only date-time, date and time; off: none. In every mode
+    ipv4/ipv6 stay checked (DISCRIMINATING_FORMATS). notes/mim2.md lists the strict formats."""
+    if mode not in FORMAT_CHECKS:
+        raise ValueError(f"format checks {mode!r}: expected one of {', '.join(FORMAT_CHECKS)}")
+    full = FormatChecker()
+    full.checks("date-time")(_is_date_time)
+    full.checks("uri")(_is_uri)
+    if mode == "strict":
+        return full
+    kept = DISCRIMINATING_FORMATS + (LENIENT_FORMATS if mode == "lenient" else ())
+    checker = FormatChecker(formats=())
+    checker.checkers = {name: full.checkers[name] for name in kept if name in full.checkers}
     return checker
 
 

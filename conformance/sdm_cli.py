@@ -15,18 +15,22 @@ from conformance.verdicts import EXIT_FAIL, EXIT_OK
 
 
 def _models(ns: argparse.Namespace) -> Models:
-    """The registry: bundled, user folder, the profile's [mim2] models_path and --models-path."""
+    """The registry: bundled, user folder, the profile's [mim2] models_path and --models-path;
+    "format" judged as --format-checks, else the profile's [mim2] format_checks, else strict."""
     extra: list[str] = []
+    format_checks = "strict"
     if getattr(ns, "target", None):
         from conformance.profiles import ProfileError, load_profile
 
         try:
-            extra += load_profile(ns.target).models_paths
+            profile = load_profile(ns.target)
         except ProfileError as exc:
             raise usage(str(exc)) from None
+        extra += profile.models_paths
+        format_checks = profile.format_checks
     extra += getattr(ns, "models_path", None) or []
     try:
-        return load(extra)
+        return load(extra, getattr(ns, "format_checks", None) or format_checks)
     except ModelError as exc:
         raise usage(str(exc)) from None
 
@@ -172,6 +176,17 @@ def cmd_audit(ns: argparse.Namespace) -> int:
     return EXIT_FAIL if any(r.errors for r in results) else EXIT_OK
 
 
+def _format_checks_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format-checks",
+        choices=("strict", "lenient", "off"),
+        default=None,
+        help='how the schemas\' "format" is judged: strict (every format jsonschema has a checker for; the '
+        "default, as for certification), lenient (date-time, date, time only) or off (none); default: the "
+        "profile's [mim2] format_checks, else strict. ipv4/ipv6 stay checked (oneOf discriminators)",
+    )
+
+
 def _registry_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--target", metavar="PROFILE", help="also the models of the profile's [mim2] models_path"
@@ -199,6 +214,12 @@ def add_sdm_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     _registry_options(listing)
     listing.set_defaults(func=cmd_models_list)
+    check = msub.add_parser(
+        "check", help="validate each model's official examples (the same as `models list --check-examples`)"
+    )
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    _registry_options(check)
+    check.set_defaults(func=cmd_models_list, check_examples=True)
 
     add = msub.add_parser(
         "add",
@@ -242,6 +263,7 @@ def add_sdm_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--skip-unknown", action="store_true", help="report entities of a type without a model as skipped"
     )
     validate.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    _format_checks_option(validate)
     _registry_options(validate)
     validate.set_defaults(func=cmd_validate)
 
@@ -263,6 +285,7 @@ def add_sdm_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     audit.add_argument("--limit", type=int, metavar="N", help="at most N entities per model")
     audit.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    _format_checks_option(audit)
     audit.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,

@@ -30,6 +30,7 @@ def model_names(results: Iterable[CaseResult], known: Iterable[str]) -> list[str
 
 
 def provenance(models: Models, names: Iterable[str]) -> list[dict[str, Any]]:
+    """One row a model; ``formatChecks`` says how its "format" keywords were judged."""
     rows = []
     for name in names:
         entry = models[name]
@@ -41,20 +42,21 @@ def provenance(models: Models, names: Iterable[str]) -> list[dict[str, Any]]:
                 "commit": entry.commit,
                 "sha256": entry.sha256,
                 "bundled": entry.bundled,
+                "formatChecks": models.format_checks,
             }
         )
     return rows
 
 
 def models_of_run(
-    results: Sequence[CaseResult], models_paths: Sequence[str | Path] = ()
+    results: Sequence[CaseResult], models_paths: Sequence[str | Path] = (), format_checks: str = "strict"
 ) -> list[dict[str, Any]]:
     """The provenance rows of the models a run's MIM2 cases used; none when MIM2 did not run (or the
     registry cannot be read: the MIM2 cases then reported that themselves)."""
     if not any(r.requirement.mim == "mim2" for r in results):
         return []
     try:
-        models = load(models_paths)
+        models = load(models_paths, format_checks)
         return provenance(models, model_names(results, models.names()))
     except ModelError:
         return []

@@ -204,7 +204,11 @@ def _folder_entries(root: Path) -> Iterator[ModelEntry]:
 class Models:
     """The models of the bundled data and of the given models folders (user folder first)."""
 
-    def __init__(self, folders: Sequence[Path] = (), also: Sequence[ModelEntry] = ()) -> None:
+    def __init__(
+        self, folders: Sequence[Path] = (), also: Sequence[ModelEntry] = (), format_checks: str = "strict"
+    ) -> None:
+        sdm.format_checker(format_checks)  # an unknown mode is refused here
+        self.format_checks = format_checks  # how "format" is judged: sdm.format_checker
         self.folders = [Path(f) for f in folders]
         self.entries: dict[str, ModelEntry] = {e.name: e for e in bundled_entries()}
         for root in self.folders:
@@ -309,7 +313,9 @@ class Models:
         if name not in self._validators:
             self.check_refs(name)
             self._validators[name] = Draft202012Validator(
-                self[name].schema(), registry=self.registry(name), format_checker=sdm.format_checker()
+                self[name].schema(),
+                registry=self.registry(name),
+                format_checker=sdm.format_checker(self.format_checks),
             )
         return self._validators[name]
 
@@ -344,8 +350,9 @@ def _refs(document: Any) -> Iterable[str]:
             yield from _refs(item)
 
 
-def load(extra: Sequence[str | Path] = ()) -> Models:
-    """The models of the bundled data, the user models folder and the ``extra`` folders."""
+def load(extra: Sequence[str | Path] = (), format_checks: str = "strict") -> Models:
+    """The models of the bundled data, the user models folder and the ``extra`` folders, their
+    "format" keywords judged as ``format_checks`` says (sdm.format_checker)."""
     folders: list[Path] = [user_folder()]
     for path in extra:
         folder = Path(path)
@@ -353,4 +360,4 @@ def load(extra: Sequence[str | Path] = ()) -> Models:
             raise ModelError(f"models path {folder} is not a folder")
         if folder.resolve() not in [f.resolve() for f in folders]:
             folders.append(folder)
-    return Models(folders)
+    return Models(folders, format_checks=format_checks)

@@ -32,17 +32,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def registry(config: pytest.Config) -> sdm_registry.Models:
     """The models of this run: the bundled ones, the user models folder and the target profile's
-    [mim2] models_path (read here already, since the cases are parametrised at collection)."""
+    [mim2] models_path, "format" judged as its [mim2] format_checks says (read here already, since
+    the cases are parametrised at collection)."""
     if _MODELS not in config.stash:
         extra: tuple[str, ...] = ()
+        format_checks = "strict"
         path = config.getoption("--mim-profile", default=None)
         if path:
             try:
-                extra = load_profile(path).models_paths
+                profile = load_profile(path)
+                extra, format_checks = profile.models_paths, profile.format_checks
             except ProfileError:
                 pass  # the plugin reports the profile's errors
         try:
-            config.stash[_MODELS] = sdm_registry.load(extra)
+            config.stash[_MODELS] = sdm_registry.load(extra, format_checks)
         except sdm_registry.ModelError as exc:
             raise pytest.UsageError(f"mimcheck: {exc}") from None
     return config.stash[_MODELS]

@@ -49,6 +49,7 @@ def test_provenance_rows_come_from_the_registry(models: Models) -> None:
         "commit": entry.commit,
         "sha256": entry.sha256,
         "bundled": True,
+        "formatChecks": "strict",
     }
     assert row["commit"] and len(row["sha256"]) == 64
 
