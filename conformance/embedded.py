@@ -62,6 +62,9 @@ class EmbeddedReference:
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             preexec_fn=die_with_parent(),  # no orphan when the suite is killed outright
+            # Ctrl-C at a terminal signals the whole foreground process group: in a session of its own
+            # the platform outlives the interrupted run's clean-up and is stopped last, by stop()
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -352,6 +352,9 @@ def measure(target: Prepared, spec: RunSpec, out: Path) -> tuple[dict[str, Any] 
             why = "not every worker connected"
         cut_short = cut_short or f"{why} ({workers['connected']} of {workers['expected']} had connected)"
     report["cut_short"] = cut_short
+    if cut_short:  # partial figures: the verdict is withheld, in the file as in the exit status
+        report["measured_exit_code"] = report["exit_code"]
+        report["exit_code"] = EXIT_UNAVAILABLE
     if (out / HTML_REPORT).is_file():
         report["html_report"] = HTML_REPORT
     if write_run_chart(report, out / CHART_FILE):

@@ -224,6 +224,7 @@ def print_summary(report: Mapping[str, Any], stats_path: Path) -> int:
     code = int(report["exit_code"])
     if report.get("cut_short"):
         print(f"Verdict: WITHHELD (the run was cut short: {report['cut_short']}; the figures are partial)")
+        print(f"Exit code: {EXIT_UNAVAILABLE}")
         return EXIT_UNAVAILABLE
     if code == EXIT_UNAVAILABLE:
         print("Verdict: NO MEASUREMENT (no request completed; see locust.log in the run folder)")
@@ -236,6 +237,7 @@ def print_summary(report: Mapping[str, Any], stats_path: Path) -> int:
             f"Verdict: WITHIN THRESHOLDS (failure ratio {total['failure_ratio']:g} <= "
             f"{limits['max_failure_ratio']:g}, p95 {total['p95_ms']:g} ms <= {limits['max_p95_ms']:g} ms)"
         )
+    print(f"Exit code: {code}")
     return code
 
 
