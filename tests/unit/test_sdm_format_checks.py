@@ -15,7 +15,6 @@ from pytest_httpserver import HTTPServer
 from conformance import sdm, sdm_provenance, sdm_registry
 from conformance.cli import main
 from conformance.profiles import ProfileError, load_profile
-from conformance.records import CaseResult
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +97,6 @@ def test_provenance_records_the_mode() -> None:
     rows = sdm_provenance.provenance(models, ["WeatherObserved"])
     assert rows[0]["formatChecks"] == "lenient"
     assert sdm_provenance.models_of_run([], format_checks="off") == [], "no MIM2 case: no rows"
-    assert CaseResult  # the rows of a run are built from its CaseResults (tests/unit/test_sdm_provenance.py)
 
 
 def test_models_check_is_list_check_examples(capsys: pytest.CaptureFixture[str]) -> None:
@@ -106,3 +104,20 @@ def test_models_check_is_list_check_examples(capsys: pytest.CaptureFixture[str])
     listed = capsys.readouterr().out
     assert main(["models", "check", "--format", "json"]) == 0
     assert capsys.readouterr().out == listed
+
+
+def test_the_mim2_scenarios_use_the_profile_key(tmp_path: Path) -> None:
+    from conformance.mim2 import conftest
+
+    profile = tmp_path / "target.toml"
+    profile.write_text(
+        '[product]\nname = "x"\n[mim1]\nbase_url = "http://localhost:1"\n[mim2]\nformat_checks = "off"\n'
+    )
+
+    class Config:
+        stash = pytest.Stash()
+
+        def getoption(self, name: str, default: Any = None) -> Any:
+            return str(profile) if name == "--mim-profile" else default
+
+    assert conftest.registry(Config()).format_checks == "off"  # type: ignore[arg-type]
