@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from proxy import FaultProxy, Rule
 
+from conformance.cli import main
 from conformance.embedded import EmbeddedReference
 
 NARROW = "test_discovery_unknown or test_source_identity"
@@ -168,3 +169,15 @@ def test_a_tampered_package_or_another_product_is_rejected(
     matrix = json.loads((tmp_path / "m" / "matrix.json").read_text(encoding="utf-8"))
     assert [p["admitted"] for p in matrix["products"]] == [True, False, True]
     assert "certificate.json" in matrix["products"][1]["reason"]
+
+
+def test_diff_between_the_first_two_runs_lists_exactly_what_the_fault_broke(
+    campaign: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, _ = campaign
+    runs = {p.name: p for p in (out / "runs").iterdir() if p.is_dir()}
+    ref, broken = (next(path for name, path in runs.items() if key in name) for key in ("ref", "broken"))
+    capsys.readouterr()
+    assert main(["diff", str(ref), str(broken), "--format", "json"]) == 1, "a regression exits 1"
+    data = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in data["requirements"]] == ["MIM1-DISC-007"]
