@@ -1,6 +1,7 @@
 """No credential in any artefact: a canary value in each auth mode (a bearer token, an OAuth2 client
 secret and the access token it yields, an extra header) is sent to the target and appears in no file of
-the run folder, the submission package or a load run's folder, in clear or base64."""
+the run folder, the submission package, a load run's folder or a campaign's folder (runs, packages,
+matrix), in clear or base64."""
 
 from __future__ import annotations
 
@@ -112,9 +113,16 @@ def test_no_canary_in_any_artefact(
         "load", "--target", str(profile), "--users", "2", "--duration", "3s", "--out", str(tmp_path / "load")
     )
     assert load.returncode in (0, 1), load.stdout + load.stderr
-    outputs = result.stdout + result.stderr + package.stdout + package.stderr + load.stdout + load.stderr
+    (tmp_path / "campaign.toml").write_text(
+        f'[campaign]\nname = "canary"\nmims = ["mim1"]\nk = "{SELECT}"\n'
+        f'[[product]]\nlabel = "canary"\nprofile = "{profile}"\n',
+        encoding="utf-8",
+    )
+    campaign = _mimcheck("campaign", str(tmp_path / "campaign.toml"), "--out", str(tmp_path / "campaign"))
+    assert campaign.returncode == 0, campaign.stdout + campaign.stderr
+    outputs = "".join(p.stdout + p.stderr for p in (result, package, load, campaign))
     assert not [s for s in CANARIES if s in outputs], "a canary in the console output"
-    for artefacts in (run, tmp_path / "package.zip", tmp_path / "load"):
+    for artefacts in (run, tmp_path / "package.zip", tmp_path / "load", tmp_path / "campaign"):
         assert leaks(artefacts) == [], leaks(artefacts)
 
 
