@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from conformance.outcomes import Inconclusive
 from conformance.redaction import Redactor
@@ -32,6 +34,7 @@ MAX_BODY_CHARS = 64_000
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 DEFAULT_REQUEST_SECONDS = 60.0
 _CHUNK = 64 * 1024
+IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RATE_LIMIT_RETRIES = 2
 MAX_RETRY_AFTER = 3.0
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -155,6 +158,22 @@ class RecordingClient:
     def _new_session(self) -> requests.Session:
         session = requests.Session()
         session.trust_env = False  # no proxies or netrc from the environment: evidence is exact
+        # One retry of an idempotent request whose connection broke before any answer: a kept-alive
+        # connection the server closed just as it was reused ("Connection reset by peer") is a race of
+        # the transport, not an answer of the target. Statuses and redirects are never retried.
+        retry = Retry(
+            total=1,
+            connect=1,
+            read=1,
+            status=0,
+            other=0,
+            redirect=0,
+            allowed_methods=IDEMPOTENT,
+            raise_on_status=False,
+            respect_retry_after_header=False,
+        )
+        for scheme in ("http://", "https://"):
+            session.mount(scheme, HTTPAdapter(max_retries=retry))
         session.verify = self.verify  # the profile's [tls]: CA bundle, or False when insecure
         # insecure is chosen in the profile and recorded in the certificate: no warning per request
         if self.verify is False:
