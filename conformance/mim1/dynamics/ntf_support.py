@@ -15,8 +15,8 @@ from conformance.mim1.dynamics.support import (
     subscription,
     subscription_id,
 )
-from conformance.ngsild.api import JSON, NgsiLd, entity_path
-from conformance.ngsild.payloads import prop, sensor
+from conformance.ngsild.api import API_ROOT, JSON, JSONLD, NgsiLd, entity_path, link_header
+from conformance.ngsild.payloads import probe, prop, sensor
 from conformance.ngsild.receiver import Endpoint, Received
 from conformance.ngsild.subscriptions import Dynamics
 from conformance.outcomes import precondition
@@ -80,3 +80,61 @@ def notified_entity(
     got = notifications.expect(endpoint, "after the update", where=mentions(entity["id"]))
     received = got[-1]
     return entity, received, sub_id, entity_in(received, entity["id"]) or {}
+
+
+def probe_notified_under(
+    ngsild: NgsiLd,
+    notifications: Notifications,
+    ids: RunIds,
+    user: str,
+    *,
+    accept: str,
+    label: str,
+    body_context: Any = None,
+) -> tuple[dict[str, Any], Received]:
+    """A probe entity created under the user @context ``user`` (Link header), a subscription to its
+    speed notifying in ``accept`` (made with a Link header, or as JSON-LD with ``body_context`` as its
+    @context), then an update of speed: returns (entity, the notification about it)."""
+    entity = probe(ids)
+    resp = ngsild.request(
+        "POST",
+        f"{API_ROOT}/entities",
+        headers={"Content-Type": JSON, "Link": link_header(user)},
+        json_body=entity,
+    )
+    precondition(resp.status_code in (200, 201, 204), f"creating {entity['id']} answered {resp.status_code}")
+    if ngsild.cleanup is not None:
+        ngsild.cleanup.push(
+            f"delete entity {entity['id']}", lambda: ngsild.request("DELETE", entity_path(entity["id"]))
+        )
+    endpoint = notifications.endpoint(label)
+    sub_id = subscription_id(ids)
+    body: dict[str, Any] = {
+        "id": sub_id,
+        "type": "Subscription",
+        "entities": [{"id": entity["id"], "type": "MimcheckProbe"}],
+        "watchedAttributes": ["speed"],
+        "notification": {"endpoint": {"uri": endpoint.url, "accept": accept}},
+    }
+    headers = {"Content-Type": JSON, "Link": link_header(user)}
+    if body_context is not None:
+        headers = {"Content-Type": JSONLD}
+        body["@context"] = body_context
+    if ngsild.cleanup is not None:
+        ngsild.cleanup.push(
+            f"delete subscription {sub_id}",
+            lambda: ngsild.request("DELETE", f"{API_ROOT}/subscriptions/{sub_id}"),
+        )
+    created(
+        ngsild.request("POST", f"{API_ROOT}/subscriptions", headers=headers, json_body=body),
+        "creating subscription",
+    )
+    notifications.trigger(endpoint)
+    resp = ngsild.request(
+        "PATCH",
+        f"{entity_path(entity['id'])}/attrs",
+        headers={"Content-Type": JSON, "Link": link_header(user)},
+        json_body={"speed": prop(50.5)},
+    )
+    precondition(resp.status_code in (200, 204, 207), f"updating {entity['id']} answered {resp.status_code}")
+    return entity, notifications.expect(endpoint, "after the update", where=mentions(entity["id"]))[0]

@@ -13,11 +13,17 @@ import pytest
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
-from conformance.mim1.dynamics.ntf_support import make_entity, notified_entity, subscribe, update_attrs
-from conformance.mim1.dynamics.support import Notifications, created, entity_in, mentions, subscription_id
-from conformance.ngsild.api import API_ROOT, CORE_CONTEXT, JSON, JSONLD, NgsiLd, entity_path, link_header
+from conformance.mim1.dynamics.ntf_support import (
+    make_entity,
+    notified_entity,
+    probe_notified_under,
+    subscribe,
+    update_attrs,
+)
+from conformance.mim1.dynamics.support import Notifications, entity_in, mentions
+from conformance.ngsild.api import CORE_CONTEXT, JSON, NgsiLd, entity_path
 from conformance.ngsild.context_server import ContextServer
-from conformance.ngsild.payloads import VALUE_MEMBER, probe, prop
+from conformance.ngsild.payloads import VALUE_MEMBER, prop
 from conformance.ngsild.subscriptions import Dynamics
 from conformance.outcomes import precondition
 from conformance.requirements import requirement
@@ -126,53 +132,15 @@ def test_link_names_subscription_context(
     form: str,
 ) -> None:
     user = contexts.url("mimcheck-v1.jsonld")
-    entity = probe(run_ids)
-    resp = ngsild.request(
-        "POST",
-        f"{API_ROOT}/entities",
-        headers={"Content-Type": JSON, "Link": link_header(user)},
-        json_body=entity,
+    body_context = {
+        "link-header": None,
+        "body-string": user,
+        "body-array": [user],
+        "body-array-with-core": [user, CORE_CONTEXT],
+    }[form]
+    _, received = probe_notified_under(
+        ngsild, notifications, run_ids, user, accept=JSON, label="link", body_context=body_context
     )
-    precondition(resp.status_code in (200, 201, 204), f"creating {entity['id']} answered {resp.status_code}")
-    if ngsild.cleanup is not None:
-        ngsild.cleanup.push(
-            f"delete entity {entity['id']}", lambda: ngsild.request("DELETE", entity_path(entity["id"]))
-        )
-    endpoint = notifications.endpoint("link")
-    sub_id = subscription_id(run_ids)
-    body: dict[str, Any] = {
-        "id": sub_id,
-        "type": "Subscription",
-        "entities": [{"id": entity["id"], "type": "MimcheckProbe"}],
-        "watchedAttributes": ["speed"],
-        "notification": {"endpoint": {"uri": endpoint.url, "accept": JSON}},
-    }
-    headers = {"Content-Type": JSON, "Link": link_header(user)}
-    if form != "link-header":
-        headers = {"Content-Type": JSONLD}
-        body["@context"] = {
-            "body-string": user,
-            "body-array": [user],
-            "body-array-with-core": [user, CORE_CONTEXT],
-        }[form]
-    if ngsild.cleanup is not None:
-        ngsild.cleanup.push(
-            f"delete subscription {sub_id}",
-            lambda: ngsild.request("DELETE", f"{API_ROOT}/subscriptions/{sub_id}"),
-        )
-    created(
-        ngsild.request("POST", f"{API_ROOT}/subscriptions", headers=headers, json_body=body),
-        "creating subscription",
-    )
-    notifications.trigger(endpoint)
-    resp = ngsild.request(
-        "PATCH",
-        f"{entity_path(entity['id'])}/attrs",
-        headers={"Content-Type": JSON, "Link": link_header(user)},
-        json_body={"speed": prop(50.5)},
-    )
-    precondition(resp.status_code in (200, 204, 207), f"updating {entity['id']} answered {resp.status_code}")
-    received = notifications.expect(endpoint, "after the update", where=mentions(entity["id"]))[0]
     checks.equal("notification Content-Type", received.media_type, JSON)
     links = _context_links(received.header("Link") or "")
     if links != [user]:

@@ -17,12 +17,12 @@ from pyld.jsonld import JsonLdError
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
-from conformance.mim1.dynamics.support import Notifications, created, entity_in, mentions, subscription_id
-from conformance.ngsild.api import API_ROOT, JSON, JSONLD, NgsiLd, entity_path, link_header
+from conformance.mim1.dynamics.ntf_support import probe_notified_under
+from conformance.mim1.dynamics.support import Notifications, entity_in
+from conformance.ngsild.api import JSONLD, NgsiLd
 from conformance.ngsild.context_server import ContextServer
 from conformance.ngsild.jsonld import Oracle
-from conformance.ngsild.payloads import probe, prop
-from conformance.outcomes import Inconclusive, precondition
+from conformance.outcomes import Inconclusive
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
 
@@ -72,49 +72,15 @@ def test_jsonld_notification_context(
     form: str,
 ) -> None:
     user = contexts.url(USER_CONTEXT)
-    entity = probe(run_ids)
-    resp = ngsild.request(
-        "POST",
-        f"{API_ROOT}/entities",
-        headers={"Content-Type": JSON, "Link": link_header(user)},
-        json_body=entity,
+    entity, received = probe_notified_under(
+        ngsild,
+        notifications,
+        run_ids,
+        user,
+        accept=JSONLD,
+        label="jsonldbody",
+        body_context=[user] if form == "body-array" else None,
     )
-    precondition(resp.status_code in (200, 201, 204), f"creating {entity['id']} answered {resp.status_code}")
-    if ngsild.cleanup is not None:
-        ngsild.cleanup.push(
-            f"delete entity {entity['id']}", lambda: ngsild.request("DELETE", entity_path(entity["id"]))
-        )
-    endpoint = notifications.endpoint("jsonldbody")
-    sub_id = subscription_id(run_ids)
-    body: dict[str, Any] = {
-        "id": sub_id,
-        "type": "Subscription",
-        "entities": [{"id": entity["id"], "type": "MimcheckProbe"}],
-        "watchedAttributes": ["speed"],
-        "notification": {"endpoint": {"uri": endpoint.url, "accept": JSONLD}},
-    }
-    headers = {"Content-Type": JSON, "Link": link_header(user)}
-    if form == "body-array":
-        headers = {"Content-Type": JSONLD}
-        body["@context"] = [user]
-    if ngsild.cleanup is not None:
-        ngsild.cleanup.push(
-            f"delete subscription {sub_id}",
-            lambda: ngsild.request("DELETE", f"{API_ROOT}/subscriptions/{sub_id}"),
-        )
-    created(
-        ngsild.request("POST", f"{API_ROOT}/subscriptions", headers=headers, json_body=body),
-        "creating subscription",
-    )
-    notifications.trigger(endpoint)
-    resp = ngsild.request(
-        "PATCH",
-        f"{entity_path(entity['id'])}/attrs",
-        headers={"Content-Type": JSON, "Link": link_header(user)},
-        json_body={"speed": prop(50.5)},
-    )
-    precondition(resp.status_code in (200, 204, 207), f"updating {entity['id']} answered {resp.status_code}")
-    received = notifications.expect(endpoint, "after the update", where=mentions(entity["id"]))[0]
     checks.equal("notification Content-Type", received.media_type, JSONLD)
     document = received.json if isinstance(received.json, dict) else {}
     notified = entity_in(received, entity["id"]) or {}
