@@ -6,12 +6,14 @@ import pytest
 
 from conformance.callback_server import CallbackServer
 from conformance.cleanup import Cleanup
+from conformance.mim1.projection_support import Projected, projected_dataset
 from conformance.ngsild.api import NgsiLdOps
 from conformance.ngsild.context_server import ContextServer
 from conformance.ngsild.jsonld import Oracle
 from conformance.outcomes import NotApplicable
 from conformance.profiles import TargetProfile
 from conformance.recording import RecordingClient
+from conformance.run_ids import RunIds
 
 
 @pytest.fixture
@@ -41,3 +43,9 @@ def session_cleanup() -> Iterator[Cleanup]:
     pending = Cleanup()
     yield pending
     pending.sweep()
+
+
+@pytest.fixture(scope="module")
+def projected(http: RecordingClient, profile: TargetProfile, run_ids: RunIds) -> Iterator[Projected]:
+    """The entities the projection scenarios read (one set per module, removed after it)."""
+    yield from projected_dataset(http, profile, run_ids)

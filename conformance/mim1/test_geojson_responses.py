@@ -10,8 +10,6 @@ accepted (notes/mim1.md); an answer that names its @context nowhere FAILs.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from conformance import checks
@@ -20,21 +18,12 @@ from conformance.mim1.projection_support import (
     OPERATIONS,
     Projected,
     project,
-    projected_dataset,
 )
 from conformance.ngsild.api import API_ROOT, GEOJSON, NgsiLdOps
 from conformance.ngsild.subscriptions import SUBSCRIPTIONS
-from conformance.profiles import TargetProfile
-from conformance.recording import RecordingClient
 from conformance.requirements import requirement
-from conformance.run_ids import RunIds
 
 JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
-
-
-@pytest.fixture(scope="module")
-def projected(http: RecordingClient, profile: TargetProfile, run_ids: RunIds) -> Iterator[Projected]:
-    yield from projected_dataset(http, profile, run_ids)
 
 
 def _link_names_context(resp: object) -> bool:

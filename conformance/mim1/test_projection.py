@@ -11,7 +11,6 @@ silent a 400 refusal and the projection applied are both accepted (notes/mim1.md
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,19 +26,10 @@ from conformance.mim1.projection_support import (
     answered,
     check_projection,
     project,
-    projected_dataset,
     split,
 )
 from conformance.ngsild.api import NgsiLdOps
-from conformance.profiles import TargetProfile
-from conformance.recording import RecordingClient
 from conformance.requirements import requirement
-from conformance.run_ids import RunIds
-
-
-@pytest.fixture(scope="module")
-def projected(http: RecordingClient, profile: TargetProfile, run_ids: RunIds) -> Iterator[Projected]:
-    yield from projected_dataset(http, profile, run_ids)
 
 
 def _with_format(params: dict[str, str], representation: str) -> dict[str, str]:

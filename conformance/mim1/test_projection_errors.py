@@ -6,7 +6,6 @@ types that expand to a JSON-LD keyword.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,20 +17,12 @@ from conformance.mim1.projection_support import (
     REQUEST_ERRORS,
     Projected,
     project,
-    projected_dataset,
 )
 from conformance.ngsild.api import JSON, JSONLD, NgsiLdOps, with_context
 from conformance.ngsild.payloads import prop
 from conformance.ngsild.query import query, query_post
-from conformance.profiles import TargetProfile
-from conformance.recording import RecordingClient
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
-
-
-@pytest.fixture(scope="module")
-def projected(http: RecordingClient, profile: TargetProfile, run_ids: RunIds) -> Iterator[Projected]:
-    yield from projected_dataset(http, profile, run_ids)
 
 
 def _refused(resp: Any, case_evidence: CaseEvidence, what: str) -> None:
