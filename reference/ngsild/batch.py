@@ -17,15 +17,8 @@ from starlette.responses import Response
 
 from .broker import ENTITY, Broker
 from .context import ActiveContext
-from .entities import (
-    append_attributes,
-    fragment_members,
-    insert_entity,
-    load_entity,
-    merge_entity_content,
-    replace_entity_content,
-    save_entity,
-)
+from .entities import append_attributes, insert_entity, load_entity, save_entity
+from .entity_content import fragment_members, merge_entity_content, replace_entity_content
 from .errors import NgsiLdError, bad_request
 from .http import (
     JSONLD,
