@@ -227,6 +227,10 @@ def run_suite(
     code = pytest.main(args)
     if code == pytest.ExitCode.USAGE_ERROR:
         return EXIT_USAGE
+    if code == pytest.ExitCode.INTERRUPTED:  # what a worker stopped mid-way could not undo
+        from conformance.abort import after_abort
+
+        after_abort(profile, run_id, client, _say)
     if not (out / "certificate.json").is_file():
         _err(f"the run ended without a certificate (pytest exit {int(code)}); see the output above")
         return EXIT_INCONCLUSIVE

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from conformance import evidence
+from conformance.abort import WorkerProcesses
 from conformance.allure_labels import allure_marks
 from conformance.auth import AuthError, make_authorizer
 from conformance.case_outcome import CaseState, exc_text, judge
@@ -111,6 +112,7 @@ class MimcheckPlugin:
         self._client: RecordingClient | None = None
         self._preflight: Preflight | None = None
         self._mim_filtered: set[str] = set()
+        self._workers = WorkerProcesses()
         if config.getoption("--mim-out") and not self.worker:
             self._trap_sigterm()
 
@@ -195,6 +197,7 @@ class MimcheckPlugin:
     def _trap_sigterm(self) -> None:
         # An abort by SIGTERM unwinds like Ctrl-C, so that cleanup and the certificate still happen.
         def _terminate(signum: int, frame: object) -> None:
+            self._workers.interrupt()  # they hold the undo stacks of the cases under way
             raise KeyboardInterrupt(f"signal {signum}")
 
         try:
@@ -271,6 +274,10 @@ class MimcheckPlugin:
             self.plan.write(self.out_dir, self.worker or "main")
         if self.config.getoption("--mim-progress") and self.collected and (self.is_controller):
             self.say(f"mimcheck: {self.collected} test cases collected")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        self._workers.add(node)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
