@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from conformance.load_stats import EXIT_OK, EXIT_THRESHOLD, EXIT_UNAVAILABLE, EXIT_USAGE, Thresholds
+from conformance.records import LoadStatement
 
 CAPACITY_FILE = "capacity.json"
 CAPACITY_CHART = "capacity-chart.svg"
+STATEMENT_METHOD = "mimcheck capacity: highest throughput of a step within both thresholds"
 STEP_OVERHEAD_SECONDS = 10.0  # start-up and clean-up of one step, until one has been timed
 
 
@@ -163,18 +165,18 @@ def capacity_statement(result: SearchResult, thresholds: Thresholds, profile: st
     best = result.best
     if best is None:
         return None
-    return {
-        "throughput_rps": best.throughput_rps,
-        "p95_ms": best.p95_ms,
-        "p50_ms": best.p50_ms,
-        "p99_ms": best.p99_ms,
-        "failure_ratio": best.failure_ratio,
-        "users": best.users,
-        "profile": profile,
-        "thresholds": thresholds.as_json(),
-        "method": "mimcheck capacity: highest throughput of a step within both thresholds",
-        "measured": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
+    return LoadStatement(
+        throughput_rps=best.throughput_rps,
+        p95_ms=best.p95_ms,
+        p50_ms=best.p50_ms,
+        p99_ms=best.p99_ms,
+        failure_ratio=best.failure_ratio,
+        users=best.users,
+        profile=profile,
+        thresholds=thresholds.as_json(),
+        method=STATEMENT_METHOD,
+        measured=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    ).to_json()
 
 
 def exit_code(result: SearchResult) -> int:

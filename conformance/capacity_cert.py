@@ -6,7 +6,7 @@ search starts: it must verify as it is (a folder that does not is never re-seale
 a change), be a certificate of the same product and version as the loaded target, and, when it is
 signed, the signing key must be given (``--sign-key``, the key that signed it), because a changed
 certificate.json breaks the signature: the run is re-signed with it. An unsigned run gets a fresh
-manifest. capacity.json and the chart are copied into ``load/`` of the run folder, so the package
+manifest. certificate.html is rendered again, so that it shows the statement too. capacity.json and the chart are copied into ``load/`` of the run folder, so the package
 carries the measurement behind the statement.
 """
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from conformance.records import Certificate
 from conformance.runcontext import RunError, usage
 
 LOAD_DIR = "load"
@@ -32,6 +33,7 @@ class Amendable:
 
 def check_run_folder(folder: Path, sign_key: str | None, identity: dict[str, Any]) -> Amendable:
     """Everything that can go wrong with --into, found before the (long) search. Raises RunError."""
+    from conformance.certificate_html import render_html
     from conformance.signing import SIGNATURE, fingerprint, load_private_key, public_raw, verify
 
     cert_path = folder / "certificate.json"
@@ -41,6 +43,7 @@ def check_run_folder(folder: Path, sign_key: str | None, identity: dict[str, Any
         certificate = json.loads(cert_path.read_text(encoding="utf-8"))
         signer = certificate.get("signer") or {}
         product = certificate["target"]
+        render_html(Certificate.from_json(certificate))  # certificate.html is rendered again from it
     except (ValueError, KeyError, TypeError, AttributeError):
         raise usage(f"--into {folder}: certificate.json is not a certificate this suite wrote") from None
     result = verify(folder)
@@ -70,12 +73,18 @@ def check_run_folder(folder: Path, sign_key: str | None, identity: dict[str, Any
 
 
 def write_statement(target: Amendable, statement: dict[str, Any], capacity_dir: Path) -> None:
-    """Add ``load`` to certificate.json, copy the capacity files in, and seal (re-sign) the run."""
+    """Add ``load`` to certificate.json, render certificate.html again from it, copy the capacity
+    files in, and seal (re-sign) the run. certificate.json keeps every member it had (written from
+    its own JSON, not re-serialised from the record)."""
+    from conformance.certificate_html import render_html
     from conformance.signing import seal
 
     folder = target.folder
     certificate = {**target.certificate, "load": statement}
     (folder / "certificate.json").write_text(json.dumps(certificate, indent=2), encoding="utf-8")
+    (folder / "certificate.html").write_text(
+        render_html(Certificate.from_json(certificate)), encoding="utf-8"
+    )
     copies = folder / LOAD_DIR
     copies.mkdir(exist_ok=True)
     for name in ("capacity.json", "capacity-chart.svg"):

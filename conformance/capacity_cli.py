@@ -129,7 +129,10 @@ def cmd_capacity(ns: argparse.Namespace) -> int:
         if amend is not None and statement is not None:
             write_statement(amend, statement, out)
             signed = "re-signed" if amend.key is not None else "manifest refreshed (unsigned run)"
-            print(f"  certificate: load statement written into {amend.folder / 'certificate.json'}; {signed}")
+            print(
+                f"  certificate: load statement written into {amend.folder / 'certificate.json'} and "
+                f"certificate.html; {signed}"
+            )
         return exit_code(result)
 
 

@@ -188,6 +188,37 @@ def _models_section(cert: Certificate) -> str:
     )
 
 
+def _load_section(cert: Certificate) -> str:
+    """The capacity statement `mimcheck capacity --into` added (absent when none was measured)."""
+    load = cert.load
+    if load is None:
+        return ""
+    e = html.escape
+
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value:g} ms"
+
+    limits = load.thresholds
+    held = (
+        f"p95 &le; {limits['max_p95_ms']:g} ms, failures &le; {100 * limits['max_failure_ratio']:g} %"
+        if {"max_p95_ms", "max_failure_ratio"} <= set(limits)
+        else "-"
+    )
+    rps = "-" if load.throughput_rps is None else f"{load.throughput_rps:g} requests/s"
+    users = "" if load.users is None else f" at {load.users} users"
+    failures = "-" if load.failure_ratio is None else f"{100 * load.failure_ratio:.2f} %"
+    return (
+        "<h2>Load capacity</h2><table class='facts'>"
+        f"<tr><th>Throughput</th><td><b>{e(rps)}</b>{e(users)}</td></tr>"
+        f"<tr><th>Response time</th><td>p50 {ms(load.p50_ms)}, <b>p95 {ms(load.p95_ms)}</b>, "
+        f"p99 {ms(load.p99_ms)}; failures {failures}</td></tr>"
+        f"<tr><th>Thresholds held</th><td>{held}</td></tr>"
+        f"<tr><th>Load profile</th><td>{e(load.profile or '-')}</td></tr>"
+        f"<tr><th>Method</th><td>{e(load.method or '-')}; measured {e(load.measured or '-')}, "
+        "after the run (<code>load/capacity.json</code>)</td></tr></table>"
+    )
+
+
 def _spec_versions(cert: Certificate) -> str:
     """Per MIM, each specification its requirements cite, linked where its address is known."""
     e = html.escape
@@ -271,6 +302,7 @@ def render_html(cert: Certificate) -> str:
 <th>Inconclusive</th></tr>
 {rows_mim}</table>
 {_models_section(cert)}
+{_load_section(cert)}
 {_requirements_section(cert)}
 <p class="small">A requirement passes when every one of its test cases passes. A failed MUST blocks the
 certificate; a failed SHOULD is a warning; MAY requirements are informative. NOT_APPLICABLE: the product does not

@@ -182,6 +182,68 @@ class RootCause:
         return cls(cause=data["cause"], cases=list(data["cases"]), requirements=list(data["requirements"]))
 
 
+def _figure(value: Any) -> float | None:
+    """A load figure as a number; None for anything that is not one (booleans included)."""
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+@dataclass
+class LoadStatement:
+    """What `mimcheck capacity --into` adds to a certificate: the highest throughput a step held
+    within the thresholds, with its percentiles. ``throughput_rps`` and ``p95_ms`` are what tender
+    clauses compare; the other members say how it was measured. A figure that is not a number reads
+    as None (a tender then finds it "not evidenced"), so a malformed member never rejects a whole
+    certificate."""
+
+    throughput_rps: float | None
+    p95_ms: float | None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    failure_ratio: float | None = None
+    users: int | None = None
+    profile: str = ""
+    thresholds: dict[str, float] = field(default_factory=dict)
+    method: str = ""
+    measured: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "throughput_rps": self.throughput_rps,
+            "p95_ms": self.p95_ms,
+            "p50_ms": self.p50_ms,
+            "p99_ms": self.p99_ms,
+            "failure_ratio": self.failure_ratio,
+            "users": self.users,
+            "profile": self.profile,
+            "thresholds": dict(self.thresholds),
+            "method": self.method,
+            "measured": self.measured,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> LoadStatement | None:
+        if not isinstance(data, dict):
+            return None
+        users = data.get("users")
+        limits = data.get("thresholds")
+        return cls(
+            throughput_rps=_figure(data.get("throughput_rps")),
+            p95_ms=_figure(data.get("p95_ms")),
+            p50_ms=_figure(data.get("p50_ms")),
+            p99_ms=_figure(data.get("p99_ms")),
+            failure_ratio=_figure(data.get("failure_ratio")),
+            users=users if isinstance(users, int) and not isinstance(users, bool) else None,
+            profile=str(data.get("profile") or ""),
+            thresholds={
+                str(k): float(v)
+                for k, v in (limits.items() if isinstance(limits, dict) else ())
+                if _figure(v) is not None
+            },
+            method=str(data.get("method") or ""),
+            measured=str(data.get("measured") or ""),
+        )
+
+
 @dataclass
 class Certificate:
     suite: dict[str, str]
@@ -206,6 +268,8 @@ class Certificate:
     # the Smart Data Models a MIM2 run checked against: name, schemaVersion, source, commit, sha256,
     # bundled (conformance/sdm_provenance.py); empty for a run without MIM2, and in older certificates
     models: list[dict[str, Any]] = field(default_factory=list)
+    # the capacity statement `mimcheck capacity --into` wrote into the run (None: not measured)
+    load: LoadStatement | None = None
 
     @property
     def warnings(self) -> list[RequirementResult]:
@@ -239,6 +303,7 @@ class Certificate:
             "catalogue_digest": {"algorithm": "sha256", "value": self.catalogue_digest},
             "signer": self.signer,
             **({"models": [dict(m) for m in self.models]} if self.models else {}),
+            **({"load": self.load.to_json()} if self.load is not None else {}),
         }
 
     @classmethod
@@ -264,4 +329,5 @@ class Certificate:
             catalogue_digest=(data.get("catalogue_digest") or {}).get("value", ""),
             signer=data.get("signer"),
             models=[dict(m) for m in data.get("models") or [] if isinstance(m, dict)],
+            load=LoadStatement.from_json(data.get("load")),
         )

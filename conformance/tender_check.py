@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.admission import Admitted
-from conformance.records import Certificate
+from conformance.records import Certificate, LoadStatement
 from conformance.tender import MET, NOT_EVIDENCED, NOT_MET, Clause, Tender
 from conformance.verdicts import BLOCKING_LEVELS, Verdict, blocks
 
@@ -173,16 +173,15 @@ def _age(clause: Clause, cert: Certificate, tender: Tender) -> ClauseResult:
     )
 
 
-def _load(clause: Clause, raw: dict[str, Any]) -> ClauseResult:
-    load = raw.get("load")
-    if not isinstance(load, dict):
+def _load(clause: Clause, load: LoadStatement | None) -> ClauseResult:
+    if load is None:
         return ClauseResult(clause, NOT_EVIDENCED, "the certificate carries no load figures")
     problems, seen = [], []
     for key, better in (("throughput_rps", "higher"), ("p95_ms", "lower")):
         if key not in clause.figures:
             continue
-        value = load.get(key)
-        if not isinstance(value, int | float):
+        value = load.throughput_rps if key == "throughput_rps" else load.p95_ms
+        if value is None:
             return ClauseResult(clause, NOT_EVIDENCED, f"the certificate's load figures have no {key}")
         seen.append(f"{key} {value:g}")
         wanted = clause.figures[key]
@@ -209,7 +208,7 @@ def evaluate_bid(tender: Tender, bid: str, admitted: Admitted) -> BidOutcome:
         elif clause.kind == "certificate-age":
             result = _age(clause, cert, tender)
         else:
-            result = _load(clause, admitted.raw or {})
+            result = _load(clause, cert.load)
         outcome.clauses.append(result)
         if clause.mandatory and result.answer != MET:
             ids = f" [{', '.join(result.requirements[:8])}{' ...' if len(result.requirements) > 8 else ''}]"

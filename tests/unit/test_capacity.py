@@ -18,6 +18,7 @@ from conformance.capacity_cert import check_run_folder, write_statement
 from conformance.cli import main
 from conformance.load_stats import Thresholds
 from conformance.load_svg import capacity_chart
+from conformance.records import LoadStatement
 from conformance.runcontext import RunError
 from conformance.signing import (
     ALGORITHM,
@@ -31,7 +32,12 @@ from conformance.signing import (
 from conformance.tender import Clause
 from conformance.tender_check import _load
 
-REFERENCE = {"name": "OASC MIM embedded reference platform", "version": "0.1.0"}
+REFERENCE = {
+    "name": "OASC MIM embedded reference platform",
+    "vendor": "OASC",
+    "version": "0.1.0",
+    "base_urls": {"mim1": "http://127.0.0.1:1026"},
+}
 
 
 class Clock:
@@ -124,9 +130,9 @@ def test_the_statement_is_what_tender_reads() -> None:
     clause = Clause(
         "load", ">= 150 requests/s at p95 <= 100 ms", True, {"throughput_rps": 150, "p95_ms": 100}
     )
-    assert _load(clause, {"load": statement}).answer == "met"
+    assert _load(clause, LoadStatement.from_json(statement)).answer == "met"
     clause = Clause("load", ">= 500 requests/s", True, {"throughput_rps": 500})
-    assert _load(clause, {"load": statement}).answer == "not met"
+    assert _load(clause, LoadStatement.from_json(statement)).answer == "not met"
 
 
 def test_the_capacity_chart_is_svg_with_the_chosen_point() -> None:
@@ -192,7 +198,7 @@ def test_into_a_signed_run_needs_its_key_and_is_re_signed(tmp_path: Path) -> Non
 )
 def test_into_refuses_a_run_it_cannot_honestly_amend(tmp_path: Path, change: str, message: str) -> None:
     folder = _run_folder(
-        tmp_path, target={"name": "other", "version": "9"} if change == "other-product" else None
+        tmp_path, target={**REFERENCE, "name": "other", "version": "9"} if change == "other-product" else None
     )
     if change == "tamper":
         (folder / "evidence" / "MIM1-ENT-001.json").write_text("{}", encoding="utf-8")
