@@ -301,6 +301,8 @@ NOT_FORWARDED = {
     "join",  # linked entity retrieval (4.5.23) is done here, over the merged entities
     "joinLevel",
     "containedBy",
+    "entityMap",  # EntityMaps (clause 5.14) are this broker's own: sources are not asked for one
+    "details",  # the V1.8.1 OpenAPI's name of the entityMap parameter
 }
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import distributed, distributed_writes
+from . import distributed, distributed_writes, entity_maps
 from .broker import ENTITY, Broker
 from .context import ActiveContext
 from .entity_content import (
@@ -123,10 +123,15 @@ async def retrieve_entity(request: Request, broker: Broker, entity_id: str) -> R
     entity = broker.storage.get(ENTITY, tenant, entity_id)
     if entity is not None and type_filter is not None and not parse_type_expression(type_filter, ctx)(entity):
         entity = None
+    maps = entity_maps.use_for(request, broker, tenant)  # EntityMaps (clause 5.7.1.4)
+    if entity is not None:
+        maps.saw(entity_id, entity_maps.LOCAL)
     if distributed.should_forward(request, broker):
         registrations = distributed.matching_registrations(
             broker, tenant, "retrieveEntity", ctx, [entity_id], type_filter, opts.attrs
         )
+        allowed = maps.registrations()
+        registrations = [r for r in registrations if allowed is None or r.get("id") in allowed]
         if registrations:
             path = "/entities/" + quote(entity_id, safe=":@")
             answers = await distributed.forward(
@@ -135,6 +140,7 @@ async def retrieve_entity(request: Request, broker: Broker, entity_id: str) -> R
             for registration, remote_entities in answers:
                 for remote in remote_entities:
                     if remote["id"] == entity_id:
+                        maps.saw(entity_id, str(registration.get("id")))
                         entity = distributed.merge(entity, remote, registration.get("mode", "inclusive"))
     if entity is None:
         raise not_found(f"entity {entity_id} does not exist")
@@ -149,7 +155,9 @@ async def retrieve_entity(request: Request, broker: Broker, entity_id: str) -> R
             join, [(entity, body)], lambda i: broker.storage.get(ENTITY, tenant, i), ctx, opts
         )
         body = linked if join.kind == "flat" else linked[0]
-    return json_response(body, ctx, accept, headers=tenant_headers(tenant))
+    headers = tenant_headers(tenant)
+    maps.finish(broker, headers)
+    return json_response(body, ctx, accept, headers=headers)
 
 
 # ------------------------------------------------------------------------------ delete

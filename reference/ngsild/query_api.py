@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import distributed
+from . import distributed, entity_maps
 from .broker import ENTITY, MAX_LIMIT, Broker
 from .context import ActiveContext
 from .errors import NgsiLdError, bad_request
@@ -80,26 +80,38 @@ class EntityFilter:
 
 
 async def _remote_entities(
-    request: Request, broker: Broker, tenant: str, ctx: ActiveContext, flt: EntityFilter
-) -> list[tuple[dict[str, Any], str]]:
-    """Entities (stored form) and registration modes answered by the matching context sources."""
+    request: Request,
+    broker: Broker,
+    tenant: str,
+    ctx: ActiveContext,
+    flt: EntityFilter,
+    allowed: set[str] | None = None,
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Entities (stored form) and the registrations of the matching context sources that answered them;
+    ``allowed``: the registration ids an EntityMap in use permits (None: any)."""
     if not distributed.should_forward(request, broker):
         return []
     wanted = set(flt.attrs or []) | flt.q_attrs or None
     registrations = distributed.matching_registrations(
         broker, tenant, "queryEntity", ctx, flt.ids, flt.type_expr, wanted
     )
+    if allowed is not None:
+        registrations = [r for r in registrations if r.get("id") in allowed]
     if not registrations:
         return []
     params = distributed.forwarded_params(request) + [("limit", str(MAX_LIMIT))]
     if flt.forward_body is None:
         answers = await distributed.forward(request, broker, tenant, ctx, registrations, "/entities", params)
     else:
-        body = {k: v for k, v in flt.forward_body.items() if k not in ("@context", "pick", "omit", "lang")}
+        body = {
+            k: v
+            for k, v in flt.forward_body.items()
+            if k not in ("@context", "pick", "omit", "lang", "entityMap")
+        }
         answers = await distributed.forward(
             request, broker, tenant, ctx, registrations, "/entityOperations/query", params, body
         )
-    return [(e, reg.get("mode", "inclusive")) for reg, entities in answers for e in entities]
+    return [(e, reg) for reg, entities in answers for e in entities]
 
 
 async def _respond(
@@ -112,11 +124,22 @@ async def _respond(
     page: Page,
     accept: str,
 ) -> Response:
-    matched = [e for e in broker.storage.list(ENTITY, tenant) if flt.matches(e)]
-    remote = await _remote_entities(request, broker, tenant, ctx, flt)
+    maps = entity_maps.use_for(request, broker, tenant, (flt.forward_body or {}).get("entityMap"))
+    fixed = maps.entity_ids()  # a live EntityMap fixes the set of entities (paging over it)
+    matched = [
+        e
+        for e in broker.storage.list(ENTITY, tenant)
+        if flt.matches(e) and (fixed is None or e["id"] in fixed)
+    ]
+    for e in matched:
+        maps.saw(e["id"], entity_maps.LOCAL)
+    remote = await _remote_entities(request, broker, tenant, ctx, flt, maps.registrations())
+    remote = [(e, reg) for e, reg in remote if fixed is None or e["id"] in fixed]
     if remote:
         by_id = {e["id"]: i for i, e in enumerate(matched)}
-        for entity, mode in remote:
+        for entity, reg in remote:
+            maps.saw(entity["id"], str(reg.get("id")))
+            mode = reg.get("mode", "inclusive")
             if entity["id"] in by_id:
                 index = by_id[entity["id"]]
                 matched[index] = distributed.merge(matched[index], entity, mode)
@@ -142,6 +165,7 @@ async def _respond(
     headers = tenant_headers(tenant)
     if page.count:
         headers["NGSILD-Results-Count"] = str(len(matched))
+    maps.finish(broker, headers)
     hosted = broker.link_url_for(request, ctx, now_timestamp()) if accept != JSONLD else None
     response = json_response(body, ctx, accept, headers=headers, hosted_url=hosted)
     for value in page_links(request, page, len(matched)):

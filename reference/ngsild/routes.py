@@ -13,7 +13,17 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import batch, context_store, discovery, entities, query_api, registrations, subscriptions, temporal
+from . import (
+    batch,
+    context_store,
+    discovery,
+    entities,
+    entity_maps,
+    query_api,
+    registrations,
+    subscriptions,
+    temporal,
+)
 from .broker import Broker
 from .errors import NgsiLdError, problem_response
 
@@ -63,6 +73,9 @@ ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
     ("GET", ("csourceRegistrations", "{reg_id}"), registrations.retrieve_registration),
     ("PATCH", ("csourceRegistrations", "{reg_id}"), registrations.update_registration),
     ("DELETE", ("csourceRegistrations", "{reg_id}"), registrations.delete_registration),
+    ("GET", ("entityMap", "{map_id}"), entity_maps.retrieve_entity_map),
+    ("PATCH", ("entityMap", "{map_id}"), entity_maps.update_entity_map),
+    ("DELETE", ("entityMap", "{map_id}"), entity_maps.delete_entity_map),
     ("GET", ("info", "sourceIdentity"), discovery.source_identity),
     ("POST", ("temporal", "entities"), temporal.upsert_temporal),
     ("GET", ("temporal", "entities"), temporal.query_temporal),
