@@ -107,6 +107,11 @@ def run_entity_prefix(entity_type: str, run_id: str) -> str:
     return f"urn:ngsi-ld:{entity_type}:{run_id}-"
 
 
+def run_subscription_prefix(run_id: str) -> str:
+    """The id prefix of every NGSI-LD subscription a run creates (the sweep deletes those it finds)."""
+    return f"urn:ngsi-ld:Subscription:mimcheck-load-{run_id}-"
+
+
 def run_name_prefix(run_id: str) -> str:
     """The prefix of the name (or externalId) of every TM Forum resource a run creates."""
     return f"mimcheck-load-{run_id}-"
@@ -132,13 +137,15 @@ def attach_reporting(
     profile_name: str,
     entity_types: tuple[str, ...] = (),
     tmf_resources: tuple[str, ...] = (),
+    subscriptions: bool = False,
 ) -> None:
     """Register the listeners that print progress, write the stats JSON and set the exit code.
 
     ``events`` is ``locust.events``; call this at import time of the locustfile. ``entity_types`` are
     the types of the NGSI-LD entities the profile creates (ids ``urn:ngsi-ld:<type>:<run-id>-...``),
     ``tmf_resources`` the TM Forum collections (``productCatalogManagement/v4/productOffering``) whose
-    resources it creates, named ``mimcheck-load-<run-id>-...``: the CLI sweeps what the users left.
+    resources it creates, named ``mimcheck-load-<run-id>-...``; ``subscriptions`` says that it creates
+    NGSI-LD subscriptions (ids ``run_subscription_prefix(run_id) + ...``): the CLI sweeps what is left.
     """
     state: dict[str, Any] = {
         "report": None,
@@ -195,6 +202,7 @@ def attach_reporting(
             "run_id": settings.run_id,
             "entity_types": list(entity_types),
             "tmf_resources": list(tmf_resources),
+            "subscriptions": subscriptions,
             "host": environment.host,
             "duration_seconds": round(time.monotonic() - state["started"], 1),
             "history": state["history"],

@@ -32,9 +32,10 @@ from conformance.load_locust import (
     PROGRESS_PREFIX,
 )
 from conformance.load_stats import EXIT_UNAVAILABLE, Thresholds
-from conformance.load_sweep import sweep_run_entities, sweep_run_tmf_resources
+from conformance.load_sweep import sweep_run_entities, sweep_run_subscriptions, sweep_run_tmf_resources
 from conformance.load_target import Prepared
 from conformance.run_ids import new_run_id
+from conformance.sweep import RUN_FILE
 
 STATS_FILE = "load-stats.json"
 LOCUST_LOG = "locust.log"
@@ -273,6 +274,9 @@ def _cleanup(target: Prepared, report: dict[str, Any], run_id: str) -> None:
         timeout = target.profile.timeout_seconds
         if report.get("entity_types"):
             removed, problem = sweep_run_entities(target.base, auth, report["entity_types"], run_id, timeout)
+        if report.get("subscriptions") and problem is None:
+            more, problem = sweep_run_subscriptions(target.base, auth, run_id, timeout)
+            removed += more
         if report.get("tmf_resources") and problem is None:
             more, problem = sweep_run_tmf_resources(
                 target.base, auth, report["tmf_resources"], run_id, timeout
@@ -307,6 +311,8 @@ def measure(target: Prepared, spec: RunSpec, out: Path) -> tuple[dict[str, Any] 
     stats_path.unlink(missing_ok=True)
     run_id = new_run_id()
     target.run_ids.append(run_id)
+    # before any request: the run id survives a SIGKILL, for `mimcheck cleanup <out>`
+    (out / RUN_FILE).write_text(json.dumps({"run_id": run_id, "kind": "load"}) + "\n", encoding="utf-8")
     env = {
         ENV_STATS: str(stats_path),
         ENV_RUN_ID: run_id,

@@ -1,6 +1,7 @@
 """`mimcheck load`, the sweep after a run: delete what the users of this run left behind (normally
 nothing, as every profile cleans up after itself). Only data carrying the run's id is touched: NGSI-LD
-entities whose id starts ``urn:ngsi-ld:<type>:<run-id>-`` and TM Forum resources whose ``name`` or
+entities whose id starts ``urn:ngsi-ld:<type>:<run-id>-``, NGSI-LD subscriptions whose id starts
+``urn:ngsi-ld:Subscription:mimcheck-load-<run-id>-`` and TM Forum resources whose ``name`` or
 ``externalId`` starts ``mimcheck-load-<run-id>-``, whatever the target does with the query filters."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
-from conformance.load_locust import run_entity_prefix, run_name_prefix
+from conformance.load_locust import run_entity_prefix, run_name_prefix, run_subscription_prefix
 
 SWEEP_MAX_ROUNDS = 20
 SWEEP_PAGE = 100
@@ -98,4 +99,43 @@ def sweep_run_tmf_resources(
                     removed += gone.status_code in (200, 202, 204, 404)
             except (requests.RequestException, ValueError, TypeError, KeyError) as exc:
                 return removed, f"sweep of {collection} failed: {type(exc).__name__}"
+    return removed, None
+
+
+def sweep_run_subscriptions(
+    base: str, headers: Mapping[str, str], run_id: str, timeout: float
+) -> tuple[int, str | None]:
+    """Delete the NGSI-LD subscriptions of this run still on the target (normally none: a profile
+    deletes its own when the test stops; a Locust process killed outright cannot). Returns how many
+    were deleted and a problem that stopped the sweep, if any."""
+    import requests
+
+    prefix = run_subscription_prefix(run_id)
+    ours: list[str] = []
+    with requests.Session() as http:
+        http.headers.update({"Accept": "application/json", **headers})
+        try:
+            for page in range(SWEEP_MAX_ROUNDS):
+                found = http.get(
+                    f"{base}/ngsi-ld/v1/subscriptions",
+                    params={"offset": str(page * SWEEP_PAGE), "limit": str(SWEEP_PAGE)},
+                    timeout=timeout,
+                    allow_redirects=False,
+                )
+                if found.status_code != 200:
+                    return 0, f"listing subscriptions for leftovers answered HTTP {found.status_code}"
+                items = found.json()
+                ours += [str(s["id"]) for s in items if str(s.get("id", "")).startswith(prefix)]
+                if len(items) < SWEEP_PAGE:
+                    break
+            removed = 0
+            for sid in ours:
+                gone = http.delete(
+                    f"{base}/ngsi-ld/v1/subscriptions/{quote(sid, safe=':')}",
+                    timeout=timeout,
+                    allow_redirects=False,
+                )
+                removed += gone.status_code in (204, 404)
+        except (requests.RequestException, ValueError, TypeError, KeyError, AttributeError) as exc:
+            return 0, f"sweep of subscriptions failed: {type(exc).__name__}"
     return removed, None

@@ -139,11 +139,13 @@ class Sweeper:
                 idPattern=pattern,
                 lastN=1,
             )
-        self._sweep("subscription", f"{root}/subscriptions", by_id("/subscriptions"))
+        self._sweep("subscription", f"{root}/subscriptions", by_id("/subscriptions", whole=True))
         self._sweep(
-            "context source subscription", f"{root}/csourceSubscriptions", by_id("/csourceSubscriptions")
+            "context source subscription",
+            f"{root}/csourceSubscriptions",
+            by_id("/csourceSubscriptions", whole=True),
         )
-        self._registrations(root, types, by_id("/csourceRegistrations"))
+        self._registrations(root, types, by_id("/csourceRegistrations", whole=True))
         self._sweep("@context", f"{root}/jsonldContexts", self._context_url(root))
         self.report.skipped.append(
             "NGSI-LD tenants: the API has no operation to list or delete one; a run-scoped tenant stays (empty)"

@@ -9,8 +9,9 @@ recorded as a request ``NOTIFY notification end-to-end`` whose response time is 
 the update to receiving the notification. A notification not received within ``notify_timeout``
 seconds (``--option notify_timeout=S``, default 5) is a failure of that name, as is any status but
 the one expected for the create (201), update (204) or delete (204). Users delete their entity when
-they stop; the subscription is deleted when the test stops. Thresholds apply to all requests,
-notifications included.
+they stop; the subscription is deleted when the test stops, and swept by the CLI after the run if
+it is still there (its id and its endpoint carry the run id: `mimcheck cleanup RUN_DIR` finds it after
+a run killed outright). Thresholds apply to all requests, notifications included.
 
 The target must be able to reach the receiver: for a remote broker set ``[notifications] bind_host``
 in the target profile to an address of this machine it can reach (``callback_url`` is not used).
@@ -34,6 +35,7 @@ from conformance.load_locust import (
     expect_status,
     profile_option,
     run_entity_prefix,
+    run_subscription_prefix,
 )
 
 MIMCHECK_MIM = "mim1"
@@ -41,10 +43,12 @@ ENTITIES = "/ngsi-ld/v1/entities"
 ENTITY_TYPE = "MimcheckLoadNotify"
 NOTIFY_NAME = "notification end-to-end"
 SETTINGS = LoadSettings.from_environ()
-attach_reporting(events, SETTINGS, profile_name="ngsi_ld_notifications", entity_types=(ENTITY_TYPE,))
+attach_reporting(
+    events, SETTINGS, profile_name="ngsi_ld_notifications", entity_types=(ENTITY_TYPE,), subscriptions=True
+)
 TIMEOUT = max(0.5, profile_option("notify_timeout", 5.0))
 PREFIX = f"{run_entity_prefix(ENTITY_TYPE, SETTINGS.run_id)}{PROCESS_TAG}-"
-SUBSCRIPTION = f"urn:ngsi-ld:Subscription:mimcheck-load-{SETTINGS.run_id}-{PROCESS_TAG}"
+SUBSCRIPTION = f"{run_subscription_prefix(SETTINGS.run_id)}{PROCESS_TAG}"
 _sequence = itertools.count(1)
 # (entity id, seq) -> monotonic time the update was sent; filled by the users, emptied by the receiver
 PENDING: dict[tuple[str, int], float] = {}
@@ -120,7 +124,10 @@ def start_receiver(environment: Any, **_: Any) -> None:
         "notification": {
             "attributes": ["seq"],
             "format": "keyValues",
-            "endpoint": {"uri": f"http://{host}:{server.server_port}/notify", "accept": "application/json"},
+            "endpoint": {  # the run id in the endpoint too: a sweep finds it whatever id a broker keeps
+                "uri": f"http://{host}:{server.server_port}/notify/{SETTINGS.run_id}",
+                "accept": "application/json",
+            },
         },
     }
     answer = requests.post(
