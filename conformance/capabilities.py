@@ -23,6 +23,7 @@ NGSILD_19 = "ETSI GS CIM 009 V1.9.1"
 OPENAPI = "the V1.8.1 OpenAPI"
 SDM = "OASC MIM2 (Smart Data Models)"
 TMF = "OASC MIM3 (TM Forum Open APIs v4)"
+TMF_V5 = "OASC MIM3 (TM Forum Open APIs v5)"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,17 @@ def _tmf(name: str, title: str) -> Capability:
         f"{name.upper()} v4.0.0 (the whole API)",
         "Each TM Forum Open API is a separate specification with its own conformance profile; MIM3 "
         "certifies the APIs a marketplace implements.",
+    )
+
+
+def _tmf_v5(number: str, title: str, version: str = "5.0.0") -> Capability:
+    return Capability(
+        f"{number}-v5",
+        f"TM Forum {number.upper()} {title}, v5 (OpenAPI 3 file v{version})",
+        TMF_V5,
+        f"{number.upper()} v{version} (the whole API)",
+        "A product may implement an API in v4, in v5 or in both; each major version is a separate "
+        "specification, certified when declared (conformance/tmf/v5_resources.py).",
     )
 
 
@@ -94,6 +106,16 @@ _TABLE: tuple[Capability, ...] = (
         "Distributed operations only arise from context source registrations (clause 4.3.6), and the "
         "spec lets a broker report a distributed operation as unsupported (clause 6.3.17).",
         requires=("ngsild-csource-registrations",),
+    ),
+    Capability(
+        "ngsild-entity-maps",
+        "EntityMaps: Query Entities and Retrieve Entity with entityMap=true answer NGSILD-EntityMap; "
+        "/entityMap/{entityMapId} is served, updated and deleted; a request naming a map uses it",
+        NGSILD,
+        "5.7.1.4, 5.7.2.4 (\"if the ContextBroker implementation supports the use of EntityMaps\"); 5.14",
+        "The behaviour of Retrieve Entity and Query Entities applies EntityMaps only when the broker "
+        "supports them; they support distributed operations (clause 5.14), so they build on them.",
+        requires=("ngsild-distributed-operations",),
     ),
     Capability(
         "ngsild-temporal",
@@ -150,6 +172,14 @@ _TABLE: tuple[Capability, ...] = (
     _tmf("tmf652", "Resource Ordering Management"),
     _tmf("tmf670", "Payment Methods"),
     _tmf("tmf676", "Payment Management"),
+    _tmf_v5("tmf620", "Product Catalog Management"),
+    _tmf_v5("tmf622", "Product Ordering Management"),
+    _tmf_v5("tmf629", "Customer Management", "5.0.1"),
+    _tmf_v5("tmf632", "Party Management"),
+    _tmf_v5("tmf634", "Resource Catalog Management"),
+    _tmf_v5("tmf637", "Product Inventory Management"),
+    _tmf_v5("tmf638", "Service Inventory Management"),
+    _tmf_v5("tmf639", "Resource Inventory Management"),
 )
 
 CAPABILITIES: dict[str, Capability] = {c.name: c for c in _TABLE}
