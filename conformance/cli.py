@@ -35,7 +35,7 @@ from conformance.runcontext import (
 from conformance.sweep import RUN_FILE
 from conformance.verdicts import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_USAGE, RunVerdict
 
-CASE_ID = re.compile(r"^MIM[123]-[A-Z]+-\d{3}(\[.+\])?$")
+CASE_ID = re.compile(r"^MIM[123]-[A-Z][A-Z0-9]*-\d{3}(\[.+\])?$")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 

@@ -226,7 +226,7 @@ _MIM_KEYS = {
     "mim2": {"base_url", "models_path", "format_checks"},
     "mim3": {"base_url", "roots"},
 }
-_TMF_CAPABILITY = re.compile(r"^tmf\d{3}$")
+_TMF_CAPABILITY = re.compile(r"^tmf\d{3}(-v5)?$")
 
 
 def _tmf_roots(source: str, value: Any) -> dict[str, str]:

@@ -93,9 +93,10 @@ AREAS: dict[str, str] = {
     "PAY": "Payment management (TMF676)",
     "RSP": "TM Forum responses: swagger response schemas and href integrity (MIM3)",
     "HUB": "TM Forum event hubs and listeners (TMF630 notifications, MIM3)",
+    "V5": "TM Forum Open APIs v5 (OpenAPI 3; MIM3)",
 }
 
-ID_PATTERN = re.compile(r"^MIM([123])-([A-Z]+)-(\d{3})$")
+ID_PATTERN = re.compile(r"^MIM([123])-([A-Z][A-Z0-9]*)-(\d{3})$")
 
 
 class RequirementError(ValueError):

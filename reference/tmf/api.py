@@ -43,6 +43,7 @@ from .hub import Hub
 from .specs import APIS, ORDER_CANCELLABLE, ORDER_FINAL, ApiDef, ResourceDef
 from .specs_more import MORE_APIS
 from .store import TmfStore
+from .v5_specs import V5_APIS
 
 PATCH_TYPES = ("application/merge-patch+json", "application/json")
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -264,7 +265,7 @@ def routes(db_path: str | None = None) -> list[Route]:
     store = TmfStore(db_path)
     hub = Hub(store)
     result: list[Route] = []
-    for api in (*APIS, *MORE_APIS):
+    for api in (*APIS, *MORE_APIS, *V5_APIS):
         for base in api.bases():
             handlers = TmfApi(api, base, store, hub)
             result += [
