@@ -79,6 +79,7 @@ AREAS: dict[str, str] = {
     "TEMP": "Temporal API",
     "LNK": "Linked entity retrieval",
     "DST": "Distributed operations",
+    "EMAP": "Entity maps",
     "SDM": "Smart Data Models",
     "CAT": "Product catalog (TMF620)",
     "ORD": "Product ordering (TMF622)",
