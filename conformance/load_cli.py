@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from conformance import package_data
-from conformance.load_run import RunSpec, measure, profile_mim
+from conformance.load_run import REMOTE_WORKERS_WAIT_SECONDS, RunSpec, measure, profile_mim
 from conformance.load_stats import (
     EXIT_USAGE,
     MAX_DURATION_SECONDS,
@@ -19,6 +19,7 @@ from conformance.load_stats import (
     print_summary,
 )
 from conformance.load_target import prepare
+from conformance.load_worker import DEFAULT_MASTER_PORT
 from conformance.profiles import ProfileError
 
 LOAD_PROFILES_PACKAGE = "conformance.loadprofiles"  # the built-in locustfiles, shipped as package data
@@ -133,8 +134,18 @@ def cmd_load(ns: argparse.Namespace) -> int:
     except (ProfileError, ValueError) as exc:
         _err(str(exc))
         return EXIT_USAGE
-    if ns.workers > ns.users:
-        _err(f"--workers {ns.workers} is more than --users {ns.users}: some workers would run no user")
+    problem = _distributed_usage(ns)
+    if problem:
+        _err(problem)
+        return EXIT_USAGE
+    if ns.worker:
+        from conformance.load_worker import run_worker
+
+        return run_worker(ns, locustfile, options)
+    workers = ns.expect_workers if ns.master else ns.workers
+    if workers > ns.users:
+        flag = "--expect-workers" if ns.master else "--workers"
+        _err(f"{flag} {workers} is more than --users {ns.users}: some workers would run no user")
         return EXIT_USAGE
     out = make_run_folder(ns.out, suffix="-load", latest="latest-load").resolve()
     with resolve_target(target=ns.target, target_url=ns.target_url, folder=out) as target:
@@ -149,10 +160,19 @@ def cmd_load(ns: argparse.Namespace) -> int:
             ns.duration,
             Thresholds(ns.max_failure_ratio, ns.max_p95_ms),
             ns.progress_seconds,
-            ns.workers,
+            workers,
             options,
+            remote_workers=ns.master,
+            master_bind_host=ns.master_bind_host if ns.master else "127.0.0.1",
+            master_port=ns.master_port if ns.master else 0,
         )
-        mode = f", {ns.workers} workers" if ns.workers else ""
+        mode = f", {workers} workers" if workers else ""
+        if ns.master:
+            mode += (
+                f" started elsewhere: waiting for them on {ns.master_bind_host}:{ns.master_port} "
+                f"(mimcheck load --worker --profile {ns.profile} --master-host <this machine> "
+                f"--master-port {ns.master_port})"
+            )
         print(
             f"mimcheck load: {locustfile.stem} against {target.label} ({prepared.base}): {ns.users} users, "
             f"spawn {ns.spawn_rate:g}/s, {ns.duration} s{mode}, into {out}",
@@ -162,6 +182,42 @@ def cmd_load(ns: argparse.Namespace) -> int:
         if report is None:
             return code
         return print_summary(report, out / "load-stats.json")
+
+
+def _distributed_usage(ns: argparse.Namespace) -> str | None:
+    """What is wrong with the distributed-mode options, if anything."""
+    if ns.master and ns.worker:
+        return "--master and --worker exclude each other"
+    if (ns.master or ns.worker) and ns.workers:
+        return "--workers starts workers on this machine; with --master or --worker leave it out"
+    if ns.worker and not ns.master_host:
+        return "--worker needs --master-host HOST (the machine running mimcheck load --master)"
+    if ns.master_host and not ns.worker:
+        return "--master-host is for --worker"
+    if ns.expect_workers is not None and not ns.master:
+        return "--expect-workers is for --master"
+    if ns.master and ns.expect_workers is None:
+        ns.expect_workers = 1
+    if ns.master_port is None:
+        ns.master_port = DEFAULT_MASTER_PORT
+    return None
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {value}")
+    return value
+
+
+def _expected_workers(text: str) -> int:
+    value = _workers(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("expected at least 1 worker")
+    return value
 
 
 def _workers(text: str) -> int:
@@ -247,6 +303,42 @@ def add_load_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=0,
         metavar="N",
         help="Locust's distributed mode on this machine: a master and N worker processes (default 0: one process)",
+    )
+    spread = load.add_argument_group(
+        "across machines (Locust's distributed mode)",
+        "one `mimcheck load --master` judges the run on the merged statistics of the "
+        "`mimcheck load --worker` processes that connect to it",
+    )
+    spread.add_argument(
+        "--master",
+        action="store_true",
+        help="be the master of a distributed run: no users here, workers connect from elsewhere",
+    )
+    spread.add_argument(
+        "--expect-workers",
+        type=_expected_workers,
+        metavar="N",
+        help=f"with --master: start when N workers have connected (default 1; they have "
+        f"{REMOTE_WORKERS_WAIT_SECONDS} s)",
+    )
+    spread.add_argument(
+        "--master-bind-host",
+        default="*",
+        metavar="H",
+        help="with --master: the interface to listen on (default *: all)",
+    )
+    spread.add_argument(
+        "--worker",
+        action="store_true",
+        help="be a worker of the master at --master-host; the master's target, users, duration and "
+        "thresholds apply (give the same --profile and --option; --target for headers and credentials)",
+    )
+    spread.add_argument("--master-host", metavar="H", help="with --worker: the machine of the master")
+    spread.add_argument(
+        "--master-port",
+        type=_port,
+        metavar="P",
+        help=f"the master's port (default {DEFAULT_MASTER_PORT})",
     )
     load.add_argument(
         "--out", metavar="DIR", help="run folder (default reports/<timestamp>-load, reports/latest-load)"

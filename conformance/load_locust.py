@@ -40,9 +40,13 @@ HISTORY_SECONDS = 1.0
 DISTRIBUTED_HISTORY_SECONDS = 3.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoadSettings:
-    """What the CLI hands a locustfile through the environment; sane defaults for a bare `locust -f`."""
+    """What the CLI hands a locustfile through the environment; sane defaults for a bare `locust -f`.
+
+    A worker of a distributed run takes the run id (and checks the profile options) from its master,
+    as Locust forwards the master's custom arguments with the first spawn message (``adopt``): ids
+    built from ``run_id`` are therefore built when the test starts, never at import time."""
 
     run_id: str
     stats_path: Path | None
@@ -83,6 +87,10 @@ class LoadSettings:
             authorizer=authorizer,
         )
 
+    def adopt(self, run_id: str) -> None:
+        """Take the master's run id (a worker, when the test starts)."""
+        self.run_id = run_id
+
     def credentials(self) -> dict[str, str]:
         """The Authorization header for one request: an OAuth2 token is refreshed before it expires,
         however long the load run lasts."""
@@ -97,6 +105,17 @@ def profile_option(name: str, default: float, environ: Mapping[str, str] = os.en
     except (ValueError, TypeError, AttributeError):
         return default
 
+
+def _options_json(environ: Mapping[str, str] = os.environ) -> str:
+    """The profile options of this process, as canonical JSON (what a worker compares with its master's)."""
+    try:
+        options = json.loads(environ.get(ENV_PROFILE_OPTIONS) or "{}")
+    except ValueError:
+        options = {}
+    return json.dumps(options if isinstance(options, dict) else {}, sort_keys=True)
+
+
+EXIT_WORKER_REFUSED = 2  # a worker whose profile or options differ from its master's
 
 # Tells apart the ids made by the processes of one run (the workers of a distributed run share the run id).
 PROCESS_TAG = secrets.token_hex(3)
@@ -244,6 +263,36 @@ def attach_reporting(
             if settings.stats_path is not None:
                 settings.stats_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
+    def add_arguments(parser: Any, **_: Any) -> None:
+        """What the master forwards to its workers (Locust sends custom arguments with each spawn)."""
+        group = parser.add_argument_group("mimcheck (set by mimcheck load; forwarded to workers)")
+        group.add_argument("--mimcheck-run-id", default=settings.run_id, help="run id of the data")
+        group.add_argument("--mimcheck-options", default=_options_json(), help="profile options (JSON)")
+        group.add_argument("--mimcheck-profile", default=profile_name, help="load profile name")
+
+    def adopt_from_master(environment: Any, **_: Any) -> None:
+        """On a worker, before any user starts: the master's run id; a different profile or options
+        stop this worker (its master then counts it as dropped out and withholds the verdict)."""
+        options = environment.parsed_options
+        if not _is_worker(environment) or options is None:
+            return
+        master_run = getattr(options, "mimcheck_run_id", None)
+        problems = []
+        if getattr(options, "mimcheck_profile", profile_name) != profile_name:
+            problems.append(f"the master runs profile {options.mimcheck_profile}, this worker {profile_name}")
+        if json.loads(getattr(options, "mimcheck_options", None) or "{}") != json.loads(_options_json()):
+            problems.append(
+                f"the master's profile options are {options.mimcheck_options}, this worker's {_options_json()}"
+            )
+        if problems:
+            print(PROGRESS_PREFIX + "worker refused: " + "; ".join(problems), flush=True)
+            os._exit(EXIT_WORKER_REFUSED)
+        if master_run and master_run != settings.run_id:
+            settings.adopt(str(master_run))
+            print(PROGRESS_PREFIX + f"worker: run id {settings.run_id} (from the master)", flush=True)
+
+    events.init_command_line_parser.add_listener(add_arguments)
+    events.test_start.add_listener(adopt_from_master)  # first: before the profile's own listeners
     events.test_start.add_listener(on_test_start)
     events.test_stop.add_listener(on_test_stop)
     events.quitting.add_listener(on_quitting)

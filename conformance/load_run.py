@@ -44,6 +44,7 @@ CHART_FILE = "load-chart.svg"
 STOP_TIMEOUT_SECONDS = 15
 STARTUP_GRACE_SECONDS = 60
 WORKERS_WAIT_SECONDS = 30  # how long the master waits for its workers to connect
+REMOTE_WORKERS_WAIT_SECONDS = 120  # ... when they are started elsewhere (`mimcheck load --worker`)
 
 
 def _err(message: str) -> None:
@@ -60,6 +61,8 @@ class LocustJob:
     out: Path
     workers: int = 0  # 0: one local Locust process; N: a master and N worker processes
     master_port: int = 0
+    remote_workers: bool = False  # the N workers are started elsewhere (mimcheck load --worker)
+    master_bind_host: str = "127.0.0.1"
 
     def command(self) -> list[str]:
         cmd = [
@@ -89,13 +92,13 @@ class LocustJob:
             cmd += [
                 "--master",
                 "--master-bind-host",
-                "127.0.0.1",
+                self.master_bind_host,
                 "--master-bind-port",
                 str(self.master_port),
                 "--expect-workers",
                 str(self.workers),
                 "--expect-workers-max-wait",
-                str(WORKERS_WAIT_SECONDS),
+                str(self.workers_wait_seconds()),
             ]
         return cmd
 
@@ -115,9 +118,13 @@ class LocustJob:
             "INFO",
         ]
 
+    def workers_wait_seconds(self) -> int:
+        """How long the master waits for its workers: longer for workers started by hand elsewhere."""
+        return REMOTE_WORKERS_WAIT_SECONDS if self.remote_workers else WORKERS_WAIT_SECONDS
+
     def deadline_seconds(self) -> int:
         """When the child is terminated whatever it is doing."""
-        grace = STARTUP_GRACE_SECONDS + (WORKERS_WAIT_SECONDS if self.workers else 0)
+        grace = STARTUP_GRACE_SECONDS + (self.workers_wait_seconds() if self.workers else 0)
         return self.duration_seconds + STOP_TIMEOUT_SECONDS + grace
 
 
@@ -194,7 +201,7 @@ def run_locust(job: LocustJob, env: Mapping[str, str], scrub: Callable[[str], st
             env={**os.environ, **env, "PYTHONUNBUFFERED": "1"},
             cwd=job.out,
         )
-        workers = _start_workers(job, env) if job.workers else []
+        workers = _start_workers(job, env) if job.workers and not job.remote_workers else []
         assert proc.stdout is not None
         pump = threading.Thread(
             target=_pump, args=(proc.stdout, log, scrub, lambda s: print(s, flush=True)), daemon=True
@@ -265,6 +272,9 @@ class RunSpec:
     progress_seconds: float = 5.0
     workers: int = 0
     options: dict[str, float] = field(default_factory=dict)
+    remote_workers: bool = False  # --master: the workers are other `mimcheck load --worker` processes
+    master_bind_host: str = "127.0.0.1"
+    master_port: int = 0  # 0: a free port
 
 
 def _cleanup(target: Prepared, report: dict[str, Any], run_id: str) -> None:
@@ -296,7 +306,7 @@ def measure(target: Prepared, spec: RunSpec, out: Path) -> tuple[dict[str, Any] 
     from conformance.load_svg import write_run_chart
 
     out.mkdir(parents=True, exist_ok=True)
-    port = free_port() if spec.workers else 0
+    port = (spec.master_port or free_port()) if spec.workers else 0
     job = LocustJob(
         spec.locustfile,
         target.base,
@@ -306,6 +316,8 @@ def measure(target: Prepared, spec: RunSpec, out: Path) -> tuple[dict[str, Any] 
         out,
         spec.workers,
         port,
+        spec.remote_workers,
+        spec.master_bind_host,
     )
     stats_path = (out / STATS_FILE).resolve()
     stats_path.unlink(missing_ok=True)
@@ -343,6 +355,11 @@ def measure(target: Prepared, spec: RunSpec, out: Path) -> tuple[dict[str, Any] 
         "duration_seconds": spec.duration_seconds,
         "workers": spec.workers,
         "options": dict(spec.options),
+        **(
+            {"remote_workers": True, "master": f"{spec.master_bind_host}:{port}"}
+            if spec.remote_workers
+            else {}
+        ),
     }
     report["locust_exit_code"] = outcome.exit_code
     cut_short = outcome.cut_short

@@ -47,8 +47,16 @@ attach_reporting(
     events, SETTINGS, profile_name="ngsi_ld_notifications", entity_types=(ENTITY_TYPE,), subscriptions=True
 )
 TIMEOUT = max(0.5, profile_option("notify_timeout", 5.0))
-PREFIX = f"{run_entity_prefix(ENTITY_TYPE, SETTINGS.run_id)}{PROCESS_TAG}-"
-SUBSCRIPTION = f"{run_subscription_prefix(SETTINGS.run_id)}{PROCESS_TAG}"
+
+
+def prefix() -> str:
+    """The id prefix of this process's entities (built late: a worker adopts its master's run id)."""
+    return f"{run_entity_prefix(ENTITY_TYPE, SETTINGS.run_id)}{PROCESS_TAG}-"
+
+
+def subscription_id() -> str:
+    return f"{run_subscription_prefix(SETTINGS.run_id)}{PROCESS_TAG}"
+
 _sequence = itertools.count(1)
 # (entity id, seq) -> monotonic time the update was sent; filled by the users, emptied by the receiver
 PENDING: dict[tuple[str, int], float] = {}
@@ -117,9 +125,9 @@ def start_receiver(environment: Any, **_: Any) -> None:
     server.start()
     STATE["server"], STATE["watcher"] = server, gevent.spawn(watch_timeouts)
     subscription = {
-        "id": SUBSCRIPTION,
+        "id": subscription_id(),
         "type": "Subscription",
-        "entities": [{"type": ENTITY_TYPE, "idPattern": f"^{PREFIX}.*"}],
+        "entities": [{"type": ENTITY_TYPE, "idPattern": f"^{prefix()}.*"}],
         "watchedAttributes": ["seq"],
         "notification": {
             "attributes": ["seq"],
@@ -150,7 +158,7 @@ def stop_receiver(environment: Any, **_: Any) -> None:
 
     if STATE["subscribed"]:
         requests.delete(
-            f"{environment.host}/ngsi-ld/v1/subscriptions/{quote(SUBSCRIPTION, safe=':')}",
+            f"{environment.host}/ngsi-ld/v1/subscriptions/{quote(subscription_id(), safe=':')}",
             headers=_headers(),
             timeout=30,
             allow_redirects=False,
@@ -173,7 +181,7 @@ class NotifiedUser(FastHttpUser):
     default_headers = {"Accept": "application/json", **SETTINGS.headers}
 
     def on_start(self) -> None:
-        self.entity_id: str | None = f"{PREFIX}{next(_sequence):06d}"
+        self.entity_id: str | None = f"{prefix()}{next(_sequence):06d}"
         self.seq = 0
         with self.client.post(
             ENTITIES,

@@ -112,3 +112,119 @@ def test_a_worker_that_drops_out_is_named_and_the_verdict_withheld(tmp_path: Pat
     assert "exit 1" in report["workers"]["exited_abnormally"][0]
     assert report["cut_short"]
     assert "Verdict: WITHHELD" in output
+
+
+# ------------------------------------------------------------- across machines: --master / --worker
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--master", "--worker", "--master-host", "h"], "exclude each other"),
+        (["--worker"], "needs --master-host"),
+        (["--master-host", "h"], "is for --worker"),
+        (["--expect-workers", "2"], "is for --master"),
+        (["--master", "--workers", "2"], "leave it out"),
+        (["--master", "--expect-workers", "6", "--users", "5"], "more than --users"),
+    ],
+)
+def test_distributed_options_misused_are_one_line_and_exit_2(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conformance.cli import main
+
+    assert main(["load", *args, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+
+
+def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "wb") as sink:
+        return subprocess.Popen(
+            [sys.executable, "-m", "conformance.cli", "load", *args],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**__import__("os").environ, "PYTHONUNBUFFERED": "1"},
+        )
+
+
+def _master_and_workers(
+    tmp_path: Path, worker_args: list[list[str]], duration: str = "6s"
+) -> tuple[list[subprocess.Popen[bytes]], Path]:
+    from conformance.embedded import free_port
+
+    port = str(free_port())
+    out = tmp_path / "master"
+    master = _spawn(
+        ["--master", "--expect-workers", str(len(worker_args)), "--master-bind-host", "127.0.0.1"]
+        + ["--master-port", port, "--users", "4", "--spawn-rate", "4", "--duration", duration]
+        + ["--progress-seconds", "0", "--out", str(out)],
+        tmp_path / "master.log",
+    )
+    workers = [
+        _spawn(
+            [
+                "--worker",
+                "--master-host",
+                "127.0.0.1",
+                "--master-port",
+                port,
+                "--out",
+                str(tmp_path / f"w{n}"),
+            ]
+            + extra,
+            tmp_path / f"worker-{n}.log",
+        )
+        for n, extra in enumerate(worker_args, start=1)
+    ]
+    return [master, *workers], out
+
+
+def _finish(procs: list[subprocess.Popen[bytes]]) -> list[int]:
+    import os
+    import signal
+
+    codes = []
+    try:
+        for proc in procs:
+            codes.append(proc.wait(timeout=240))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    return codes
+
+
+def _text(tmp_path: Path) -> str:
+    return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')}" for p in sorted(tmp_path.glob("*.log")))
+
+
+@pytest.mark.slow
+def test_a_master_and_two_worker_processes_on_loopback_merge_and_judge(tmp_path: Path) -> None:
+    procs, out = _master_and_workers(tmp_path, [[], []])
+    codes = _finish(procs)
+    assert codes == [0, 0, 0], _text(tmp_path)
+    report = json.loads((out / "load-stats.json").read_text(encoding="utf-8"))
+    assert report["workers"] == {"expected": 2, "connected": 2, "lost": [], "exited_abnormally": []}
+    assert report["settings"]["remote_workers"] is True
+    assert report["total"]["requests"] > 0 and report["total"]["failures"] == 0, report["errors"]
+    # the workers built their ids from the master's run id: their users' deletes left nothing to sweep
+    assert report["cleanup"] == {"leftover_entities_removed": 0, "problem": None}
+    for n in (1, 2):
+        worker_log = (tmp_path / f"w{n}" / "locust-worker.log").read_text(encoding="utf-8")
+        assert f"run id {report['run_id']} (from the master)" in worker_log
+    assert "workers: 2 of 2 connected; dropped out: none" in (tmp_path / "master.log").read_text()
+
+
+@pytest.mark.slow
+def test_a_worker_of_another_profile_is_refused_and_the_verdict_withheld(tmp_path: Path) -> None:
+    procs, out = _master_and_workers(tmp_path, [[], ["--profile", "ngsi_ld_queries"]])
+    codes = _finish(procs)
+    text = _text(tmp_path)
+    assert codes[0] == 3 and codes[1] == 0, text
+    assert codes[2] == 2, text  # the refused worker says so
+    report = json.loads((out / "load-stats.json").read_text(encoding="utf-8"))
+    assert report["cut_short"] and report["exit_code"] == 3, report.get("workers")
+    assert "Verdict: WITHHELD" in (tmp_path / "master.log").read_text()
