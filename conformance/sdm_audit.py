@@ -88,6 +88,12 @@ def pages(
             return
 
 
+FORMS = ("normalized", "keyValues")
+ID_CHUNK = 50  # ids per keyValues read-back request (the URL stays well under 8 KB)
+
+Checked = tuple[Result, list[tuple[str, str, str]]]  # a result and its (path, rule, message) violations
+
+
 def audit(
     client: ReadOnly,
     base_url: str,
@@ -97,9 +103,13 @@ def audit(
     tenant: str | None = None,
     page_size: int = 100,
     limit: int | None = None,
+    forms: tuple[str, ...] = FORMS,
     progress: Callable[[str, int | None, int], None] = lambda model, total, done: None,
-) -> Iterator[Result]:
-    """The result of every entity of the named models, page by page."""
+) -> Iterator[tuple[str, Any, list[Checked]]]:
+    """(model, entity id, its result in each form) of every entity of the named models, page by page.
+
+    The listing is read normalized; with ``keyValues`` among the forms, the entities of each page are
+    read again with ``options=keyValues`` (by their ids) and that answer is validated as it is."""
     headers = {"Accept": "application/json", **({"NGSILD-Tenant": tenant} if tenant else {})}
     for name in names:
         listing = ModelNames(models[name])
@@ -107,25 +117,60 @@ def audit(
         params = {"type": f"{listing.type_iri},{name}"}
         done = 0
         for total, page in pages(client, base_url, params, headers, page_size, limit):
+            simplified = _key_values(client, base_url, params, headers, page) if "keyValues" in forms else {}
             for entity in page:
                 done += 1
-                yield _result(models, listing, base_url, done, entity)
+                checked = []
+                if "normalized" in forms:
+                    checked.append(_result(models, listing, base_url, done, entity, "normalized"))
+                if "keyValues" in forms:
+                    ident = entity.get("id") if isinstance(entity, dict) else None
+                    checked.append(
+                        _result(models, listing, base_url, done, simplified.get(ident), "keyValues")
+                    )
+                ident = entity.get("id") if isinstance(entity, dict) else None
+                yield name, ident, checked
             progress(name, total, done)
         progress(name, done, done)
 
 
-def _result(models: Models, listing: ModelNames, base_url: str, number: int, entity: Any) -> Result:
+def _key_values(
+    client: ReadOnly, base_url: str, params: dict[str, Any], headers: dict[str, str], page: list[Any]
+) -> dict[Any, Any]:
+    """The page's entities read again with options=keyValues, by id."""
+    ids = [e["id"] for e in page if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    found: dict[Any, Any] = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        query = {**params, "id": ",".join(chunk), "options": "keyValues", "limit": len(chunk), "offset": 0}
+        response = client.get(base_url + ENTITIES, params=query, headers=headers)
+        for entity in _check(response, f"GET {ENTITIES}?type={params['type']}&options=keyValues (by id)"):
+            if isinstance(entity, dict):
+                found[entity.get("id")] = entity
+    return found
+
+
+def _result(
+    models: Models, listing: ModelNames, base_url: str, number: int, entity: Any, form: str
+) -> Checked:
     name = listing.entry.name
     where = f" {name} #{number}"
+    if entity is None:
+        skipped = "not in the keyValues answer (deleted or changed while the audit ran?)"
+        return Result(
+            base_url, where, None, None, name, listing.entry.schema_version, form, skipped=skipped
+        ), []
     if not isinstance(entity, dict):
-        return Result(base_url, where, None, None, name, errors=["(root): not an entity (a JSON object)"])
+        rule = ("(root)", "type", "not an entity (a JSON object)")
+        return Result(base_url, where, None, None, name, errors=[f"{rule[0]}: {rule[2]}"], form=form), [rule]
     compacted = listing.compact(entity)
-    form, key_values = sdm_forms.to_key_values(compacted)
+    _, key_values = sdm_forms.to_key_values(compacted, "keyValues" if form == "keyValues" else "auto")
     result = Result(
         base_url, where, entity.get("id"), compacted.get("type"), name, listing.entry.schema_version, form
     )
-    result.errors = models.validation_errors(name, key_values)
-    return result
+    rules = models.violations(name, key_values)
+    result.errors = [f"{path}: {message}" for path, _, message in rules]
+    return result, rules
 
 
 class Progress:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import time
 from pathlib import Path
 
 import requests
 
 from conformance.runcontext import usage
+from conformance.sdm_audit_report import INVALID_FILE, AuditReport, render_junit, render_text
 from conformance.sdm_registry import ModelError, Models, load, user_folder
 from conformance.verdicts import EXIT_FAIL, EXIT_OK
 
@@ -126,7 +128,7 @@ def cmd_validate(ns: argparse.Namespace) -> int:
 
 
 def cmd_audit(ns: argparse.Namespace) -> int:
-    from conformance import sdm_audit, sdm_validate
+    from conformance import sdm_audit, sdm_provenance
     from conformance.outcomes import Inconclusive
     from conformance.profiles import ProfileError, from_url, load_profile
     from conformance.runcontext import normalise_target_url, unavailable
@@ -149,10 +151,19 @@ def cmd_audit(ns: argparse.Namespace) -> int:
         raise usage("the profile declares no base_url for mim1 or mim2")
     if ns.page_size < 1 or (ns.limit is not None and ns.limit < 1):
         raise usage("--page-size and --limit take a positive number")
-    results: list[sdm_validate.Result] = []
+    forms = [f.strip() for f in ns.forms.split(",") if f.strip()]
+    if not forms or set(forms) - set(sdm_audit.FORMS):
+        raise usage(f"--forms {ns.forms!r}: give normalized, keyValues or both (comma-separated)")
+    folder = (
+        Path(ns.out) if ns.out else Path("reports") / time.strftime("audit-%Y%m%dT%H%M%SZ", time.gmtime())
+    )
+    try:
+        report = AuditReport(folder, base, forms)
+    except OSError as exc:
+        raise usage(f"--out {folder}: {exc.strerror or exc}") from None
     try:
         with sdm_audit.Progress(sdm_audit.show_progress(ns.progress)) as bar:
-            for result in sdm_audit.audit(
+            for model, ident, checked in sdm_audit.audit(
                 sdm_audit.make_client(profile),
                 base,
                 models,
@@ -160,20 +171,33 @@ def cmd_audit(ns: argparse.Namespace) -> int:
                 tenant=profile.tenant,
                 page_size=ns.page_size,
                 limit=ns.limit,
+                forms=tuple(forms),
                 progress=bar.update,
             ):
-                results.append(result)
+                if not report.add(model, ident, checked) and ns.format == "text":
+                    for result, _ in checked:
+                        if result.errors:
+                            print(f"INVALID {ident} ({model} {result.schema_version or ''}, {result.form})")
+                            print("\n".join(f"    {error}" for error in result.errors))
     except ModelError as exc:
         raise usage(str(exc)) from None
     except (sdm_audit.AuditError, Inconclusive, requests.RequestException) as exc:
-        raise unavailable(f"{base}: {exc}") from None
+        report.close(sdm_provenance.provenance(models, sorted(report.models)))
+        raise unavailable(f"{base}: {exc} (what was checked until then: {folder / 'audit.json'})") from None
+    except KeyboardInterrupt:
+        report.close(sdm_provenance.provenance(models, sorted(report.models)))
+        raise
+    data = report.close(sdm_provenance.provenance(models, sorted(report.models)))
     if ns.format == "json":
-        print(sdm_validate.render_json(results, models))
+        print(json.dumps(data, indent=2))
     elif ns.format == "junit":
-        print(sdm_validate.render_junit(results))
+        print(render_junit(data))
     else:
-        print(sdm_validate.render_text(results))
-    return EXIT_FAIL if any(r.errors for r in results) else EXIT_OK
+        print(render_text(data))
+        print(
+            f"mimcheck: audit report {folder / 'audit.html'}, every invalid entity in {folder / INVALID_FILE}"
+        )
+    return EXIT_FAIL if report.invalid else EXIT_OK
 
 
 def _format_checks_option(parser: argparse.ArgumentParser) -> None:
@@ -284,7 +308,23 @@ def add_sdm_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--page-size", type=int, default=100, metavar="N", help="entities per request (default 100)"
     )
     audit.add_argument("--limit", type=int, metavar="N", help="at most N entities per model")
-    audit.add_argument("--format", choices=("text", "json", "junit"), default="text")
+    audit.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="what is printed: text (each invalid entity, then the summary), json (audit.json) or junit",
+    )
+    audit.add_argument(
+        "--forms",
+        default="normalized,keyValues",
+        metavar="FORMS",
+        help="the representations read and validated (default normalized,keyValues: the second read by id)",
+    )
+    audit.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where audit.json, audit.html and audit-invalid.ndjson go (default reports/audit-<UTC time>)",
+    )
     _format_checks_option(audit)
     audit.add_argument(
         "--progress",

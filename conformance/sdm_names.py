@@ -26,6 +26,7 @@ class ModelNames:
         document = json.loads(entry.context_path.read_text(encoding="utf-8"))
         self.oracle = Oracle({self.context: document})
         self.names: dict[str, str] = {}
+        self.types: dict[str, str] = {}
 
     @property
     def type_iri(self) -> str:
@@ -49,5 +50,7 @@ class ModelNames:
             out[self.names[name]] = member
         kinds = out.get("type")
         if isinstance(kinds, str) and ":" in kinds:
-            out["type"] = self.oracle.compact_type(kinds, self.context)
+            if kinds not in self.types:  # compacting through pyld costs ~10 ms: once per type
+                self.types[kinds] = self.oracle.compact_type(kinds, self.context)
+            out["type"] = self.types[kinds]
         return out

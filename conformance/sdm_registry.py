@@ -321,11 +321,18 @@ class Models:
 
     def validation_errors(self, name: str, instance: Any) -> list[str]:
         """Every way the keyValues instance breaks the model's schema, as readable lines."""
+        return [f"{path}: {message}" for path, _, message in self.violations(name, instance)]
+
+    def violations(self, name: str, instance: Any) -> list[tuple[str, str, str]]:
+        """(JSON path, or "(root)"; the schema keyword broken, e.g. ``enum``; the message) of each error."""
         try:
             errors = sorted(
                 self.validator(name).iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]
             )
-            return [f"{'/'.join(str(p) for p in e.absolute_path) or '(root)'}: {e.message}" for e in errors]
+            return [
+                ("/".join(str(p) for p in e.absolute_path) or "(root)", str(e.validator), e.message)
+                for e in errors
+            ]
         except Unresolvable as exc:
             raise ModelError(missing_message(name, str(getattr(exc, "ref", exc)))) from None
 

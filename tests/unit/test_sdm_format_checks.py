@@ -83,9 +83,10 @@ def test_validate_switch_and_profile_key(tmp_path: Path, capsys: pytest.CaptureF
     assert main(["validate", "--format-checks", "loose", str(payload)]) == 2
 
 
-def test_audit_switch(httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]) -> None:
+def test_audit_switch(httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     httpserver.expect_request("/ngsi-ld/v1/entities").respond_with_json([_weather(**BAD_DATE_TIME)])
     base = ["audit", "--target-url", httpserver.url_for("/"), "--model", "WeatherObserved", "--no-progress"]
+    base += ["--forms", "normalized", "--out", str(tmp_path)]
     assert main(base) == 1, "strict by default"
     assert "is not a 'date-time'" in capsys.readouterr().out
     assert main([*base, "--format-checks", "off"]) == 0
