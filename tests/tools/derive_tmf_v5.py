@@ -34,6 +34,7 @@ OUT = Path(__file__).resolve().parents[2] / "conformance" / "data" / "tmf" / "v5
 DROP = {"description", "example", "examples", "title", "nullable", "readOnly", "writeOnly", "deprecated"}
 POLYMORPHISM = {"@type", "@baseType", "@schemaLocation", "@referredType"}
 PREFIX = "#/components/schemas/"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
 
 
 def _ref_name(ref: str) -> str:
@@ -111,7 +112,7 @@ def _body_schema(components: dict[str, Any], body: dict[str, Any]) -> str:
 
 
 def derive_file(path: Path, names: list[str]) -> dict[str, Any]:
-    oas = yaml.safe_load(path.read_text(encoding="utf-8"))
+    oas = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)
     components, paths = oas["components"], oas["paths"]
     schemas: dict[str, Any] = components["schemas"]
     resources: dict[str, Any] = {}
