@@ -14,7 +14,6 @@ import argparse
 import subprocess
 import sys
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from conformance.admission import slug
 from conformance.profiles import MIMS, ProfileError, load_profile
 from conformance.runcontext import default_out, usage
+from conformance.toml_files import bad_key, read_toml, table
 
 CAMPAIGN_KEYS = {"name", "mims", "k", "parallel", "workers", "sign_key", "out"}
 PRODUCT_KEYS = {"label", "profile"}
@@ -47,8 +47,7 @@ class Campaign:
     out: Path | None = None
 
 
-def _fail(source: Path, where: str, expected: str) -> Exception:
-    return usage(f"{source}: {where}: {expected}")
+_fail = bad_key
 
 
 def _str(source: Path, where: str, value: Any) -> str:
@@ -66,23 +65,11 @@ def _int(source: Path, where: str, value: Any, minimum: int) -> int:
 def load_campaign(path: str) -> Campaign:
     """Read and check a campaign file; every error is one line naming the file and the key."""
     source = Path(path)
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise usage(f"{source}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise usage(f"{source}: not valid TOML ({exc})") from None
+    data = read_toml(source)
     unknown = sorted(set(data) - {"campaign", "product"})
     if unknown:
         raise _fail(source, unknown[0], "unknown table; expected [campaign] and [[product]]")
-    head = data.get("campaign", {})
-    if not isinstance(head, dict):
-        raise _fail(source, "campaign", "expected a table")
-    bad = sorted(set(head) - CAMPAIGN_KEYS)
-    if bad:
-        raise _fail(
-            source, f"campaign.{bad[0]}", f"unknown key; expected one of {', '.join(sorted(CAMPAIGN_KEYS))}"
-        )
+    head = table(source, data, "campaign", CAMPAIGN_KEYS)
     base = source.parent
     campaign = Campaign(name=_str(source, "campaign.name", head.get("name", source.stem)), products=[])
     if "mims" in head:

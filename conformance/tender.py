@@ -15,13 +15,13 @@ import argparse
 import datetime as dt
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from conformance.admission import Admitted, admit, rejected
 from conformance.runcontext import usage
+from conformance.toml_files import bad_key, read_toml, table
 
 MET, NOT_MET, NOT_EVIDENCED = "met", "not met", "not evidenced"
 CLAUSE_KEYS = {
@@ -75,8 +75,7 @@ class Tender:
     accept_partial_runs: bool = False
 
 
-def _err(source: Path, where: str, expected: str) -> Exception:
-    return usage(f"{source}: {where}: {expected}")
+_err = bad_key
 
 
 def _names(source: Path, where: str, value: Any, pattern: str, what: str) -> list[str]:
@@ -148,23 +147,11 @@ def _clauses(source: Path, table: str, data: Any, mandatory: bool) -> list[Claus
 def load_tender(path: str) -> Tender:
     """Read and check a tender file; every error is one line naming the file and the key."""
     source = Path(path)
-    try:
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise usage(f"{source}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise usage(f"{source}: not valid TOML ({exc})") from None
+    data = read_toml(source)
     bad = sorted(set(data) - {"tender", "requires", "desired", "bid"})
     if bad:
         raise _err(source, bad[0], "unknown table; expected [tender], [requires], [desired] and [[bid]]")
-    head = data.get("tender", {})
-    if not isinstance(head, dict):
-        raise _err(source, "tender", "expected a table")
-    bad = sorted(set(head) - TENDER_KEYS)
-    if bad:
-        raise _err(
-            source, f"tender.{bad[0]}", f"unknown key; expected one of {', '.join(sorted(TENDER_KEYS))}"
-        )
+    head = table(source, data, "tender", TENDER_KEYS)
     name = head.get("name", source.stem)
     if not isinstance(name, str) or not name.strip():
         raise _err(source, "tender.name", "expected a non-empty string")
