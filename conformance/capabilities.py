@@ -112,7 +112,7 @@ _TABLE: tuple[Capability, ...] = (
         "EntityMaps: Query Entities and Retrieve Entity with entityMap=true answer NGSILD-EntityMap; "
         "/entityMap/{entityMapId} is served, updated and deleted; a request naming a map uses it",
         NGSILD,
-        "5.7.1.4, 5.7.2.4 (\"if the ContextBroker implementation supports the use of EntityMaps\"); 5.14",
+        '5.7.1.4, 5.7.2.4 ("if the ContextBroker implementation supports the use of EntityMaps"); 5.14',
         "The behaviour of Retrieve Entity and Query Entities applies EntityMaps only when the broker "
         "supports them; they support distributed operations (clause 5.14), so they build on them.",
         requires=("ngsild-distributed-operations",),
@@ -172,6 +172,16 @@ _TABLE: tuple[Capability, ...] = (
     _tmf("tmf652", "Resource Ordering Management"),
     _tmf("tmf670", "Payment Methods"),
     _tmf("tmf676", "Payment Management"),
+    Capability(
+        "tmf-json-patch",
+        "TM Forum v4 APIs: PATCH accepts application/json-patch+json (RFC 6902 JSON Patch) on every "
+        "patchable resource of the declared APIs, besides the mandatory JSON merge patch",
+        TMF,
+        "the v4 user guides, PATCH operations (TMF630 Part 1 partial update); no v4 swagger declares "
+        "the media type",
+        "The user guides make JSON Merge Patch mandatory and JSON Patch optional; a product certifies "
+        "JSON Patch only when it declares it.",
+    ),
     _tmf_v5("tmf620", "Product Catalog Management"),
     _tmf_v5("tmf622", "Product Ordering Management"),
     _tmf_v5("tmf629", "Customer Management", "5.0.1"),

@@ -7,7 +7,8 @@ For each base path B and resource R of an API:
                     ``sort``, ``offset``/``limit``; X-Total-Count and X-Result-Count headers
 - GET    B/R/{id}   200 / 404 (``fields`` applies)
 - PATCH  B/R/{id}   200 with the updated resource (application/merge-patch+json or application/json,
-                    RFC 7396); non-patchable attributes 400; illegal order state transition 409
+                    RFC 7396; application/json-patch+json, RFC 6902); non-patchable attributes 400;
+                    illegal order state transition 409
 - DELETE B/R/{id}   204 / 404
 - POST   B/hub      201 EventSubscription; DELETE B/hub/{id} 204 (GET B/hub/{id} as an extension)
 
@@ -40,13 +41,18 @@ from .common import (
     sort_items,
 )
 from .hub import Hub
+from .json_patch import JSON_PATCH, apply_json_patch, read_json_patch
 from .specs import APIS, ORDER_CANCELLABLE, ORDER_FINAL, ApiDef, ResourceDef
 from .specs_more import MORE_APIS
 from .store import TmfStore
 from .v5_specs import V5_APIS
 
-PATCH_TYPES = ("application/merge-patch+json", "application/json")
+PATCH_TYPES = ("application/merge-patch+json", "application/json", JSON_PATCH)
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def _media(request: Request) -> str:
+    return (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
 
 
 def _method_not_allowed(method: str, what: str) -> TmfError:
@@ -181,14 +187,21 @@ class TmfApi:
     async def patch(self, request: Request, rdef: ResourceDef) -> Response:
         resource_id = request.path_params["id"]
         current = self._load(rdef, resource_id)
-        patch = await read_object(request, PATCH_TYPES)
         rendered = self._render(request, rdef, current)
-        for name in sorted(rdef.non_patchable):
-            if name in patch:
-                if patch[name] != rendered.get(name):
+        if _media(request) == JSON_PATCH:
+            patched = apply_json_patch(rendered, await read_json_patch(request))
+            for name in sorted(rdef.non_patchable):
+                if patched.get(name) != rendered.get(name):
                     raise bad_request(f"attribute {name!r} is not patchable")
-                del patch[name]
-        updated = merge_patch(current, patch)
+            updated = {k: v for k, v in patched.items() if k != "href"}
+        else:
+            patch = await read_object(request, PATCH_TYPES)
+            for name in sorted(rdef.non_patchable):
+                if name in patch:
+                    if patch[name] != rendered.get(name):
+                        raise bad_request(f"attribute {name!r} is not patchable")
+                    del patch[name]
+            updated = merge_patch(current, patch)
         updated["id"] = resource_id
         if not rdef.type_required:
             updated.setdefault("@type", rdef.type)

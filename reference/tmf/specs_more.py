@@ -25,6 +25,7 @@ from .specs import (
     ApiDef,
     ResourceDef,
     Validator,
+    _cancel,
     _catalog_resource,
     _enum,
     _ref,
@@ -109,6 +110,7 @@ TMF652 = ApiDef(
             initial={"state": "acknowledged"},
             created_stamps=("orderDate",),
         ),
+        _cancel("cancelResourceOrder", "CancelResourceOrder", "resourceOrder"),
     ),
 )
 TMF670 = ApiDef(

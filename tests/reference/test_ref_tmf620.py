@@ -172,7 +172,11 @@ def test_patch_rules(base: str, http: requests.Session) -> None:
     body = resp.json()
     assert "description" not in body and body["lifecycleStatus"] == "Launched"
     assert body["lastUpdate"] >= created["lastUpdate"]
+    # JSON Patch (RFC 6902): an empty document changes nothing; an object is malformed (400)
     resp = http.patch(url, json=[], headers={"Content-Type": "application/json-patch+json"})
+    assert resp.status_code == 200, resp.text
+    _error(http.patch(url, json={}, headers={"Content-Type": "application/json-patch+json"}), 400)
+    resp = http.patch(url, json={}, headers={"Content-Type": "text/plain"})
     assert resp.status_code == 415
     resp = http.put(url, json={"name": "x"})
     _error(resp, 405)
