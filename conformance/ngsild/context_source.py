@@ -11,6 +11,9 @@ scenario gives it, in normalized form with short names (the core @context: the s
 - ``POST .../ngsi-ld/v1/entityOperations/query`` the same from the Query's ``entities``;
 - ``DELETE .../entities/{id}``, ``PATCH`` and ``POST .../entities/{id}/attrs`` (forwarded writes) with
   204 when it holds the entity (the fragment's members replace its attributes), else 404;
+- the other forwarded writes (clause 4.20 operations): ``POST .../entities`` (201), ``PUT``/``PATCH
+  .../entities/{id}`` and ``PUT``/``PATCH .../entities/{id}/attrs/{attr}`` (204, or 404), and the batch
+  operations ``POST .../entityOperations/{create,upsert,update,delete,merge}`` (204);
 - anything else with 422 OperationNotSupported.
 
 Every request is recorded (method, path, query, headers such as ``Via``, body) for the evidence and
@@ -75,6 +78,7 @@ class Source:
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)
     status: int | None = None  # answer every request with this error status
     delay: float = 0.0  # seconds to wait before answering
+    garbage: bool = False  # answer queries with 200 and a payload that is not JSON
     requests: list[SourceRequest] = field(default_factory=list)
 
     def hold(self, *entities: dict[str, Any]) -> Source:
@@ -182,14 +186,19 @@ class ContextSources:
                 source.requests.append(record)
             if source.delay:
                 time.sleep(source.delay)
-        data = b"" if status == 204 else json.dumps(payload).encode("utf-8")
-        handler.send_response(status)
+        data = b"" if status in (201, 204) else json.dumps(payload).encode("utf-8")
+        if source is not None and source.garbage and status == 200:
+            data = b"<html>not an NGSI-LD payload"
         ctype = "application/problem+json" if status >= 400 else "application/json"
-        handler.send_header("Content-Type", ctype)
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        if handler.command != "HEAD":
-            handler.wfile.write(data)
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", ctype)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            if handler.command != "HEAD":
+                handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the target gave up waiting (a source slower than its timeout): nothing to answer
 
     def _answer(
         self, source: Source, method: str, rest: str, query: list[tuple[str, str]], body: bytes
@@ -213,7 +222,11 @@ class ContextSources:
             )
         if method == "POST" and rest == "/entityOperations/query":
             return 200, _query_batch(held, body)
-        if method in ("DELETE", "PATCH", "POST") and rest.startswith("/entities/"):
+        if method == "POST" and rest.startswith("/entityOperations/"):
+            return 204, None  # a forwarded batch operation: recorded, nothing kept
+        if method == "POST" and rest in ("/entities", "/entities/"):
+            return self._create(source, body)
+        if method in ("DELETE", "PATCH", "POST", "PUT") and rest.startswith("/entities/"):
             return self._write(source, method, unquote(rest[len("/entities/") :]), body)
         return 422, _problem("OperationNotSupported", f"{method} {rest} is not offered by this source")
 
@@ -227,15 +240,45 @@ class ContextSources:
             if method == "DELETE" and not rest:
                 del source.entities[entity_id]
                 return 204, None
-            if method in ("PATCH", "POST") and rest == "attrs":
-                try:
-                    fragment = json.loads(body or b"{}")
-                except ValueError:
-                    return 400, _problem("InvalidRequest", "the fragment is not JSON")
-                if isinstance(fragment, dict):
-                    held.update({k: v for k, v in fragment.items() if k not in ("@context", "id", "type")})
+            try:
+                fragment = json.loads(body or b"{}")
+            except ValueError:
+                return 400, _problem("InvalidRequest", "the fragment is not JSON")
+            if not isinstance(fragment, dict):
+                return 400, _problem("BadRequestData", "the fragment is not a JSON object")
+            if method in ("PATCH", "POST") and rest == "attrs" or method == "PATCH" and not rest:
+                held.update({k: v for k, v in fragment.items() if k not in ("@context", "id", "type")})
+                return 204, None
+            if method == "PUT" and not rest:  # Replace Entity
+                kept: dict[str, Any] = {k: held[k] for k in ("id", "type") if k in held}
+                source.entities[entity_id] = {
+                    **kept,
+                    **{k: v for k, v in fragment.items() if k != "@context"},
+                }
+                return 204, None
+            if method in ("PUT", "PATCH") and rest.startswith("attrs/"):
+                name = unquote(rest[len("attrs/") :])
+                current = held.get(name)
+                if method == "PATCH" and isinstance(current, dict):
+                    held[name] = {**current, **{k: v for k, v in fragment.items() if k != "@context"}}
+                else:
+                    held[name] = {k: v for k, v in fragment.items() if k != "@context"}
                 return 204, None
         return 422, _problem("OperationNotSupported", f"{method} /entities/{target} is not offered")
+
+    def _create(self, source: Source, body: bytes) -> tuple[int, Any]:
+        """Create Entity: 201, or 409 when the source already holds the entity."""
+        try:
+            entity = json.loads(body or b"{}")
+        except ValueError:
+            return 400, _problem("InvalidRequest", "the entity is not JSON")
+        if not isinstance(entity, dict) or not isinstance(entity.get("id"), str):
+            return 400, _problem("BadRequestData", "the entity has no id")
+        with self._lock:
+            if entity["id"] in source.entities:
+                return 409, _problem("AlreadyExists", f"{entity['id']} is held by this source")
+            source.entities[entity["id"]] = {k: v for k, v in entity.items() if k != "@context"}
+        return 201, None
 
 
 def _query_batch(held: list[dict[str, Any]], body: bytes) -> list[dict[str, Any]]:

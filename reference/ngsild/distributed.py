@@ -39,6 +39,7 @@ from .query import parse_type_expression
 from .registrations import csf_predicate
 
 REGISTRATION = "csourceRegistration"  # storage kind of registrations.py
+INVALID: Any = object()  # a source's answer whose payload is not JSON
 DEFAULT_TIMEOUT_S = 3.0
 RETRIEVE_OPERATIONS = {
     "retrieveEntity": {"retrieveEntity", "retrieveOps", "federationOps", "redirectionOps"},
@@ -162,11 +163,15 @@ def _fetch(
     )
     try:
         with _OPENER.open(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read(20_000_000).decode("utf-8"))
+            status, raw = response.status, response.read(20_000_000)
     except urllib.error.HTTPError as exc:
         return exc.code, None
     except (urllib.error.URLError, TimeoutError, OSError, ValueError, http.client.HTTPException):
         return None
+    try:
+        return status, json.loads(raw.decode("utf-8"))
+    except ValueError:
+        return status, INVALID
 
 
 def _record(broker: Broker, tenant: str, reg_id: str, ok: bool) -> None:
@@ -199,8 +204,8 @@ async def forward(
     encountered = via_pseudonyms(request)
     registrations = [r for r in registrations if r.get("contextSourceAlias") not in encountered]
     registrations = [r for r in registrations if not cooling_down(r)]
-    csf = request.query_params.get("csf")
-    if csf:  # Query Entities' context source filter (clause 5.7.2): only registrations matching it
+    csf = body.get("csf") if isinstance(body, dict) and body.get("csf") else request.query_params.get("csf")
+    if csf:  # the Query's context source filter (clause 5.7.2, 5.2.23): only registrations matching it
         keep = csf_predicate(csf, ctx)
         registrations = [r for r in registrations if keep(r)]
     if not registrations:
@@ -231,9 +236,11 @@ async def forward(
     results = []
     now = now_timestamp()
     for reg, answer in zip(registrations, answers, strict=True):
-        ok = answer is not None and (200 <= answer[0] < 300 or answer[0] == 404)
+        ok = answer is not None and (200 <= answer[0] < 300 or answer[0] == 404) and answer[1] is not INVALID
         _record(broker, tenant, reg["id"], ok)
-        if answer is None or not 200 <= answer[0] < 300:
+        if not ok:
+            _warn(request, reg, answer)
+        if answer is None or not 200 <= answer[0] < 300 or answer[1] is INVALID:
             continue
         payload = answer[1]
         items = payload if isinstance(payload, list) else [payload]
@@ -248,6 +255,27 @@ async def forward(
                 continue
         results.append((reg, entities))
     return results
+
+
+def _warn(request: Request, reg: dict[str, Any], answer: tuple[int, Any] | None) -> None:
+    """Note an NGSILD-Warning (clause 6.3.17; RFC 7234 form, agent "-") for a source that failed: 299 for an
+    error answer, 111 for a payload that is not NGSI-LD (not incorporated), 199 for no answer in time."""
+    if answer is None:
+        code, text = 199, "did not answer within the timeout"
+    elif answer[1] is INVALID:
+        code, text = 111, "answered a payload that is not valid JSON"
+    else:
+        code, text = 299, f"answered {answer[0]}"
+    found = getattr(request.state, "ngsild_warnings", None)
+    if found is None:
+        found = request.state.ngsild_warnings = []
+    found.append(f'{code} - "context source of registration {reg.get("id")} {text}"')
+
+
+def warnings_of(request: Request) -> dict[str, str]:
+    """The NGSILD-Warning header of the answer, when a source failed while it was being built."""
+    found = getattr(request.state, "ngsild_warnings", None)
+    return {"NGSILD-Warning": ", ".join(found)} if found else {}
 
 
 def _instance_time(inst: dict[str, Any]) -> Any:

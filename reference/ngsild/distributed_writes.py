@@ -28,20 +28,40 @@ from .broker import Broker
 from .http import tenant_headers
 
 PROBLEM = "https://uri.etsi.org/ngsi-ld/errors/"
-# Operation groups of clause 4.20 that hold the distributed writes implemented here.
-WRITE_GROUPS = {
+# Operation groups of clause 4.20 that hold the distributed writes implemented here (names: the OpenAPI
+# operationIds). The batch operations belong to no group: a registration names them one by one.
+WRITE_GROUPS: dict[str, set[str]] = {
+    "createEntity": {"redirectionOps"},
     "deleteEntity": {"redirectionOps"},
     "appendAttrs": {"redirectionOps"},
     "updateEntity": {"redirectionOps", "updateOps"},  # PATCH /entities/{id}/attrs (5.6.2)
+    "updateAttrs": {"redirectionOps", "updateOps"},  # PATCH /entities/{id}/attrs/{attrId} (5.6.4)
+    "replaceAttrs": {"redirectionOps", "updateOps"},  # PUT /entities/{id}/attrs/{attrId} (5.6.19)
+    "replaceEntity": {"redirectionOps", "updateOps"},  # PUT /entities/{id} (5.6.18)
+    "mergeEntity": {"redirectionOps"},  # PATCH /entities/{id} (5.6.17)
+    "createBatch": set(),
+    "upsertBatch": set(),
+    "updateBatch": set(),
+    "deleteBatch": set(),
+    "mergeBatch": set(),
 }
+INCLUSIVE = ("inclusive",)  # the mode a registration has when it gives none (clause 5.2.9)
 
 
-def _supports(reg: dict[str, Any], operation: str) -> bool:
+def supports(reg: dict[str, Any], operation: str) -> bool:
+    """Whether the registration's operations (default federationOps, clause 4.20) name this write."""
     operations = set(reg.get("operations") or ["federationOps"])
     return operation in operations or bool(operations & WRITE_GROUPS[operation])
 
 
-def _info_matches(info: dict[str, Any], entity: dict[str, Any], attrs: set[str] | None) -> bool:
+def mode_of(reg: dict[str, Any]) -> str:
+    return str(reg.get("mode") or "inclusive")
+
+
+def info_matches(info: dict[str, Any], entity: dict[str, Any], attrs: set[str] | None) -> bool:
+    """Whether a RegistrationInfo covers this entity and, when it names attributes, one of ``attrs``. An
+    entity of unknown type (``types`` empty: one the broker does not hold, written without its type) is
+    covered only by a selector naming its id."""
     names = set(info.get("propertyNames", [])) | set(info.get("relationshipNames", []))
     if attrs is not None and names and not names & attrs:
         return False
@@ -49,7 +69,11 @@ def _info_matches(info: dict[str, Any], entity: dict[str, Any], attrs: set[str] 
     if not selectors:
         return True
     for sel in selectors:
-        if not set(sel.get("type", [])) & set(entity.get("types", [])):
+        if not entity.get("types"):
+            if sel.get("id") == entity["id"]:
+                return True
+            continue
+        if not set(sel.get("type", [])) & set(entity["types"]):
             continue
         if "id" in sel and sel["id"] != entity["id"]:
             continue
@@ -59,15 +83,11 @@ def _info_matches(info: dict[str, Any], entity: dict[str, Any], attrs: set[str] 
     return False
 
 
-def write_registrations(
-    request: Request,
-    broker: Broker,
-    tenant: str,
-    operation: str,
-    entity: dict[str, Any],
-    attrs: set[str] | None = None,
+def candidate_registrations(
+    request: Request, broker: Broker, tenant: str, operation: str, modes: tuple[str, ...] = INCLUSIVE
 ) -> list[dict[str, Any]]:
-    """The registrations a write on this (stored) entity is passed on to."""
+    """The registrations of these modes that a write of this operation may be passed on to, before their
+    information is matched: none when the request is local or already went through this broker."""
     if not distributed.should_forward(request, broker):
         return []
     encountered = distributed.via_pseudonyms(request)
@@ -77,13 +97,30 @@ def write_registrations(
             continue
         if "observationInterval" in reg or "managementInterval" in reg:
             continue
-        if not _supports(reg, operation) or not str(reg.get("endpoint", "")).startswith(
-            ("http://", "https://")
-        ):
+        if mode_of(reg) not in modes:
             continue
-        if any(_info_matches(i, entity, attrs) for i in reg.get("information", [])):
+        if supports(reg, operation) and str(reg.get("endpoint", "")).startswith(("http://", "https://")):
             found.append(reg)
     return found
+
+
+def write_registrations(
+    request: Request,
+    broker: Broker,
+    tenant: str,
+    operation: str,
+    entity: dict[str, Any],
+    attrs: set[str] | None = None,
+    modes: tuple[str, ...] = INCLUSIVE,
+) -> list[dict[str, Any]]:
+    """The registrations of these modes a write on this entity is passed on to. Auxiliary registrations
+    are never used for writes (clause 4.3.6.2); exclusive and redirect ones are handled by
+    distributed_modes.py, which takes their attributes out of the local write."""
+    return [
+        reg
+        for reg in candidate_registrations(request, broker, tenant, operation, modes)
+        if any(info_matches(i, entity, attrs) for i in reg.get("information", []))
+    ]
 
 
 def _send(url: str, method: str, headers: dict[str, str], body: bytes | None, timeout: float) -> int | None:
@@ -107,8 +144,10 @@ async def forward_write(
     path: str,
     entity_id: str,
     with_body: bool = False,
+    bodies: dict[str, bytes] | None = None,
 ) -> list[dict[str, Any]]:
-    """Pass a write on to each registration's source; returns a BatchEntityError per failed source."""
+    """Pass a write on to each registration's source (with the request's body, or the one ``bodies``
+    gives for the registration's id); returns a BatchEntityError per failed source."""
     via = ", ".join([*request.headers.getlist("via"), f"1.1 {broker.source_id}"])
     raw = await request.body() if with_body else None
     loop = asyncio.get_running_loop()
@@ -117,7 +156,7 @@ async def forward_write(
     registrations = [r for r in registrations if r not in cooling]
     for reg in registrations:
         headers = {"Accept": "application/json", "Via": via}
-        data = raw if with_body else None
+        data = (bodies or {}).get(reg["id"], raw) if with_body else None
         if with_body:
             headers["Content-Type"] = request.headers.get("content-type", "application/json")
         if request.headers.get("link"):

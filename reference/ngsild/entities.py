@@ -155,7 +155,7 @@ async def retrieve_entity(request: Request, broker: Broker, entity_id: str) -> R
             join, [(entity, body)], lambda i: broker.storage.get(ENTITY, tenant, i), ctx, opts
         )
         body = linked if join.kind == "flat" else linked[0]
-    headers = tenant_headers(tenant)
+    headers = {**tenant_headers(tenant), **distributed.warnings_of(request)}
     maps.finish(broker, headers)
     return json_response(body, ctx, accept, headers=headers)
 

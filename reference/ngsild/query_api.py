@@ -162,7 +162,7 @@ async def _respond(
         body = feature_collection(
             [entity_feature(e, r, ctx, geometry_property, opts) for e, r in zip(selected, body, strict=True)]
         )
-    headers = tenant_headers(tenant)
+    headers = {**tenant_headers(tenant), **distributed.warnings_of(request)}
     if page.count:
         headers["NGSILD-Results-Count"] = str(len(matched))
     maps.finish(broker, headers)

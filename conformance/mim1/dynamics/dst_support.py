@@ -1,0 +1,75 @@
+"""Shared helpers of the distributed write scenarios by mode, operation and batch (test_distributed_modes.py,
+test_distributed_ops.py, test_distributed_batch.py): what the suite's context source got, and what the target
+holds itself (read with local=true)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+
+from conformance import checks
+from conformance.ngsild.api import JSON, NgsiLd
+from conformance.ngsild.context_source import Source, SourceRequest
+
+API = "/ngsi-ld/v1"
+
+
+def requests_to(source: Source, method: str, path: str) -> list[SourceRequest]:
+    """The requests of this method the source got at this path below /ngsi-ld/v1 (a trailing / ignored)."""
+    want = (API + path).rstrip("/")
+    return [r for r in source.received() if r.method == method and r.path.rstrip("/") == want]
+
+
+def writes(source: Source) -> list[str]:
+    """Every write request (not a query) the source got, as 'METHOD path' for the evidence and checks."""
+    return [
+        f"{r.method} {r.path}"
+        for r in source.received()
+        if r.method in ("POST", "PUT", "PATCH", "DELETE") and not r.path.endswith("/entityOperations/query")
+    ]
+
+
+def body_of(got: SourceRequest) -> Any:
+    try:
+        return json.loads(got.body or b"null")
+    except ValueError:
+        return None
+
+
+def expect_request(source: Source, method: str, path: str) -> SourceRequest:
+    """The (first) request of this method and path the source got; FAIL if it got none."""
+    got = requests_to(source, method, path)
+    if not got:
+        checks.fail(f"the context source got no {method} {API}{path}; it got {writes(source)!r}")
+    return got[0]
+
+
+def expect_members(what: str, body: Any, present: list[str], absent: list[str] | None = None) -> None:
+    """The forwarded entity or fragment holds these members (and, if given, not those)."""
+    if not isinstance(body, dict):
+        checks.fail(f"{what}: expected a JSON object, got {body!r}")
+    for name in present:
+        checks.equal(f"'{name}' in {what}", name in body, True)
+    for name in absent or []:
+        checks.equal(f"'{name}' in {what}", name in body, False)
+
+
+def held_locally(ngsild: NgsiLd, eid: str) -> dict[str, Any] | None:
+    """The entity as the target holds it itself (local=true): None when it holds none (404)."""
+    resp = ngsild.get_entity(eid, params={"local": "true"})
+    if resp.status_code == 404:
+        checks.ngsild_problem(resp, 404, "ResourceNotFound")
+        return None
+    checks.status_is(resp, 200)
+    return checks.json_object(resp)
+
+
+def send(ngsild: NgsiLd, method: str, path: str, body: Any = None, **params: str) -> requests.Response:
+    headers = {"Content-Type": JSON} if body is not None else None
+    return ngsild.request(method, API + path, headers=headers, params=params or None, json_body=body)
+
+
+def success_status(resp: requests.Response, expected: int) -> None:
+    checks.status_is(resp, expected)
