@@ -155,7 +155,11 @@ def _tmf_urls(base: str, capability: str, path: str, roots: dict[str, str] | Non
     """The collection URLs where the API may be: at the root the profile gives it ([mim3.roots]), else
     below the MIM3 base URL, then (TMF676, whose swagger basePath lacks /tmf-api) below the server root."""
     from conformance.tmf.api import API_ROOTS, root_candidates
+    from conformance.tmf.v5_resources import V5_APIS, v5_root
 
+    v5_roots = {a.capability: a.root for a in V5_APIS}
+    if capability in v5_roots and path.startswith(v5_roots[capability]):
+        return [v5_root(base, capability, roots) + path.removeprefix(v5_roots[capability])]
     root = API_ROOTS.get(capability)
     if root is None or not path.startswith(root):
         return [f"{base}{path}"]
@@ -166,10 +170,13 @@ def default_tmf_probes() -> dict[str, str]:
     """The collection each TM Forum API the suite knows is probed at: its first resource."""
     from conformance.tmf.api import API_ROOTS
     from conformance.tmf.resources import APIS, resources_of
+    from conformance.tmf.v5_resources import V5_APIS, v5_resources_of
 
     probes = {}
     for api in APIS:
         names = [r.name for r in resources_of(api)]
         if names and api.capability in API_ROOTS:
             probes[api.capability] = f"{API_ROOTS[api.capability]}/{names[0]}"
+    for v5 in V5_APIS:  # the v5 surface of an API (tmf620-v5) at its own root
+        probes[v5.capability] = f"{v5.root}/{v5_resources_of(v5)[0].name}"
     return probes

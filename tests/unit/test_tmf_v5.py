@@ -134,3 +134,17 @@ def test_fixtures_are_valid_create_bodies() -> None:
                 f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(resource.body("x"))
             ]
             assert errors == [], (resource.id, errors)
+
+
+def test_preflight_probes_each_v5_api_at_its_root() -> None:
+    from conformance.preflight import _tmf_urls, default_tmf_probes
+
+    probes = default_tmf_probes()
+    assert probes["tmf620-v5"] == "/productCatalogManagement/v5/productCatalog"
+    assert probes["tmf620"] == "/productCatalogManagement/v4/catalog"
+    base = "https://h/tmf-api"
+    assert _tmf_urls(base, "tmf639-v5", probes["tmf639-v5"]) == [base + "/resourceInventory/v5/resource"]
+    given = {"tmf639-v5": "https://inv.example.org/ri/v5"}
+    assert _tmf_urls(base, "tmf639-v5", probes["tmf639-v5"], given) == [
+        "https://inv.example.org/ri/v5/resource"
+    ]
