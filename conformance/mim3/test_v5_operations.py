@@ -81,6 +81,17 @@ def test_v5_retrieve(tmf5: TmfV5, run_ids: RunIds, resource: V5Resource) -> None
             f"fields={','.join(resource.fields)}: attributes not asked for returned: {sorted(extra)}",
             exchange=checks.where(selected),
         )
+    listed = tmf5.get(
+        v5.collection(tmf5, resource), params={"id": created["id"], "fields": ",".join(resource.fields)}
+    )
+    checks.status_is(listed, 200, 206)
+    for item in checks.json_array(listed):
+        extra = set(item) - wanted - ALWAYS_ALLOWED if isinstance(item, dict) else set()
+        if extra:
+            checks.fail(
+                f"list with fields={','.join(resource.fields)}: attributes not asked for returned: {sorted(extra)}",
+                exchange=checks.where(listed),
+            )
     unknown = v5.item_url(tmf5, resource, run_ids.next())
     v5.v5_error(resource, tmf5.get(unknown), 404)
     v5.v5_error(resource, tmf5.patch(unknown, {resource.change[0]: resource.change[1]}), 404)
@@ -97,6 +108,13 @@ def test_v5_list(tmf5: TmfV5, run_ids: RunIds, resource: V5Resource) -> None:
     items = checks.json_array(resp)
     ids = [i.get("id") if isinstance(i, dict) else i for i in items]
     checks.equal(f"{resource.name} list filtered on id=: ids", ids, [created["id"]])
+    if resource.filter_on is not None:
+        value = created.get(resource.filter_on)
+        precondition(isinstance(value, str), f"the created {resource.name} has no {resource.filter_on}")
+        by_value = tmf5.get(collection, params={resource.filter_on: value})
+        checks.status_is(by_value, 200, 206)
+        ids = [i.get("id") if isinstance(i, dict) else i for i in checks.json_array(by_value)]
+        checks.equal(f"{resource.name} list filtered on {resource.filter_on}=: ids", ids, [created["id"]])
     page = tmf5.get(collection, params={"offset": 0, "limit": 1})
     checks.status_is(page, 200, 206)
     listed = checks.json_array(page)

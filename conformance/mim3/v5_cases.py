@@ -48,14 +48,18 @@ MANDATORY = V5Family(
 )
 RETRIEVE = V5Family(
     3,
-    "GET /{resources}/{{id}} (fields), GET, PATCH, DELETE of an unknown id 404 (Error); TMF630 Part 1",
-    "{api} v5: a created {resources} is retrieved by its href and its id, fields= selects attributes, "
+    "GET /{resources}/{{id}} and GET /{resources} (fields), GET, PATCH, DELETE of an unknown id 404 (Error); "
+    "TMF630 Part 1",
+    "{api} v5: a created {resources} is retrieved by its href and its id, fields= selects attributes "
+    "(retrieve and list), "
     "and an unknown id answers 404 with a v5 Error body to GET, PATCH and DELETE",
 )
 LIST = V5Family(
     4,
-    "GET /{resources}?id=, ?offset=&limit= (X-Total-Count, X-Result-Count); TMF630 Part 1 filtering, pagination",
-    "{api} v5: listing {resources} filtered on id returns that resource only; a page (offset, limit) "
+    "GET /{resources}?id= (or a mandatory attribute)=, ?offset=&limit= (X-Total-Count, X-Result-Count); "
+    "TMF630 Part 1 filtering, pagination",
+    "{api} v5: listing {resources} filtered on id (and on a mandatory attribute) returns that resource "
+    "only; a page (offset, limit) "
     "answers 200 or 206 with at most limit resources and X-Total-Count, X-Result-Count",
 )
 UPDATE_DELETE = V5Family(

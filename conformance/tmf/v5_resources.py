@@ -40,6 +40,9 @@ class V5Resource:
     remove: str  # optional attribute a merge patch removes with null
     fields: tuple[str, str]  # attributes requested with fields=
     server_set: tuple[str, ...] = ()  # sent (the _FVO requires them) but the server may restamp them
+    # a mandatory string attribute the fixture sets to a run-scoped value, which the list is also
+    # filtered on (as the TM Forum CTKs filter on id or a mandatory attribute); None: id only
+    filter_on: str | None = None
 
     @property
     def id(self) -> str:
@@ -89,6 +92,7 @@ def _catalog(api: V5Api, name: str, *extra: str, stamped: bool = False) -> V5Res
         remove="description",
         fields=("name", "version"),
         server_set=("lastUpdate",) if stamped else (),
+        filter_on="name",
     )
 
 
@@ -115,6 +119,7 @@ V5_RESOURCES: tuple[V5Resource, ...] = (
         change=("statusReason", "Updated by the MIM conformance suite"),
         remove="validFor",
         fields=("statusReason", "validFor"),
+        filter_on="name",
     ),
     V5Resource(
         TMF632,
@@ -124,6 +129,7 @@ V5_RESOURCES: tuple[V5Resource, ...] = (
         change=("givenName", "Grace"),
         remove="title",
         fields=("givenName", "title"),
+        filter_on="familyName",
     ),
     V5Resource(
         TMF632,
@@ -133,6 +139,7 @@ V5_RESOURCES: tuple[V5Resource, ...] = (
         change=("tradingName", "Renamed Mobility Data Cooperative"),
         remove="organizationType",
         fields=("name", "organizationType"),
+        filter_on="name",
     ),
     _catalog(TMF634, "resourceCatalog"),
     _catalog(TMF634, "resourceCategory"),
