@@ -34,12 +34,14 @@ NAMES = {
 STATUS = {"create": 201, "upsert": 204, "update": 204, "delete": 204, "merge": 204}
 
 
-def setup(fed: Federation, kind_of: str, operations: list[str]) -> tuple[str, list[str], Any]:
+def setup(
+    fed: Federation, kind_of: str, operations: list[str], stem: str = "batch"
+) -> tuple[str, list[str], Any]:
     """Two entities of a type of this run (held locally unless the batch creates them), a source
     registered for the type with these operations."""
     kind = fed.kind("Bat")
     ids = [fed.entity_id("BatA"), fed.entity_id("BatB")]
-    src = fed.source(f"batch-{kind_of}")
+    src = fed.source(f"{stem}-{kind_of}")
     if kind_of != "create":
         for eid in ids:
             fed.local(entity(eid, kind, temperature=1))
@@ -48,17 +50,17 @@ def setup(fed: Federation, kind_of: str, operations: list[str]) -> tuple[str, li
     return kind, ids, src
 
 
-def run_batch(ngsild: NgsiLd, kind_of: str, kind: str, ids: list[str]) -> Any:
+def payload_of(kind_of: str, kind: str, ids: list[str]) -> list[Any]:
+    """The batch: the ids (delete), fragments (update, merge) or whole entities with temperature 5."""
     if kind_of == "delete":
-        payload: list[Any] = list(ids)
-    else:
-        payload = [entity(eid, kind, temperature=5) for eid in ids]
-        if kind_of in ("update", "merge"):
-            payload = [
-                {"id": eid, "temperature": item["temperature"]}
-                for eid, item in zip(ids, payload, strict=True)
-            ]
-    return batch(ngsild, kind_of, payload)
+        return list(ids)
+    if kind_of in ("update", "merge"):
+        return [{"id": eid, "temperature": entity(eid, kind, temperature=5)["temperature"]} for eid in ids]
+    return [entity(eid, kind, temperature=5) for eid in ids]
+
+
+def run_batch(ngsild: NgsiLd, kind_of: str, kind: str, ids: list[str]) -> Any:
+    return batch(ngsild, kind_of, payload_of(kind_of, kind, ids))
 
 
 def check_local(ngsild: NgsiLd, kind_of: str, ids: list[str]) -> None:

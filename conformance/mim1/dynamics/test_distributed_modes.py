@@ -2,8 +2,9 @@
 the distributed behaviour of Create Entity, Update/Append Entity Attributes, Merge and Delete Entity): which part
 of a write the target keeps and which part it passes on to the suite's context source.
 
-- **exclusive** registration of one attribute (``power``) of an entity: the attribute goes to the source only,
-  the rest of the write is done locally (as the ETSI distributed tests D001/D003/D008 ``_exc`` check);
+- **exclusive** (or **redirect**) registration of one attribute (``power``) of an entity: the attribute goes to
+  the source only, the rest of the write is done locally (as the ETSI distributed tests D001/D003/D008 ``_exc``
+  check);
 - **redirect** registration of a whole entity the target does not hold: the write goes to the source, the
   target keeps nothing (ETSI D003_01_red: two redirect sources both get the write);
 - **auxiliary** registrations are never used for writes, even when their ``operations`` name them (a target
@@ -61,10 +62,12 @@ def _forwarded_path(op: str, eid: str) -> tuple[str, str]:
 
 
 EXCLUSIVE = [
-    pytest.param("create", id="create-entity"),
-    pytest.param("append", id="append-attrs"),
-    pytest.param("update", id="update-attrs"),
-    pytest.param("merge", id="merge-entity"),
+    pytest.param("create", "exclusive", id="create-entity"),
+    pytest.param("append", "exclusive", id="append-attrs"),
+    pytest.param("update", "exclusive", id="update-attrs"),
+    pytest.param("merge", "exclusive", id="merge-entity"),
+    pytest.param("append", "redirect", id="append-attrs-redirect-of-the-attribute"),
+    pytest.param("merge", "redirect", id="merge-entity-redirect-of-the-attribute"),
 ]
 
 
@@ -73,17 +76,17 @@ EXCLUSIVE = [
     clause="4.3.6.3",
     level="MUST",
     capability=CAP,
-    title="A write of an attribute that an exclusive registration holds goes to the context source only; the "
-    "entity's other attributes are written locally",
+    title="A write of an attribute that an exclusive (or redirect) registration holds goes to the context "
+    "source only; the entity's other attributes are written locally",
 )
-@pytest.mark.parametrize("op", EXCLUSIVE)
-def test_exclusive_split(fed: Federation, ngsild: NgsiLd, op: str) -> None:
+@pytest.mark.parametrize(("op", "mode"), EXCLUSIVE)
+def test_exclusive_split(fed: Federation, ngsild: NgsiLd, op: str, mode: str) -> None:
     kind, eid = fed.kind("Exc"), fed.entity_id("Exc")
     src = fed.source("exclusive")
     if op != "create":
         src.hold(entity(eid, kind, power=1))
         fed.local(entity(eid, kind, temperature=1))
-    fed.register(src, [{"type": kind, "id": eid}], names=["power"], mode="exclusive", operations=OPS)
+    fed.register(src, [{"type": kind, "id": eid}], names=["power"], mode=mode, operations=OPS)
     other = "humidity" if op == "append" else "temperature"
     resp = _write(ngsild, op, eid, kind, {"power": prop(7), other: prop(8)})
     checks.status_is(resp, 201 if op == "create" else 204)
@@ -180,3 +183,45 @@ def test_auxiliary_not_written(fed: Federation, ngsild: NgsiLd, case_evidence: C
         checks.fail(f"the target holds no {eid} of its own after the write (local=true answered 404)")
     name, value = ("humidity", 40) if op == "append" else ("temperature", 5)
     checks.equal(f"{name} in the target's own entity", value_of(mine, name), value)
+
+
+FAILED_PROXY = [
+    pytest.param("exclusive", id="exclusive-attribute-source-answers-500"),
+    pytest.param("redirect", id="redirect-entity-source-answers-500"),
+]
+
+
+@requirement(
+    "MIM1-DST-038",
+    clause="4.3.6.3, 6.3.17",
+    level="MUST",
+    capability=CAP,
+    title="A write whose exclusive or redirect context source fails is not answered as a success: 207 with "
+    "the entity in the errors (or an error when nothing of it was done)",
+)
+@pytest.mark.parametrize("mode", FAILED_PROXY)
+def test_proxied_source_fails(
+    fed: Federation, ngsild: NgsiLd, case_evidence: CaseEvidence, mode: str
+) -> None:
+    kind, eid = fed.kind("Pxf"), fed.entity_id("Pxf")
+    src = fed.source(f"failing-{mode}").hold(entity(eid, kind, power=1))
+    src.status = 500
+    if mode == "exclusive":
+        fed.local(entity(eid, kind, temperature=1))
+        fed.register(src, [{"type": kind, "id": eid}], names=["power"], mode=mode, operations=OPS)
+    else:
+        fed.register(src, [{"type": kind, "id": eid}], mode=mode, operations=OPS)
+    resp = send(ngsild, "POST", f"/entities/{eid}/attrs", {"power": prop(7), "humidity": prop(8)})
+    if mode == "redirect" and resp.status_code >= 400:
+        case_evidence.note(f"the target answered {resp.status_code}: the whole write failed at the source")
+        return
+    checks.status_is(resp, 207)
+    result = checks.json_object(resp)
+    errors = checks.member("BatchOperationResult", result, "errors", kind=list)
+    if not [e for e in errors if isinstance(e, dict) and e.get("entityId") == eid]:
+        checks.fail(f"the BatchOperationResult's errors name no error of {eid}: {errors!r}")
+    if mode == "exclusive":  # the part that is not registered was still written locally
+        mine = held_locally(ngsild, eid)
+        if mine is None:
+            checks.fail(f"the target holds no {eid} of its own after the write (local=true answered 404)")
+        checks.equal("humidity in the target's own entity", value_of(mine, "humidity"), 8)

@@ -60,9 +60,9 @@ OPS = {
 }
 
 
-def setup(fed: Federation, op: Op, operations: list[str]) -> tuple[str, str, Any]:
+def setup(fed: Federation, op: Op, operations: list[str], stem: str = "ops") -> tuple[str, str, Any]:
     kind, eid = fed.kind("Ops"), fed.entity_id("Ops")
-    src = fed.source(op.name.lower())
+    src = fed.source(f"{stem}-{op.name.lower()}")
     if op.name != "createEntity":
         fed.local(entity(eid, kind, temperature=1))
         src.hold(entity(eid, kind, temperature=1))
