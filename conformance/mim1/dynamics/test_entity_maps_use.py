@@ -35,9 +35,9 @@ fed = dst.fed
 maps = emaps.maps
 
 
-def named_map(maps: Maps, entity_type: str, **params: str) -> tuple[list[str], str, str]:
+def named_map(maps: Maps, entity_type: str, how: str = "get", **params: str) -> tuple[list[str], str, str]:
     """Query Entities asked for an EntityMap: (ids answered, the header value, the map id)."""
-    resp, map_id = maps.query(entity_type, "get", strict=False, **params)
+    resp, map_id = maps.query(entity_type, how, strict=False, **params)
     return answered_ids(resp), resp.headers[HEADER], map_id
 
 
@@ -104,7 +104,7 @@ def test_pages_over_map(fed: Federation, maps: Maps, ngsild: NgsiLd) -> None:
 )
 def test_dead_map_replaced(fed: Federation, maps: Maps, ngsild: NgsiLd, gone: str) -> None:
     kind, mine, theirs, _ = local_and_remote(fed, "EmDead")
-    _, value, old = named_map(maps, kind)
+    _, value, old = named_map(maps, kind, "post")  # the map is made by POST query, used by GET /entities
     if gone == "deleted":
         done = ngsild.request("DELETE", map_path(old))
     else:
