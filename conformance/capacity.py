@@ -15,15 +15,28 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from statistics import median
 from typing import Any
 
-from conformance.load_stats import EXIT_OK, EXIT_THRESHOLD, EXIT_UNAVAILABLE, EXIT_USAGE, Thresholds
+from conformance.load_stats import (
+    EXIT_OK,
+    EXIT_THRESHOLD,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    Thresholds,
+    evaluate_thresholds,
+)
 from conformance.records import LoadStatement
 
 CAPACITY_FILE = "capacity.json"
 CAPACITY_CHART = "capacity-chart.svg"
-STATEMENT_METHOD = "mimcheck capacity: highest throughput of a step within both thresholds"
-STEP_OVERHEAD_SECONDS = 10.0  # start-up and clean-up of one step, until one has been timed
+STATEMENT_METHOD = (
+    "mimcheck capacity: highest throughput of a step within both thresholds; a step's throughput and "
+    "percentiles are the medians over its 5-second windows after the warm-up, its failure ratio that "
+    "of the whole step"
+)
+STEP_OVERHEAD_SECONDS = 10.0
+MIN_WINDOWS = 3  # fewer windows after the warm-up: the step is judged on its whole figures  # start-up and clean-up of one step, until one has been timed
 
 
 @dataclass
@@ -41,12 +54,15 @@ class Step:
     breaches: list[str] = field(default_factory=list)
     folder: str = ""
     seconds: float = 0.0
+    basis: str = "whole step"  # or "median of N windows" (after the warm-up)
 
     def line(self, number: int) -> str:
         verdict = "holds" if self.holds else "BREAKS " + "; ".join(self.breaches)
+        basis = "" if self.basis == "whole step" else f" ({self.basis})"
         return (
             f"  step {number}: {self.users} users: {self.throughput_rps:g} req/s, p50 {self.p50_ms:g} ms, "
-            f"p95 {self.p95_ms:g} ms, p99 {self.p99_ms:g} ms, failures {100 * self.failure_ratio:.2f}%: {verdict}"
+            f"p95 {self.p95_ms:g} ms, p99 {self.p99_ms:g} ms{basis}, failures {100 * self.failure_ratio:.2f}%: "
+            f"{verdict}"
         )
 
 
@@ -64,8 +80,11 @@ class SearchPlan:
     max_users: int = 500
     growth: float = 2.0  # users multiply by this while every step holds
     resolution: float = 0.1  # bisection stops when the gap is at most this share of the users held
-    budget_seconds: float = 300.0
+    budget_seconds: float = 180.0
     step_seconds: int = 20
+    # while a step's p95 is below this (and nothing failed), users grow by growth squared: far below
+    # the knee, the small steps only cost time the bisection needs (0: always by growth)
+    fast_below_p95_ms: float = 0.0
 
 
 @dataclass
@@ -123,7 +142,9 @@ def search(
         held = users
         if users >= plan.max_users:
             return SearchResult(steps, best_step(steps), f"held up to --max-users {plan.max_users}")
-        users = min(plan.max_users, max(users + 1, round(users * plan.growth)))
+        fast = step.p95_ms < plan.fast_below_p95_ms and step.failure_ratio == 0
+        factor = plan.growth**2 if fast else plan.growth
+        users = min(plan.max_users, max(users + 1, round(users * factor)))
     if held == 0:
         return SearchResult(steps, None, f"the first step ({broke} users) already broke a threshold")
     while broke - held > max(1, plan.resolution * held):
@@ -139,24 +160,49 @@ def search(
     )
 
 
-def step_from_report(users: int, report: dict[str, Any], folder: str) -> Step:
-    """A Step from the load-stats.json of one step; StepFailed when the figures are not a verdict."""
+def step_from_report(
+    users: int, report: dict[str, Any], folder: str, thresholds: Thresholds | None = None
+) -> Step:
+    """A Step from the load-stats.json of one step; StepFailed when the figures are not a verdict.
+
+    With ``thresholds`` and at least MIN_WINDOWS windows after the warm-up, the step's throughput and
+    percentiles are the medians over its windows (a burst of other work on the machine moves one
+    window, not the step), and it holds when the median p95 and the failure ratio over the whole step
+    are within the thresholds. Otherwise the figures are those of the whole step."""
     if report.get("cut_short"):
         raise StepFailed(f"the step at {users} users was cut short: {report['cut_short']}")
     total = report["total"]
     if total["requests"] == 0:
         raise StepFailed(f"no request completed at {users} users (see {folder}/locust.log)")
+    windows = [w for w in report.get("windows") or [] if w.get("requests")]
+    if thresholds is not None and len(windows) >= MIN_WINDOWS:
+        p95 = median(w["p95_ms"] for w in windows)
+        measured = {
+            "throughput_rps": round(median(w["rps"] for w in windows), 3),
+            "p50_ms": median(w["p50_ms"] for w in windows),
+            "p95_ms": p95,
+            "p99_ms": median(w["p99_ms"] for w in windows),
+        }
+        breaches = [b.message() for b in evaluate_thresholds({**total, "p95_ms": p95}, thresholds)]
+        basis = f"median of {len(windows)} windows"
+    else:
+        measured = {
+            "throughput_rps": total["requests_per_second"],
+            "p50_ms": total["median_ms"],
+            "p95_ms": total["p95_ms"],
+            "p99_ms": total["p99_ms"],
+        }
+        breaches = [b["message"] for b in report["breaches"]]
+        basis = "whole step"
     return Step(
         users=users,
-        holds=not report["breaches"],
-        throughput_rps=total["requests_per_second"],
-        p50_ms=total["median_ms"],
-        p95_ms=total["p95_ms"],
-        p99_ms=total["p99_ms"],
+        holds=not breaches,
         failure_ratio=total["failure_ratio"],
         requests=total["requests"],
-        breaches=[b["message"] for b in report["breaches"]],
+        breaches=breaches,
         folder=folder,
+        basis=basis,
+        **measured,
     )
 
 

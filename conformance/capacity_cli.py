@@ -69,6 +69,7 @@ def cmd_capacity(ns: argparse.Namespace) -> int:
             max_users=ns.max_users,
             budget_seconds=ns.budget,
             step_seconds=ns.step_duration,
+            fast_below_p95_ms=thresholds.max_p95_ms / 4,
         )
         print(
             f"mimcheck capacity: {locustfile.stem} against {target.label} ({prepared.base}): p95 <= "
@@ -92,7 +93,7 @@ def cmd_capacity(ns: argparse.Namespace) -> int:
             report, code = measure(prepared, spec, folder)
             if report is None:
                 raise StepFailed(f"the step at {users} users gave no statistics", code)
-            return step_from_report(users, report, str(folder.relative_to(out)))
+            return step_from_report(users, report, str(folder.relative_to(out)), thresholds)
 
         (out / "steps").mkdir(exist_ok=True)
         started = time.monotonic()
@@ -160,9 +161,9 @@ def add_capacity_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     cap.add_argument(
         "--budget",
         type=_budget,
-        default=300,
+        default=180,
         metavar="T",
-        help="bound on the whole search, e.g. 5m (default 5m)",
+        help="bound on the whole search, e.g. 5m (default 3m)",
     )
     cap.add_argument(
         "--step-duration", type=_duration, default=20, metavar="T", help="length of each step (default 20s)"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.load_stats import Thresholds, build_report, history_point, progress_line
+from conformance.load_stats import Thresholds, build_report, history_point, progress_line, window_point
 from conformance.run_ids import new_run_id
 
 ENV_STATS = "MIMCHECK_LOAD_STATS"
@@ -32,12 +32,16 @@ ENV_EXPECT_WORKERS = "MIMCHECK_LOAD_EXPECT_WORKERS"
 ENV_NOTIFY_HOST = "MIMCHECK_LOAD_NOTIFY_HOST"  # where a profile's notification receiver listens
 ENV_TMF_ROOTS = "MIMCHECK_LOAD_TMF_ROOTS"  # the target profile's [mim3.roots], as JSON
 ENV_PROFILE_OPTIONS = "MIMCHECK_LOAD_OPTIONS"  # per-profile knobs as JSON, e.g. {"seed_entities": 200}
+ENV_WARMUP_SECONDS = "MIMCHECK_LOAD_WARMUP_SECONDS"  # the first window starts after this (the ramp-up)
 
 PROGRESS_PREFIX = "mimcheck-load: "
 HISTORY_SECONDS = 1.0
 # In a distributed run the master's figures move when a worker reports (Locust: every 3 s); sampling
 # at that pace keeps the throughput curve from alternating between nothing and a burst.
 DISTRIBUTED_HISTORY_SECONDS = 3.0
+# the run after its warm-up is cut into windows of about this length ("windows" in the statistics);
+# `mimcheck capacity` judges a step on the medians over them, robust to a burst of other work
+WINDOW_SECONDS = 5.0
 
 
 @dataclass
@@ -58,6 +62,7 @@ class LoadSettings:
     history_seconds: float = HISTORY_SECONDS
     notify_host: str = "127.0.0.1"
     tmf_roots: dict[str, str] = field(default_factory=dict)  # TM Forum capability -> API root URL
+    warmup_seconds: float = 0.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> LoadSettings:
@@ -85,6 +90,7 @@ class LoadSettings:
             notify_host=environ.get(ENV_NOTIFY_HOST) or "127.0.0.1",
             tmf_roots={str(k): str(v) for k, v in json.loads(environ.get(ENV_TMF_ROOTS) or "{}").items()},
             authorizer=authorizer,
+            warmup_seconds=float(environ.get(ENV_WARMUP_SECONDS) or 0),
         )
 
     def adopt(self, run_id: str) -> None:
@@ -173,7 +179,22 @@ def attach_reporting(
         "history": [],
         "connected": set(),
         "lost": set(),
+        "windows": [],
+        "snapshot": None,
     }
+
+    def cut_window(environment: Any, elapsed: float) -> None:
+        """At the end of the warm-up, then every WINDOW_SECONDS: the figures of the window just ended."""
+        total = environment.stats.total
+        if elapsed < settings.warmup_seconds:
+            return
+        previous = state["snapshot"]
+        if previous is not None and elapsed - previous[0] < WINDOW_SECONDS - 0.01:
+            return
+        snapshot = (elapsed, total.num_requests, total.num_failures, dict(total.response_times))
+        if previous is not None:
+            state["windows"].append(window_point(previous, snapshot))
+        state["snapshot"] = snapshot
 
     def watch_workers(environment: Any) -> None:
         for worker, status in _worker_states(environment).items():
@@ -188,6 +209,7 @@ def attach_reporting(
             return
         state["started"] = time.monotonic()
         state["history"] = []
+        state["windows"], state["snapshot"] = [], None
 
         def sample() -> None:
             while True:
@@ -196,6 +218,7 @@ def attach_reporting(
                 previous = state["history"][-1] if state["history"] else None
                 total, users = environment.stats.total, environment.runner.user_count
                 state["history"].append(history_point(elapsed, total, users, previous))
+                cut_window(environment, elapsed)
                 watch_workers(environment)
 
         def print_progress() -> None:
@@ -225,6 +248,8 @@ def attach_reporting(
             "host": environment.host,
             "duration_seconds": round(time.monotonic() - state["started"], 1),
             "history": state["history"],
+            "windows": state["windows"],
+            "warmup_seconds": settings.warmup_seconds,
         }
         if settings.expected_workers:
             watch_workers(environment)

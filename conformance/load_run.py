@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import re
 import signal
@@ -29,6 +30,7 @@ from conformance.load_locust import (
     ENV_RUN_ID,
     ENV_STATS,
     ENV_TMF_ROOTS,
+    ENV_WARMUP_SECONDS,
     PROGRESS_PREFIX,
 )
 from conformance.load_stats import EXIT_UNAVAILABLE, Thresholds
@@ -336,6 +338,7 @@ def measure(target: Prepared, spec: RunSpec, out: Path) -> tuple[dict[str, Any] 
         ENV_PROFILE_OPTIONS: json.dumps(spec.options),
         ENV_NOTIFY_HOST: target.profile.notifications.bind_host,
         ENV_TMF_ROOTS: json.dumps(target.profile.tmf_roots),
+        ENV_WARMUP_SECONDS: str(math.ceil(spec.users / spec.spawn_rate) + 1),  # the ramp-up, and a second
     }
     if target.profile.auth.type != "none":
         env[ENV_AUTH] = json.dumps(dataclasses.asdict(target.profile.auth))

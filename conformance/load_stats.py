@@ -264,3 +264,39 @@ def history_point(
         "p95_ms": _number(at(0.95)),
         "users": users,
     }
+
+
+def bucket_percentile(counts: Mapping[int, int], percent: float) -> float:
+    """The response time (ms) ``percent`` (0..1) of the requests counted in ``counts`` finished within;
+    ``counts`` maps Locust's response-time buckets to request counts (as ``StatsEntry.response_times``,
+    or the difference of two of them). Same rule as Locust's own percentile."""
+    total = sum(counts.values())
+    wanted = int(total * percent)
+    processed = 0
+    for bucket in sorted(counts, reverse=True):
+        processed += counts[bucket]
+        if total - processed <= wanted:
+            return float(bucket)
+    return 0.0
+
+
+def window_point(
+    start: tuple[float, int, int, Mapping[int, int]], end: tuple[float, int, int, Mapping[int, int]]
+) -> dict[str, Any]:
+    """The figures of the requests finished between two snapshots ``(t, requests, failures,
+    response-time buckets)`` of the total statistics: a window of the run."""
+    t0, requests0, failures0, buckets0 = start
+    t1, requests1, failures1, buckets1 = end
+    counts = {b: n - buckets0.get(b, 0) for b, n in buckets1.items() if n > buckets0.get(b, 0)}
+    requests, failures = requests1 - requests0, failures1 - failures0
+    span = t1 - t0
+    return {
+        "t0": round(t0, 1),
+        "t1": round(t1, 1),
+        "requests": requests,
+        "failures": failures,
+        "rps": _number(requests / span) if span > 0 else 0.0,
+        "p50_ms": bucket_percentile(counts, 0.5),
+        "p95_ms": bucket_percentile(counts, 0.95),
+        "p99_ms": bucket_percentile(counts, 0.99),
+    }

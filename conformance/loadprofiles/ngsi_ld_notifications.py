@@ -57,6 +57,7 @@ def prefix() -> str:
 def subscription_id() -> str:
     return f"{run_subscription_prefix(SETTINGS.run_id)}{PROCESS_TAG}"
 
+
 _sequence = itertools.count(1)
 # (entity id, seq) -> monotonic time the update was sent; filled by the users, emptied by the receiver
 PENDING: dict[tuple[str, int], float] = {}
