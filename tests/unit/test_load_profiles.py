@@ -266,3 +266,46 @@ def test_the_tmf_profile_uses_an_api_root_the_target_profile_gives(tmp_path: Pat
     )
     assert any(p.startswith("/tmf-api/productOrderingManagement/v4/productOrder") for p in BrokenTmf.seen)
     assert all(not items for items in BrokenTmf.store.values()), "offerings or orders were left behind"
+
+
+SDM_EQUIVALENCE = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("sdm_profile", sys.argv[1])
+profile = importlib.util.module_from_spec(spec)
+sys.modules["sdm_profile"] = profile
+spec.loader.exec_module(profile)
+from conformance import sdm
+from conformance.load_locust import PROCESS_TAG, run_entity_prefix
+
+for model in profile.MODELS:
+    sent = profile.model_entity(model)
+    serial = int(sent.id.rsplit("-", 1)[1])
+
+    def entity_id(kind):
+        suffix = f"{PROCESS_TAG}-{serial:07d}" if kind == model else "target"
+        return run_entity_prefix(kind, profile.SETTINGS.run_id) + suffix
+
+    assert json.loads(sent.text) == sdm.load_fixture(model, entity_id), model
+batch = profile.Batch.of([profile.model_entity(m) for m in profile.MODELS])
+assert json.loads(batch.body) == [json.loads(e.text) for e in batch.entities]
+instance = sdm.to_key_values(json.loads(batch.entities[0].text))
+instance["id"] = 5
+assert profile.validation_errors(batch.entities[0].model, instance) == sdm.validation_errors(
+    batch.entities[0].model, instance
+) != []
+print("same entities and errors")
+"""
+
+
+def test_sdm_ingestion_builds_the_entities_load_fixture_builds() -> None:
+    """The profile fills a per-model template by text (no file read, JSON parse or encoding per
+    entity); the entities must be exactly those ``sdm.load_fixture`` makes, and its cached validator
+    must report what ``sdm.validation_errors`` reports. In a subprocess: the profile imports Locust."""
+    done = subprocess.run(
+        [sys.executable, "-c", SDM_EQUIVALENCE, str(REPO / "conformance/loadprofiles/sdm_ingestion.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert done.returncode == 0 and "same entities and errors" in done.stdout, done.stdout + done.stderr
