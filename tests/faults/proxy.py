@@ -502,7 +502,10 @@ class FaultProxy:
                             reorder=rule.request_reorder_members,
                         )
                     )
-        request_changed = (path, body) != original_request
+        # a request altered in its path, body or query parameters (drop_param, set_params) counts as changed
+        request_changed = (path, body) != original_request or params != parse_qsl(
+            query, keep_blank_values=True
+        )
         dropping = [rule for rule in active if rule.drop]
         if dropping:
             self.hits += 1
