@@ -148,3 +148,18 @@ def test_preflight_probes_each_v5_api_at_its_root() -> None:
     assert _tmf_urls(base, "tmf639-v5", probes["tmf639-v5"], given) == [
         "https://inv.example.org/ri/v5/resource"
     ]
+
+
+def test_roots_follow_the_server_url_of_each_v5_file() -> None:
+    """The default root is the path of the OAS server URL without /tmf-api; where the file names no
+    path (https://serverRoot), the v4 API name with v5 (ROOT_NOTES)."""
+    from urllib.parse import urlsplit
+
+    from conformance.tmf.v5_resources import ROOT_NOTES
+
+    for api in V5_APIS:
+        path = urlsplit(v5_schema.load(api.capability)["server"]).path.rstrip("/").removeprefix("/tmf-api")
+        if path:
+            assert api.root == path, api.capability
+        else:
+            assert api.capability in ROOT_NOTES and api.root.endswith("/v5")
