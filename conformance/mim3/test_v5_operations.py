@@ -96,7 +96,7 @@ def test_v5_retrieve(tmf5: TmfV5, run_ids: RunIds, resource: V5Resource) -> None
             )
     unknown = v5.item_url(tmf5, resource, run_ids.next())
     v5.v5_error(resource, tmf5.get(unknown), 404)
-    v5.v5_error(resource, tmf5.patch(unknown, {resource.change[0]: resource.change[1]}), 404)
+    v5.v5_error(resource, tmf5.patch(unknown, v5.patch_body(resource, body, dict([resource.change]))), 404)
     v5.v5_error(resource, tmf5.delete(unknown), 404)
 
 
@@ -152,7 +152,7 @@ def test_v5_patch_and_delete(
     url = v5.item_url(tmf5, resource, created["id"])
     precondition(resource.remove in body, f"the {resource.name} fixture lacks {resource.remove}")
     key, value = resource.change
-    resp = tmf5.patch(url, {key: value, resource.remove: None})
+    resp = tmf5.patch(url, v5.patch_body(resource, body, {key: value, resource.remove: None}))
     checks.status_is(resp, 200)
     got = tmf5.get(url)
     checks.status_is(got, 200)

@@ -33,7 +33,8 @@ def tmf5(http: RecordingClient, profile: TargetProfile, cleanup: Cleanup) -> Tmf
 def _answers(tmf5: TmfV5, resource: V5Resource, run_ids: RunIds) -> list[tuple[str, Any]]:
     """(operation, response) of a create, a retrieve, a list filtered on the id and a merge patch of one
     new resource."""
-    created = tmf5.create(resource.api.capability, resource.name, resource.body(run_ids.next()))
+    body = resource.body(run_ids.next())
+    created = tmf5.create(resource.api.capability, resource.name, body)
     precondition(created.status_code == 201, f"creating a {resource.name} answered {created.status_code}")
     try:
         identifier = created.json().get("id")
@@ -45,7 +46,7 @@ def _answers(tmf5: TmfV5, resource: V5Resource, run_ids: RunIds) -> list[tuple[s
         ("create", created),
         ("retrieve", tmf5.get(url)),
         ("list", tmf5.get(v5.collection(tmf5, resource), params={"id": identifier})),
-        ("patch", tmf5.patch(url, {resource.change[0]: resource.change[1]})),
+        ("patch", tmf5.patch(url, v5.patch_body(resource, body, dict([resource.change])))),
     ]
 
 

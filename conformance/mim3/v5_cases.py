@@ -158,6 +158,15 @@ def sent(resource: V5Resource, body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in resource.server_set}
 
 
+def patch_body(resource: V5Resource, sent: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A merge patch: the changes, plus the attributes the _MVO schema requires (@type; TMF629 also name
+    and engagedParty) with the values sent on create, unchanged."""
+    required = v5_schema.update_required(resource.api.capability, resource.name)
+    body = {k: sent[k] for k in required if k in sent and k not in changes}
+    body.update(changes)
+    return body
+
+
 def v5_error(resource: V5Resource, resp: Any, *statuses: int) -> None:
     """A v5 Error answer: the status, code and reason non-empty strings, and the body conforming to the
     Error schema of the API's OAS (which requires @type)."""

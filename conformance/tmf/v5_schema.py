@@ -55,6 +55,11 @@ def fvo_mandatory(capability: str, resource: str) -> list[str]:
     return list(load(capability)["resources"][resource]["mandatory"])
 
 
+def update_required(capability: str, resource: str) -> list[str]:
+    """The required list of the resource's merge-patch (_MVO) schema: @type in every v5 file."""
+    return list(load(capability)["resources"][resource].get("update_required", []))
+
+
 def declares(capability: str, resource: str, operation: str) -> bool:
     return operation in load(capability)["resources"][resource]["responses"]
 

@@ -4,7 +4,8 @@ an OAS file at run time.
 
 For each v5 file (TMF620, 622, 632, 634, 637, 638, 639 v5.0.0; TMF629 v5.0.1) it keeps:
 - the server URL of the file, and for each covered resource its @type, the `required` list of its
-  <Resource>_FVO create schema (merged along allOf) and the response schema of create (POST 201),
+  <Resource>_FVO create schema (merged along allOf), that of its merge-patch (<Resource>_MVO) schema
+  (`update_required`: @type in every file) and the response schema of create (POST 201),
   list (GET 200), retrieve (GET 200) and patch (PATCH 200, application/json);
 - the schema of the Error body, and every component schema these reach, as JSON Schema (draft 7):
   descriptions and examples dropped, `nullable` dropped (a null member counts as absent), oneOf made
@@ -105,10 +106,10 @@ def _response_schema(components: dict[str, Any], response: dict[str, Any] | None
     return response.get("content", {}).get("application/json", {}).get("schema")
 
 
-def _body_schema(components: dict[str, Any], body: dict[str, Any]) -> str:
+def _body_schema(components: dict[str, Any], body: dict[str, Any], media: str = "application/json") -> str:
     if "$ref" in body:
         body = components["requestBodies"][body["$ref"].split("/")[-1]]
-    return _ref_name(body["content"]["application/json"]["schema"]["$ref"])
+    return _ref_name(body["content"][media]["schema"]["$ref"])
 
 
 def derive_file(path: Path, names: list[str]) -> dict[str, Any]:
@@ -138,6 +139,11 @@ def derive_file(path: Path, names: list[str]) -> dict[str, Any]:
             "fvo": fvo,
             "mandatory": required_of(schemas, fvo),
         }
+        patch = paths.get(f"/{name}/{{id}}", {}).get("patch")
+        if patch is not None:
+            mvo = _body_schema(components, patch["requestBody"], "application/merge-patch+json")
+            resources[name]["mvo"] = mvo
+            resources[name]["update_required"] = required_of(schemas, mvo)
         raw[name] = responses
     todo, kept = _refs(raw) | {"Error"}, set()
     while todo:

@@ -163,3 +163,14 @@ def test_roots_follow_the_server_url_of_each_v5_file() -> None:
             assert api.root == path, api.capability
         else:
             assert api.capability in ROOT_NOTES and api.root.endswith("/v5")
+
+
+def test_patches_carry_what_the_mvo_schema_requires() -> None:
+    """Every _MVO (merge-patch) schema requires @type (TMF629 Customer_MVO also name and engagedParty):
+    each patch the suite sends carries them, with the values sent on create."""
+    for resource in V5_RESOURCES:
+        sent = resource.body("x")
+        body = v5_cases.patch_body(resource, sent, dict([resource.change]))
+        assert body["@type"] == resource.type and body[resource.change[0]] == resource.change[1]
+        for key in v5_schema.update_required(resource.api.capability, resource.name):
+            assert body[key] == sent[key], (resource.id, key)
