@@ -55,7 +55,7 @@ def test_csf_selects_sources(fed: Federation, ngsild: NgsiLd, group: str) -> Non
 
 @requirement(
     "MIM1-DST-034",
-    clause="5.7.2, 5.2.23",
+    clause="5.7.2",
     level="SHOULD",
     capability=CAP,
     title="Query Entities via POST with a csf member in the Query asks only the context sources whose "
