@@ -203,7 +203,7 @@ FAILED_PROXY = [
 def test_proxied_source_fails(
     fed: Federation, ngsild: NgsiLd, case_evidence: CaseEvidence, mode: str
 ) -> None:
-    kind, eid = fed.kind("Pxf"), fed.entity_id("Pxf")
+    kind, eid = fed.kind("Pxf"), fed.entity_id("Pxf" + mode[:3].title())  # MimDstPxfExc, MimDstPxfRed
     src = fed.source(f"failing-{mode}").hold(entity(eid, kind, power=1))
     src.status = 500
     if mode == "exclusive":
