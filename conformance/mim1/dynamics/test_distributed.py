@@ -5,8 +5,8 @@ source registered on the target (ETSI GS CIM 009 V1.8.1 clauses 4.3.6.2, 4.3.6.3
 The suite runs the context source itself (conformance/ngsild/context_source.py, a route of the
 session's callback server, where the target reaches the suite), registers it on the target with an
 ``information`` naming a type of this run, and checks what the target answers and what it asked the
-source. Only retrieval is checked; see notes/mim1.md for what is left out (forwarded writes, csf,
-NGSILD-Warning as a requirement, the conflicts of exclusive and redirect registrations).
+source. Only retrieval is checked here; writes, csf and NGSILD-Warning are in the test_distributed_*.py
+modules that use these fixtures (see notes/mim1.md).
 """
 
 from __future__ import annotations
