@@ -42,6 +42,9 @@ class Rule:
     when_error: bool = False  # only when the upstream answered 4xx or 5xx
     when_media: str | None = None  # regex on the upstream answer's Content-Type
     when_request_media: str | None = None  # regex on the request's Content-Type (matched before forwarding)
+    when_request_body: str | None = (
+        None  # regex on the request's body (as UTF-8 text), matched before forwarding
+    )
     when_partial_list: bool = False  # only when upstream X-Result-Count < X-Total-Count (a partial page)
     # request actions
     drop_param: str | None = None
@@ -152,10 +155,16 @@ class Rule:
                 return False
         return True
 
-    def matches(self, method: str, path: str, query: str, request_media: str = "") -> bool:
+    def matches(
+        self, method: str, path: str, query: str, request_media: str = "", request_body: bytes = b""
+    ) -> bool:
         if self.method and self.method.upper() != method.upper():
             return False
         if self.when_request_media is not None and not re.search(self.when_request_media, request_media):
+            return False
+        if self.when_request_body is not None and not re.search(
+            self.when_request_body, request_body.decode("utf-8", "replace")
+        ):
             return False
         if not re.search(self.path, path):
             return False
@@ -455,7 +464,7 @@ class FaultProxy:
         if handler.headers.get("Host") and not any(k.lower() == "x-forwarded-host" for k in headers):
             headers["X-Forwarded-Host"] = handler.headers["Host"]
         request_media = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-        active = [rule for rule in self.rules if rule.matches(method, path, query, request_media)]
+        active = [rule for rule in self.rules if rule.matches(method, path, query, request_media, body)]
         original_request = (path, body)
         for rule in active:
             if rule.request_path_sub:

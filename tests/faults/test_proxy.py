@@ -96,6 +96,14 @@ def test_when_request_media_matches_the_request_content_type(upstream: tuple[str
     assert proxy.hits == 1
 
 
+def test_when_request_body_matches_the_request_body(upstream: tuple[str, list]) -> None:
+    rule = Rule(method="POST", path="^/x$", when_request_body='"linkedMaps"', set_status=400)
+    with FaultProxy(upstream[0], [rule]) as proxy:
+        assert _post(proxy.base_url + "/x", {"expiresAt": "x"}).status_code == 201
+        assert _post(proxy.base_url + "/x", {"linkedMaps": {}}).status_code == 400
+    assert proxy.hits == 1
+
+
 # -- actions of legal variations (the tolerance matrix) -------------------------------------------
 
 
