@@ -18,8 +18,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import distributed, distributed_writes
+from . import distributed_writes
 from .broker import ENTITY, Broker
+from .errors import NgsiLdError
 from .http import JSONLD, link_context_url, media_type, read_json, resolve_context, tenant_headers, tenant_of
 
 Handler = Callable[..., Awaitable[Response]]
@@ -53,7 +54,11 @@ async def _targets(request: Request, broker: Broker, tenant: str, payload: list[
         stored = broker.storage.get(ENTITY, tenant, entity_id)
         types = list(stored["types"]) if stored else []
         if isinstance(item, dict) and item.get("type") is not None:
-            ctx = await resolve_context(broker.resolver, item.get("@context") if in_body else link)
+            try:
+                ctx = await resolve_context(broker.resolver, item.get("@context") if in_body else link)
+            except NgsiLdError:  # the local batch reports the item's error
+                found.append({"id": "", "types": []})
+                continue
             value = item["type"]
             types = [
                 ctx.expand(t) for t in (value if isinstance(value, list) else [value]) if isinstance(t, str)
@@ -72,9 +77,11 @@ def _local_result(response: Response, payload: list[Any]) -> tuple[list[Any], li
 
 
 async def distributed_batch(request: Request, broker: Broker, kind: str, handler: Handler) -> Response:
-    if not distributed.should_forward(request, broker):
-        return await handler(request, broker)
     tenant = tenant_of(request)
+    operation = OPERATION[kind]
+    registrations = distributed_writes.candidate_registrations(request, broker, tenant, operation)
+    if not registrations:  # local=true, a loop, or no inclusive registration names the operation
+        return await handler(request, broker)
     try:
         payload = await read_json(request)
     except Exception:  # noqa: BLE001 - the local handler reports the bad input
@@ -85,9 +92,8 @@ async def distributed_batch(request: Request, broker: Broker, kind: str, handler
     local = await handler(request, broker)
     if local.status_code >= 300 and local.status_code != 207:
         return local
-    operation = OPERATION[kind]
     errors: list[dict[str, Any]] = []
-    for reg in distributed_writes.candidate_registrations(request, broker, tenant, operation):
+    for reg in registrations:
         pairs = [
             (item, target["id"])
             for item, target in zip(payload, targets, strict=True)

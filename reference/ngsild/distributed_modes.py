@@ -23,7 +23,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import distributed, distributed_writes
+from . import distributed_writes
 from .broker import ENTITY, Broker
 from .context import ActiveContext
 from .http import (
@@ -117,9 +117,10 @@ def _with_body(request: Request, payload: Any) -> Request:
 async def distributed_write(
     request: Request, broker: Broker, operation: str, handler: Handler, params: dict[str, str]
 ) -> Response:
-    if not distributed.should_forward(request, broker):
-        return await handler(request, broker, **params)
     tenant = tenant_of(request)
+    modes = PROXY_MODES + (distributed_writes.INCLUSIVE if operation in PASSED_ON_HERE else ())
+    if not distributed_writes.candidate_registrations(request, broker, tenant, operation, modes):
+        return await handler(request, broker, **params)  # nothing to pass on: the local write alone
     entity_id, attr_id = params.get("entity_id"), params.get("attr_id")
     payload: Any = None
     if operation == "deleteEntity":
