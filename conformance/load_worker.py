@@ -147,7 +147,8 @@ def run_worker(ns: argparse.Namespace, locustfile: Path, options: dict[str, floa
             preexec_fn=die_with_parent(),
         )
         assert proc.stdout is not None
-        pump = threading.Thread(target=_pump, args=(proc.stdout, log, redactor.text), daemon=True)
+        seen: dict[str, int] = {}
+        pump = threading.Thread(target=_pump, args=(proc.stdout, log, redactor.text, seen), daemon=True)
         pump.start()
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
@@ -159,7 +160,10 @@ def run_worker(ns: argparse.Namespace, locustfile: Path, options: dict[str, floa
             except subprocess.TimeoutExpired:
                 proc.kill()
                 code = None
-            _err("worker stopped before its master ended the run; the master withholds the verdict")
+            if seen.get("started"):
+                _err("worker stopped before its master ended the run; the master withholds the verdict")
+            else:
+                _err("worker stopped before its master started a run")
             return EXIT_UNAVAILABLE
         finally:
             signal.signal(signal.SIGTERM, previous)
@@ -175,13 +179,23 @@ def run_worker(ns: argparse.Namespace, locustfile: Path, options: dict[str, floa
     return EXIT_UNAVAILABLE
 
 
-def _pump(stream: IO[str], log: IO[str], scrub: Callable[[str], str]) -> None:
+NO_MASTER = "Failed to connect to master"
+
+
+def _pump(stream: IO[str], log: IO[str], scrub: Callable[[str], str], seen: dict[str, int]) -> None:
+    """Into the log; progress lines echoed (``seen["started"]`` once the master started the test),
+    and the first "no master yet" line and one a minute after it (Locust retries every 5 s)."""
     for raw in stream:
         line = scrub(raw)
         log.write(line)
         log.flush()
         if line.startswith(PROGRESS_PREFIX):
+            seen["started"] = 1
             print("  " + line[len(PROGRESS_PREFIX) :].rstrip(), flush=True)
+        elif NO_MASTER in line:
+            if seen.get("no_master", 0) % 12 == 0:
+                print("  " + line[line.index(NO_MASTER) :].rstrip(), flush=True)
+            seen["no_master"] = seen.get("no_master", 0) + 1
 
 
 def _interrupt(signum: int, frame: object) -> None:
