@@ -11,6 +11,7 @@ within it. The search itself (``search``) is pure, driven by a ``measure`` calla
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -150,7 +151,8 @@ def search(
     while broke - held > max(1, plan.resolution * held):
         if not affordable():
             return SearchResult(steps, best_step(steps), "the time budget ran out while bisecting")
-        middle = (held + broke) // 2
+        # after a quadrupling step the gap spans more than a doubling: its geometric middle first
+        middle = round(math.sqrt(held * broke)) if broke > 2 * held else (held + broke) // 2
         if run(middle).holds:
             held = middle
         else:

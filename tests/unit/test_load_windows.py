@@ -77,3 +77,17 @@ def test_far_below_the_limit_users_grow_faster() -> None:
     result = search(plan, measure, clock=lambda: 0.0, say=lambda _: None)
     assert asked[:4] == [5, 20, 80, 160]  # x4 while p95 < 50 ms, then x2
     assert result.best is not None and result.best.users <= 100
+
+
+def test_after_an_overshoot_the_bisection_halves_the_gap_geometrically() -> None:
+    asked: list[int] = []
+
+    def measure(users: int) -> Step:
+        asked.append(users)
+        p95 = 10.0 if users <= 80 else (150.0 if users <= 120 else 400.0)
+        return Step(users, p95 <= 200, 10.0 * users, 1.0, p95, p95, 0.0, 100)
+
+    plan = SearchPlan(start_users=5, budget_seconds=10_000, fast_below_p95_ms=50.0)
+    result = search(plan, measure, clock=lambda: 0.0, say=lambda _: None)
+    assert asked[:6] == [5, 20, 80, 320, 160, 120]  # sqrt(80 * 320), then halves as before
+    assert result.best is not None and 120 <= result.best.users <= 130
