@@ -196,6 +196,10 @@ def _distributed_usage(ns: argparse.Namespace) -> str | None:
         return "--master-host is for --worker"
     if ns.expect_workers is not None and not ns.master:
         return "--expect-workers is for --master"
+    if ns.master_bind_host is not None and not ns.master:
+        return "--master-bind-host is for --master"
+    if ns.master and ns.master_bind_host is None:
+        ns.master_bind_host = "*"
     if ns.master and ns.expect_workers is None:
         ns.expect_workers = 1
     if ns.master_port is None:
@@ -323,7 +327,6 @@ def add_load_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     spread.add_argument(
         "--master-bind-host",
-        default="*",
         metavar="H",
         help="with --master: the interface to listen on (default *: all)",
     )

@@ -124,6 +124,7 @@ def test_a_worker_that_drops_out_is_named_and_the_verdict_withheld(tmp_path: Pat
         (["--worker"], "needs --master-host"),
         (["--master-host", "h"], "is for --worker"),
         (["--expect-workers", "2"], "is for --master"),
+        (["--master-bind-host", "0.0.0.0"], "is for --master"),
         (["--master", "--workers", "2"], "leave it out"),
         (["--master", "--expect-workers", "6", "--users", "5"], "more than --users"),
     ],
