@@ -110,12 +110,27 @@ class Storage:
             )
         return cursor.rowcount > 0
 
-    def list(self, kind: str, tenant: str) -> list[dict[str, Any]]:
-        """All documents of a kind in a tenant, in insertion order."""
+    def list(
+        self,
+        kind: str,
+        tenant: str,
+        *,
+        ids: builtins.list[str] | None = None,
+        containing: builtins.list[str] | None = None,
+    ) -> builtins.list[dict[str, Any]]:
+        """All documents of a kind in a tenant, in insertion order. A cheap pre-selection, so that a query
+        by id or type does not decode every document (the caller still applies its own test): ``ids``,
+        only these; ``containing``, only documents whose stored JSON text holds one of these strings."""
+        sql = "SELECT doc FROM documents WHERE kind = ? AND tenant = ?"
+        args: builtins.list[Any] = [kind, tenant]
+        if ids:
+            sql += " AND id IN (" + ", ".join("?" for _ in ids) + ")"
+            args += ids
+        if containing:
+            sql += " AND (" + " OR ".join("instr(doc, ?) > 0" for _ in containing) + ")"
+            args += containing
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT doc FROM documents WHERE kind = ? AND tenant = ? ORDER BY seq", (kind, tenant)
-            ).fetchall()
+            rows = self._conn.execute(sql + " ORDER BY seq", args).fetchall()
         return [json.loads(r[0]) for r in rows]
 
     def list_all_tenants(self, kind: str) -> builtins.list[tuple[str, dict[str, Any]]]:
