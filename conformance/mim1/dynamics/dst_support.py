@@ -69,7 +69,3 @@ def held_locally(ngsild: NgsiLd, eid: str) -> dict[str, Any] | None:
 def send(ngsild: NgsiLd, method: str, path: str, body: Any = None, **params: str) -> requests.Response:
     headers = {"Content-Type": JSON} if body is not None else None
     return ngsild.request(method, API + path, headers=headers, params=params or None, json_body=body)
-
-
-def success_status(resp: requests.Response, expected: int) -> None:
-    checks.status_is(resp, expected)
