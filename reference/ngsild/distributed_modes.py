@@ -91,7 +91,7 @@ def _payload_types(payload: Any, ctx: ActiveContext) -> list[str]:
     return [ctx.expand(v) for v in values if isinstance(v, str)]
 
 
-def _registered_names(reg: dict[str, Any], target: dict[str, Any]) -> set[str] | None:
+def registered_names(reg: dict[str, Any], target: dict[str, Any]) -> set[str] | None:
     """The attributes a registration covers for this entity; None: the whole entity."""
     names: set[str] = set()
     for info in reg.get("information", []):
@@ -104,7 +104,7 @@ def _registered_names(reg: dict[str, Any], target: dict[str, Any]) -> set[str] |
     return names
 
 
-def _with_body(request: Request, payload: Any) -> Request:
+def with_body(request: Request, payload: Any) -> Request:
     """The request with another JSON body (the fragment left for the local write)."""
     data = json.dumps(payload).encode("utf-8")
 
@@ -145,7 +145,7 @@ async def distributed_write(
     if proxied:
         bodies: dict[str, bytes] = {}
         for reg in proxied:
-            covered = _registered_names(reg, target)
+            covered = registered_names(reg, target)
             taken = None if covered is None or taken is None else taken | covered
             if isinstance(payload, dict) and keys is not None and operation not in ATTRIBUTE_OPS:
                 part = {
@@ -173,7 +173,7 @@ async def distributed_write(
         local_response = None  # every attribute of the fragment went to the registered sources
     else:
         if taken and isinstance(payload, dict) and keys is not None:
-            local_request = _with_body(
+            local_request = with_body(
                 request, {k: v for k, v in payload.items() if ctx.expand(k) not in taken}
             )
         local_response = await handler(local_request, broker, **params)

@@ -165,3 +165,27 @@ def test_warning_for_a_failing_source(
     assert resp.headers["NGSILD-Warning"].startswith(code + " ")
     quiet = http.get(base + E, params={"type": "Tank", "local": "true"}, headers=h)
     assert "NGSILD-Warning" not in quiet.headers
+
+
+def test_batch_update_with_exclusive_attribute(
+    base: str, http: requests.Session, source: RunningServer, uid: str
+) -> None:
+    h, src_h = _tenants(uid)
+    eid = f"urn:ngsi-ld:Pump:{uid}"
+    assert http.post(source.url + E, json={"id": eid, "type": "Pump", "power": _prop(1)}, headers=src_h).ok
+    assert http.post(base + E, json={"id": eid, "type": "Pump", "flow": _prop(1)}, headers=h).ok
+    info = [{"entities": [{"type": "Pump", "id": eid}], "propertyNames": ["power"]}]
+    _register(
+        base, http, h, source.url, information=info, mode="exclusive", operations=["updateBatch"],
+        tenant=f"dms{uid}",
+    )  # fmt: skip
+    batch = [{"id": eid, "power": _prop(7), "flow": _prop(8)}]
+    assert http.post(f"{base}{B}/update", json=batch, headers=h).status_code == 204
+    mine = _own(http, f"{base}{E}/{eid}", h)
+    assert mine is not None and mine["flow"] == 8 and "power" not in mine
+    assert (_own(http, f"{source.url}{E}/{eid}", src_h) or {}).get("power") == 7
+    # an item whose attributes all belong to the source is not written locally at all
+    only = [{"id": eid, "power": _prop(9)}]
+    assert http.post(f"{base}{B}/update", json=only, headers=h).status_code == 204
+    assert (_own(http, f"{source.url}{E}/{eid}", src_h) or {}).get("power") == 9
+    assert "power" not in (_own(http, f"{base}{E}/{eid}", h) or {})
