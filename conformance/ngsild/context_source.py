@@ -12,7 +12,7 @@ scenario gives it, in normalized form with short names (the core @context: the s
 - ``DELETE .../entities/{id}``, ``PATCH`` and ``POST .../entities/{id}/attrs`` (forwarded writes) with
   204 when it holds the entity (the fragment's members replace its attributes), else 404;
 - the other forwarded writes (clause 4.20 operations): ``POST .../entities`` (201), ``PUT``/``PATCH
-  .../entities/{id}`` and ``PUT``/``PATCH .../entities/{id}/attrs/{attr}`` (204, or 404), and the batch
+  .../entities/{id}`` and ``PUT``/``PATCH``/``DELETE .../entities/{id}/attrs/{attr}`` (204, or 404), and the batch
   operations ``POST .../entityOperations/{create,upsert,update,delete,merge}`` (204);
 - anything else with 422 OperationNotSupported.
 
@@ -239,6 +239,11 @@ class ContextSources:
                 return 404, _problem("ResourceNotFound", f"{entity_id} is not held by this source")
             if method == "DELETE" and not rest:
                 del source.entities[entity_id]
+                return 204, None
+            if method == "DELETE" and rest.startswith("attrs/"):  # Delete Attribute
+                name = unquote(rest[len("attrs/") :])
+                if held.pop(name, None) is None:
+                    return 404, _problem("ResourceNotFound", f"{entity_id} has no attribute {name} here")
                 return 204, None
             try:
                 fragment = json.loads(body or b"{}")

@@ -1,6 +1,6 @@
 """Distributed entity writes by registration mode (clauses 4.3.6.2, 4.3.6.3, 4.20; the distributed behaviour of
 Create Entity 5.6.1, Update/Append Entity Attributes 5.6.2/5.6.3, Partial Attribute Update 5.6.4, Delete Entity
-5.6.6, Merge Entity 5.6.17, Replace Entity 5.6.18, Replace Attribute 5.6.19).
+5.6.6, Delete Entity Attribute 5.6.5, Merge Entity 5.6.17, Replace Entity 5.6.18, Replace Attribute 5.6.19).
 
 Each write route is wrapped here. Before the local write, the **exclusive** and **redirect** registrations that
 match the entity (id, and type when known) and whose ``operations`` name the write take their part of it: the
@@ -8,7 +8,7 @@ attributes they register (all of them when a matching RegistrationInfo names non
 source and taken out of the fragment the broker writes locally. A registration of the whole entity leaves no
 local part: the broker keeps nothing of it (an Append to an entity the broker does not hold is answered from the
 source alone). **Auxiliary** registrations are never used for writes. The writes whose handlers do not pass
-themselves on (Create, Merge and Replace Entity, Partial Attribute Update, Replace Attribute) are passed on here,
+themselves on (Create, Merge and Replace Entity, Partial Attribute Update, Replace and Delete Attribute) are passed on here,
 after the local write, to the **inclusive** registrations that name them; Delete Entity, Update and Append
 Entity Attributes do that in entities.py. A source that fails makes the answer 207 with a BatchOperationResult.
 """
@@ -42,6 +42,7 @@ NOT_ATTRIBUTES = {"id", "@id", "type", "@type", "@context", "scope", "createdAt"
 METHOD = {
     "createEntity": "POST",
     "deleteEntity": "DELETE",
+    "deleteAttrs": "DELETE",
     "appendAttrs": "POST",
     "updateEntity": "PATCH",
     "mergeEntity": "PATCH",
@@ -49,10 +50,18 @@ METHOD = {
     "updateAttrs": "PATCH",
     "replaceAttrs": "PUT",
 }
-ATTRIBUTE_OPS = {"updateAttrs", "replaceAttrs"}  # the attribute is in the path
+ATTRIBUTE_OPS = {"updateAttrs", "replaceAttrs", "deleteAttrs"}  # the attribute is in the path
+NO_BODY = {"deleteEntity", "deleteAttrs"}
 FRAGMENT_OPS = {"appendAttrs", "updateEntity", "mergeEntity"}  # nothing left to write locally: no local part
 # writes whose handlers in entities.py do not pass themselves on to inclusive registrations
-PASSED_ON_HERE = {"createEntity", "mergeEntity", "replaceEntity", "updateAttrs", "replaceAttrs"}
+PASSED_ON_HERE = {
+    "createEntity",
+    "mergeEntity",
+    "replaceEntity",
+    "updateAttrs",
+    "replaceAttrs",
+    "deleteAttrs",
+}
 
 
 def wrap(operation: str, handler: Handler) -> Handler:
@@ -123,7 +132,7 @@ async def distributed_write(
         return await handler(request, broker, **params)  # nothing to pass on: the local write alone
     entity_id, attr_id = params.get("entity_id"), params.get("attr_id")
     payload: Any = None
-    if operation == "deleteEntity":
+    if operation in NO_BODY:
         ctx = await request_context(request, broker.resolver)
     else:
         body = await read_body(request, allow_merge_patch=operation in ("mergeEntity", "updateAttrs"))
@@ -191,7 +200,7 @@ async def distributed_write(
                 METHOD[operation],
                 _path(operation, entity_id, attr_id),
                 entity_id,
-                with_body=True,
+                with_body=payload is not None,
             )
     if local_response is not None and not local_ok:
         return local_response

@@ -37,6 +37,7 @@ WRITE_GROUPS: dict[str, set[str]] = {
     "updateEntity": {"redirectionOps", "updateOps"},  # PATCH /entities/{id}/attrs (5.6.2)
     "updateAttrs": {"redirectionOps", "updateOps"},  # PATCH /entities/{id}/attrs/{attrId} (5.6.4)
     "replaceAttrs": {"redirectionOps", "updateOps"},  # PUT /entities/{id}/attrs/{attrId} (5.6.19)
+    "deleteAttrs": {"redirectionOps"},  # DELETE /entities/{id}/attrs/{attrId} (5.6.5)
     "replaceEntity": {"redirectionOps", "updateOps"},  # PUT /entities/{id} (5.6.18)
     "mergeEntity": {"redirectionOps"},  # PATCH /entities/{id} (5.6.17)
     "createBatch": set(),

@@ -61,7 +61,11 @@ ROUTES: list[tuple[str, tuple[str, ...], Handler]] = [
         ("entities", "{entity_id}", "attrs", "{attr_id}"),
         distributed_modes.wrap("replaceAttrs", entities.replace_attribute),
     ),
-    ("DELETE", ("entities", "{entity_id}", "attrs", "{attr_id}"), entities.delete_attribute),
+    (
+        "DELETE",
+        ("entities", "{entity_id}", "attrs", "{attr_id}"),
+        distributed_modes.wrap("deleteAttrs", entities.delete_attribute),
+    ),
     ("POST", ("entityOperations", "create"), distributed_batch.wrap("create", batch.batch_create)),
     ("POST", ("entityOperations", "upsert"), distributed_batch.wrap("upsert", batch.batch_upsert)),
     ("POST", ("entityOperations", "update"), distributed_batch.wrap("update", batch.batch_update)),

@@ -36,10 +36,10 @@ WRITES = [pytest.param("entity", name, id=name) for name in ops.OPS] + [
 
 
 def _entity_write(ngsild: NgsiLd, op: ops.Op, eid: str, kind: str, **params: str) -> int:
-    body = {"type": kind, **op.body} if op.name == "replaceEntity" else op.body
+    body = op.payload(kind)
     if op.name == "createEntity":
         ngsild.forget_later(eid)  # deleted at teardown whatever the answer
-        body = {"id": eid, **body, "type": kind}
+        body = {"id": eid, **(body or {}), "type": kind}
     return send(ngsild, op.method, op.path(eid), body, **params).status_code
 
 
@@ -48,8 +48,8 @@ def _entity_write(ngsild: NgsiLd, op: ops.Op, eid: str, kind: str, **params: str
     clause="6.3.18",
     level="MUST",
     capability=CAP,
-    title="Create, Replace, Merge Entity, attribute and batch writes with local=true are done locally only, "
-    "although the registration's operations name them",
+    title="Create, Replace, Merge Entity, attribute (partial update, replace, delete) and batch writes with "
+    "local=true are done locally only, although the registration's operations name them",
 )
 @pytest.mark.parametrize(("family", "name"), WRITES)
 def test_local_writes(fed: Federation, ngsild: NgsiLd, family: str, name: str) -> None:
@@ -91,7 +91,7 @@ def test_other_writes_via(fed: Federation, ngsild: NgsiLd, run_ids: RunIds, fami
     if family == "entity":
         op = ops.OPS[name]
         kind, eid, src = ops.setup(fed, op, [name], stem="wvia2")
-        body = {"id": eid, "type": kind, **op.body} if name == "createEntity" else op.body
+        body = {"id": eid, "type": kind, **(op.body or {})} if name == "createEntity" else op.payload(kind)
         if name == "createEntity":
             ngsild.forget_later(eid)
         resp = ngsild.request(

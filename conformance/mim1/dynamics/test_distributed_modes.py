@@ -53,6 +53,8 @@ def _write(ngsild: NgsiLd, op: str, eid: str, kind: str, body: dict[str, Any]) -
         return ngsild.create_entity({"id": eid, "type": kind, **body})
     if op == "delete":
         return send(ngsild, "DELETE", f"/entities/{eid}")
+    if op == "delete-attr":
+        return send(ngsild, "DELETE", f"/entities/{eid}/attrs/temperature")
     method, suffix = {"append": ("POST", "/attrs"), "update": ("PATCH", "/attrs"), "merge": ("PATCH", "")}[op]
     return send(ngsild, method, f"/entities/{eid}{suffix}", body)
 
@@ -64,6 +66,7 @@ def _forwarded_path(op: str, eid: str) -> tuple[str, str]:
         "update": ("PATCH", f"/entities/{eid}/attrs"),
         "merge": ("PATCH", f"/entities/{eid}"),
         "delete": ("DELETE", f"/entities/{eid}"),
+        "delete-attr": ("DELETE", f"/entities/{eid}/attrs/temperature"),
         "batch-update": ("POST", "/entityOperations/update"),
         "batch-upsert": ("POST", "/entityOperations/upsert"),
     }[op]
@@ -121,6 +124,7 @@ REDIRECT = [
     pytest.param("update", 1, id="update-attrs"),
     pytest.param("merge", 1, id="merge-entity"),
     pytest.param("delete", 1, id="delete-entity"),
+    pytest.param("delete-attr", 1, id="delete-attribute"),
     pytest.param("append", 2, id="append-attrs-two-redirect-sources"),
     pytest.param("batch-upsert", 1, id="batch-upsert"),
 ]
@@ -150,7 +154,7 @@ def test_redirect_write(fed: Federation, ngsild: NgsiLd, op: str, count: int) ->
     method, path = _forwarded_path(op, eid)
     for n, src in enumerate(sources):
         got = expect_request(src, method, path)
-        if op != "delete":
+        if op not in ("delete", "delete-attr"):
             forwarded = _forwarded_entity(body_of(got), eid)
             expect_members(f"the write context source {n + 1} got", forwarded, ["temperature"])
     checks.equal(

@@ -38,7 +38,7 @@ fed = dst.fed
 class Op:
     """One write: how the suite sends it, where the source gets it, what it leaves locally."""
 
-    def __init__(self, name: str, method: str, suffix: str, body: dict[str, Any], member: str) -> None:
+    def __init__(self, name: str, method: str, suffix: str, body: dict[str, Any] | None, member: str) -> None:
         self.name, self.method, self.suffix, self.body, self.member = name, method, suffix, body, member
 
     def path(self, eid: str) -> str:
@@ -46,9 +46,14 @@ class Op:
 
     def send(self, ngsild: NgsiLd, eid: str, kind: str) -> requests.Response:
         if self.name == "createEntity":
-            return ngsild.create_entity({"id": eid, "type": kind, **self.body})
-        body = {"type": kind, **self.body} if self.name == "replaceEntity" else self.body
-        return send(ngsild, self.method, self.path(eid), body)
+            return ngsild.create_entity({"id": eid, "type": kind, **(self.body or {})})
+        return send(ngsild, self.method, self.path(eid), self.payload(kind))
+
+    def payload(self, kind: str) -> dict[str, Any] | None:
+        """The body sent (Replace Entity also names the type; Delete Attribute has none)."""
+        if self.body is None:
+            return None
+        return {"type": kind, **self.body} if self.name == "replaceEntity" else self.body
 
 
 OPS = {
@@ -57,6 +62,7 @@ OPS = {
     "mergeEntity": Op("mergeEntity", "PATCH", "", {"temperature": prop(5)}, "temperature"),
     "updateAttrs": Op("updateAttrs", "PATCH", "/attrs/temperature", {"value": 5}, "value"),
     "replaceAttrs": Op("replaceAttrs", "PUT", "/attrs/temperature", prop(5), "value"),
+    "deleteAttrs": Op("deleteAttrs", "DELETE", "/attrs/temperature", None, ""),
 }
 
 
@@ -74,7 +80,9 @@ def check_local(ngsild: NgsiLd, op: Op, eid: str) -> None:
     mine = held_locally(ngsild, eid)
     if mine is None:
         checks.fail(f"the target holds no {eid} of its own after {op.name} (local=true answered 404)")
-    if op.name == "replaceEntity":
+    if op.name == "deleteAttrs":
+        checks.equal("'temperature' left in the target's own entity", "temperature" in mine, False)
+    elif op.name == "replaceEntity":
         checks.equal("humidity in the target's own entity", value_of(mine, "humidity"), 3)
         checks.equal("'temperature' left in the target's own replaced entity", "temperature" in mine, False)
     else:
@@ -163,8 +171,8 @@ def test_replace_attribute_forwarded(fed: Federation, ngsild: NgsiLd, named: boo
     clause="4.20",
     level="MUST",
     capability=CAP,
-    title="Create, Replace and Merge Entity, Partial Attribute Update and Replace Attribute are not passed on "
-    "to a registration whose operations do not name them",
+    title="Create, Replace and Merge Entity, Partial Attribute Update, Replace and Delete Attribute are not "
+    "passed on to a registration whose operations do not name them",
 )
 @pytest.mark.parametrize("name", list(OPS))
 def test_other_writes_not_listed(fed: Federation, ngsild: NgsiLd, name: str) -> None:
