@@ -103,8 +103,10 @@ class BareUser(FastHttpUser):
 
     @task
     def replay(self):
-        method, path, body, content_type = next(_next)
-        headers = {"Content-Type": content_type} if content_type else None
+        method, path, body, content_type, accept = next(_next)
+        headers = {"Content-Type": content_type} if content_type else {}
+        if accept:
+            headers["Accept"] = accept
         self.client.request(method, path, data=body.encode() if body else None, headers=headers, name=method)
 """
 
@@ -124,7 +126,7 @@ class NoopServer:
 
     def __init__(self) -> None:
         self.port = free_port()
-        self.recorded: deque[tuple[str, str, str, str]] = deque(maxlen=MAX_RECORDED)
+        self.recorded: deque[tuple[str, str, str, str, str]] = deque(maxlen=MAX_RECORDED)
         self.upserted: OrderedDict[str, bytes] = OrderedDict()
         self.server: Any = None
         self.count, self.first, self.last = 0, 0.0, 0.0
@@ -142,8 +144,15 @@ class NoopServer:
             self.count, self.first, self.last = self.count + 1, self.first or now, now
             query = f"?{request.url.query}" if request.url.query else ""
             content_type = request.headers.get("content-type", "")
+            accept = request.headers.get("accept", "")
             self.recorded.append(
-                (request.method, request.url.path + query, body.decode(errors="replace"), content_type)
+                (
+                    request.method,
+                    request.url.path + query,
+                    body.decode(errors="replace"),
+                    content_type,
+                    accept,
+                )
             )
             if request.method in ("PATCH", "PUT", "DELETE"):
                 return Response(status_code=204)
