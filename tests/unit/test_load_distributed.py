@@ -229,3 +229,29 @@ def test_a_worker_of_another_profile_is_refused_and_the_verdict_withheld(tmp_pat
     report = json.loads((out / "load-stats.json").read_text(encoding="utf-8"))
     assert report["cut_short"] and report["exit_code"] == 3, report.get("workers")
     assert "Verdict: WITHHELD" in (tmp_path / "master.log").read_text()
+
+
+@pytest.mark.slow
+def test_a_worker_killed_during_the_run_is_named_and_the_verdict_withheld(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    procs, out = _master_and_workers(tmp_path, [[], []], duration="12s")
+    log = tmp_path / "w2" / "locust-worker.log"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if log.is_file() and "(from the master)" in log.read_text(encoding="utf-8"):
+            break
+        time.sleep(0.2)
+    else:
+        _finish(procs)
+        pytest.fail("the run did not start:\n" + _text(tmp_path))
+    time.sleep(1)
+    os.killpg(procs[2].pid, signal.SIGKILL)  # the second worker's machine is lost
+    codes = _finish(procs)
+    text = _text(tmp_path)
+    assert codes[0] == 3 and codes[1] == 0, text
+    report = json.loads((out / "load-stats.json").read_text(encoding="utf-8"))
+    assert len(report["workers"]["lost"]) == 1 and report["cut_short"], report["workers"]
+    assert "dropped out: " in (tmp_path / "master.log").read_text() and "Verdict: WITHHELD" in text
