@@ -52,7 +52,9 @@ METHOD = {
 }
 ATTRIBUTE_OPS = {"updateAttrs", "replaceAttrs", "deleteAttrs"}  # the attribute is in the path
 NO_BODY = {"deleteEntity", "deleteAttrs"}
-FRAGMENT_OPS = {"appendAttrs", "updateEntity", "mergeEntity"}  # nothing left to write locally: no local part
+# nothing left to write locally: no local part (a Create Entity whose attributes all went to exclusive or
+# redirect sources creates nothing locally, as ETSI D001_01_exc expects 201 for an entity held locally already)
+FRAGMENT_OPS = {"appendAttrs", "updateEntity", "mergeEntity", "createEntity"}
 # writes whose handlers in entities.py do not pass themselves on to inclusive registrations
 PASSED_ON_HERE = {
     "createEntity",

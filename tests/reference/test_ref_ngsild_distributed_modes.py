@@ -189,3 +189,20 @@ def test_batch_update_with_exclusive_attribute(
     assert http.post(f"{base}{B}/update", json=only, headers=h).status_code == 204
     assert (_own(http, f"{source.url}{E}/{eid}", src_h) or {}).get("power") == 9
     assert "power" not in (_own(http, f"{base}{E}/{eid}", h) or {})
+
+
+def test_create_of_exclusive_attributes_only(
+    base: str, http: requests.Session, source: RunningServer, uid: str
+) -> None:
+    h, src_h = _tenants(uid)
+    eid = f"urn:ngsi-ld:Pump:{uid}"
+    assert http.post(base + E, json={"id": eid, "type": "Pump", "flow": _prop(1)}, headers=h).ok
+    info = [{"entities": [{"type": "Pump", "id": eid}], "propertyNames": ["power"]}]
+    _register(
+        base, http, h, source.url, information=info, mode="exclusive", operations=["redirectionOps"],
+        tenant=f"dms{uid}",
+    )  # fmt: skip
+    created = http.post(base + E, json={"id": eid, "type": "Pump", "power": _prop(4)}, headers=h)
+    assert created.status_code == 201  # nothing left to create locally: no 409 for the local entity
+    assert (_own(http, f"{source.url}{E}/{eid}", src_h) or {}).get("power") == 4
+    assert "power" not in (_own(http, f"{base}{E}/{eid}", h) or {})
