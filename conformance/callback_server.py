@@ -76,7 +76,13 @@ class CallbackServer:
                 "change [notifications] bind in the target profile"
             ) from None
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="mimcheck-callback", daemon=True).start()
+        # a short poll: stop() (shutdown) waits up to one poll interval, at the end of every worker
+        threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="mimcheck-callback",
+            daemon=True,
+        ).start()
         return self
 
     def stop(self) -> None:
