@@ -218,7 +218,7 @@ def append_attributes(
     not_updated: list[dict[str, str]] = []
     for iri, instances in attrs.items():
         existing = entity["attrs"].setdefault(iri, [])
-        name = ctx.compact(iri)
+        name = iri  # UpdateResult names attributes by Fully Qualified Names (clause 6.3.6)
         changed = False
         for inst in instances:
             index = find_instance(existing, inst.get("datasetId"))
@@ -292,7 +292,7 @@ def update_attributes(
     updated: list[str] = []
     not_updated: list[dict[str, str]] = []
     for iri, instances in attrs.items():
-        name = ctx.compact(iri)
+        name = iri  # UpdateResult names attributes by Fully Qualified Names (clause 6.3.6)
         existing = entity["attrs"].get(iri)
         if not existing:
             not_updated.append({"attributeName": name, "reason": "attribute does not exist"})

@@ -36,8 +36,13 @@ def test_append(base: str, http: requests.Session, uid: str) -> None:
     )
     assert resp.status_code == 207
     result = resp.json()
-    assert result["updated"] == ["km"]
-    assert result["notUpdated"][0]["attributeName"] == "speed" and result["notUpdated"][0]["reason"]
+    assert result["updated"] == ["https://uri.etsi.org/ngsi-ld/default-context/km"], (
+        "fully qualified names (clause 6.3.6)"
+    )
+    assert (
+        result["notUpdated"][0]["attributeName"] == "https://uri.etsi.org/ngsi-ld/default-context/speed"
+        and result["notUpdated"][0]["reason"]
+    )
     assert http.get(url).json()["speed"]["value"] == 20
     missing = http.post(f"{base}{E}/urn:ngsi-ld:Car:none{uid}/attrs", json={"a": 1}, headers=JSON)
     assert missing.status_code == 404
@@ -59,8 +64,11 @@ def test_update_attrs(base: str, http: requests.Session, uid: str) -> None:
         headers=JSON,
     )
     assert resp.status_code == 207
-    assert resp.json()["updated"] == ["speed"]
-    assert resp.json()["notUpdated"][0]["attributeName"] == "nothere"
+    assert resp.json()["updated"] == ["https://uri.etsi.org/ngsi-ld/default-context/speed"]
+    assert (
+        resp.json()["notUpdated"][0]["attributeName"]
+        == "https://uri.etsi.org/ngsi-ld/default-context/nothere"
+    )
     assert "nothere" not in http.get(url).json()
 
 
