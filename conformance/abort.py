@@ -3,7 +3,9 @@
 SIGTERM (a container runtime, systemd, a CI timeout) reaches the main process only. With xdist the
 cases run in worker processes that hold their own undo stacks; left alone they learn of the abort
 only when xdist tears them down, a few seconds late, and are killed while still undoing. So the main
-process passes the abort on to its workers as SIGINT at once: each unwinds like Ctrl-C. And whatever
+process passes the SIGTERM on to its workers at once, and each unwinds like Ctrl-C (the plugin turns
+SIGTERM into KeyboardInterrupt in every process of a run; SIGINT would not do: a shell starts
+background commands with SIGINT ignored, and that is inherited). And whatever
 a worker could not undo before it was stopped, the main process finds afterwards by the run id and
 deletes (`after_abort`), as `mimcheck cleanup` would.
 """
@@ -33,10 +35,10 @@ class WorkerProcesses:
             self.pids.add(pid)
 
     def interrupt(self) -> None:
-        """SIGINT to each worker still running: it unwinds its cases and undoes what they created."""
+        """SIGTERM to each worker still running: it unwinds its cases and undoes what they created."""
         for pid in sorted(self.pids):
             try:
-                os.kill(pid, signal.SIGINT)
+                os.kill(pid, signal.SIGTERM)
             except OSError:  # already gone
                 self.pids.discard(pid)
 

@@ -6,6 +6,8 @@ and stopped on every exit path (``with LocalMosquitto() as broker: broker.url``)
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -13,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from conformance.process_guard import die_with_parent
+from conformance.process_guard import die_with_parent, supervised
 
 START_TIMEOUT_S = 10.0
 
@@ -56,11 +58,13 @@ class LocalMosquitto:
         self._folder = tempfile.TemporaryDirectory(prefix="mimcheck-mosquitto-")
         conf = Path(self._folder.name) / "mosquitto.conf"
         conf.write_text(
-            f"listener {self.port} {self.host}\nallow_anonymous true\npersistence false\nlog_dest none\n",
+            f"listener {self.port} {self.host}\nallow_anonymous true\npersistence false\nlog_dest none\n"
+            # started as root, it stays root instead of switching to its own user (which may not exist)
+            + (f"user {pwd.getpwuid(os.geteuid()).pw_name}\n" if os.geteuid() == 0 else ""),
             encoding="utf-8",
         )
         self._proc = subprocess.Popen(
-            [self.binary, "-c", str(conf)],
+            supervised([self.binary, "-c", str(conf)]),  # mosquitto as root drops capabilities: see there
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -113,7 +113,7 @@ class MimcheckPlugin:
         self._preflight: Preflight | None = None
         self._mim_filtered: set[str] = set()
         self._workers = WorkerProcesses()
-        if config.getoption("--mim-out") and not self.worker:
+        if config.getoption("--mim-out"):  # a run of `mimcheck run`: the main process and its workers
             self._trap_sigterm()
 
     # -- target -----------------------------------------------------------------------------
@@ -195,8 +195,11 @@ class MimcheckPlugin:
         return [exchange.as_json() for exchange in self._client.take()]
 
     def _trap_sigterm(self) -> None:
-        # An abort by SIGTERM unwinds like Ctrl-C, so that cleanup and the certificate still happen.
+        # An abort by SIGTERM unwinds like Ctrl-C, so that cleanup and the certificate still happen: in
+        # the main process, which passes it on to its xdist workers, and in each worker. Once: a second
+        # SIGTERM ends the process at once.
         def _terminate(signum: int, frame: object) -> None:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             self._workers.interrupt()  # they hold the undo stacks of the cases under way
             raise KeyboardInterrupt(f"signal {signum}")
 
