@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.mim3 import cases
+from conformance.mim3.href_checks import check_hrefs
 from conformance.outcomes import precondition
-from conformance.recording import origin_of
 from conformance.requirements import declare
 from conformance.run_ids import RunIds
 from conformance.tmf import swagger
@@ -114,21 +113,6 @@ def test_responses_conform_to_swagger(
     )
 
 
-def _href_problem(href: Any, expected: str, base: str) -> str | None:
-    """Why the href does not name the resource at `expected` (None: it does)."""
-    if not isinstance(href, str) or not href:
-        return f"href {href!r} is not a non-empty string"
-    absolute = urljoin(base, href)
-    parts, want = urlsplit(absolute), urlsplit(expected)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return f"href {href!r} is not an http(s) URI"
-    if origin_of(absolute) != origin_of(expected):
-        return f"href {href!r} names host {origin_of(absolute)}, not {origin_of(expected)} the client used"
-    if unquote(parts.path).rstrip("/") != unquote(want.path).rstrip("/"):
-        return f"href {href!r} names path {parts.path}, not {want.path} (the resource at the root the client used)"
-    return None
-
-
 @pytest.mark.parametrize("resource", _params(HREF_BASE, _href_requirement))
 def test_href_names_the_resource(
     tmf: Tmf, run_ids: RunIds, resource: Resource, case_evidence: CaseEvidence
@@ -141,30 +125,4 @@ def test_href_names_the_resource(
     assert isinstance(identifier, str)  # the precondition above
     collection = cases.collection(tmf, resource)
     expected = cases.item_url(tmf, resource, identifier)
-    retrieved = tmf.get(expected)
-    listed = tmf.get(collection, params={"id": identifier})
-    answers = [("create", created, checks.json_object(created))]
-    if retrieved.status_code == 200:
-        answers.append(("retrieve", retrieved, checks.json_object(retrieved)))
-    if listed.status_code in (200, 206):
-        mine = [i for i in checks.json_array(listed) if isinstance(i, dict) and i.get("id") == identifier]
-        answers += [("list", listed, item) for item in mine]
-    relative = False
-    for operation, resp, resource_body in answers:
-        href = checks.member(f"{operation} answer of a {resource.name}", resource_body, "href")
-        problem = _href_problem(href, expected, resp.url or collection)
-        if problem:
-            checks.fail(
-                f"the {operation} answer of a {resource.name}: {problem}", exchange=checks.where(resp)
-            )
-        relative = relative or not urlsplit(str(href)).netloc
-    # the href is on the host the client used (a profile host): following it sends nothing elsewhere
-    href = str(answers[0][2]["href"])
-    followed = tmf.get(urljoin(created.url or collection, href))
-    checks.status_is(followed, 200)
-    checks.equal(f"the {resource.name} at its href: id", checks.json_object(followed).get("id"), identifier)
-    case_evidence.note(
-        "href given as a relative reference, resolved against the request URL"
-        if relative
-        else "href given as an absolute URI"
-    )
+    check_hrefs(tmf.get, created, collection, expected, identifier, resource.name, case_evidence)

@@ -5,7 +5,6 @@ the response schemas of the API's v5 OpenAPI file, following its @type discrimin
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -13,7 +12,7 @@ from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.cleanup import Cleanup
 from conformance.mim3 import v5_cases as v5
-from conformance.mim3.test_responses import _href_problem
+from conformance.mim3.href_checks import check_hrefs
 from conformance.outcomes import precondition
 from conformance.profiles import TargetProfile
 from conformance.recording import RecordingClient
@@ -88,29 +87,4 @@ def test_v5_href_names_the_resource(
     assert isinstance(identifier, str)  # the precondition above
     collection = v5.collection(tmf5, resource)
     expected = v5.item_url(tmf5, resource, identifier)
-    answers = [("create", created, checks.json_object(created))]
-    retrieved = tmf5.get(expected)
-    if retrieved.status_code == 200:
-        answers.append(("retrieve", retrieved, checks.json_object(retrieved)))
-    listed = tmf5.get(collection, params={"id": identifier})
-    if listed.status_code in (200, 206):
-        mine = [i for i in checks.json_array(listed) if isinstance(i, dict) and i.get("id") == identifier]
-        answers += [("list", listed, item) for item in mine]
-    relative = False
-    for operation, resp, body in answers:
-        href = checks.member(f"{operation} answer of a {resource.name}", body, "href")
-        problem = _href_problem(href, expected, resp.url or collection)
-        if problem:
-            checks.fail(
-                f"the {operation} answer of a {resource.name}: {problem}", exchange=checks.where(resp)
-            )
-        relative = relative or not urlsplit(str(href)).netloc
-    # the href is on the host the client used (a profile host): following it sends nothing elsewhere
-    followed = tmf5.get(urljoin(created.url or collection, str(answers[0][2]["href"])))
-    checks.status_is(followed, 200)
-    checks.equal(f"the {resource.name} at its href: id", checks.json_object(followed).get("id"), identifier)
-    case_evidence.note(
-        "href given as a relative reference, resolved against the request URL"
-        if relative
-        else "href given as an absolute URI"
-    )
+    check_hrefs(tmf5.get, created, collection, expected, identifier, resource.name, case_evidence)
