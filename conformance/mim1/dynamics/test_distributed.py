@@ -332,6 +332,29 @@ def test_auxiliary(fed: Federation, ngsild: NgsiLd, case: str) -> None:
     checks.equal("temperature", value_of(got, "temperature"), expected)
 
 
+def failing_query(
+    fed: Federation, ngsild: NgsiLd, failure: str, stem: str = "Fail"
+) -> tuple[str, requests.Response]:
+    """A local entity and a registered context source that fails (``error``: 500, ``slow``: beyond the
+    registration's timeout, ``unreachable``: a closed port, ``invalid``: a payload that is not JSON), both
+    of one run-scoped type; then a query of that type. Returns the local entity's id and the answer."""
+    kind, mine = fed.kind(stem), fed.entity_id(f"{stem}Local")
+    fed.local(entity(mine, kind, temperature=1))
+    src = fed.source(stem.lower()).hold(entity(fed.entity_id(f"{stem}Remote"), kind, temperature=2))
+    members: dict[str, Any] = {}
+    if failure == "error":
+        src.status = 500
+    elif failure == "slow":
+        src.delay = 1.5
+        members["management"] = {"timeout": 300}
+    elif failure == "unreachable":
+        members["endpoint"] = UNREACHABLE  # a closed port: nothing answers there
+    elif failure == "invalid":
+        src.garbage = True
+    fed.register(src, [{"type": kind}], **members)
+    return mine, query(ngsild, {"type": kind})
+
+
 FAILURES = [
     pytest.param("error", id="source-answers-500"),
     pytest.param("unreachable", id="source-unreachable"),
@@ -349,19 +372,7 @@ FAILURES = [
 )
 @pytest.mark.parametrize("failure", FAILURES)
 def test_failing_source(fed: Federation, ngsild: NgsiLd, case_evidence: CaseEvidence, failure: str) -> None:
-    kind, mine = fed.kind("Fail"), fed.entity_id("FailLocal")
-    fed.local(entity(mine, kind, temperature=1))
-    src = fed.source("failing").hold(entity(fed.entity_id("FailRemote"), kind, temperature=2))
-    members: dict[str, Any] = {}
-    if failure == "error":
-        src.status = 500
-    elif failure == "slow":
-        src.delay = 1.5
-        members["management"] = {"timeout": 300}
-    elif failure == "unreachable":
-        members["endpoint"] = UNREACHABLE  # a closed port: nothing answers there
-    fed.register(src, [{"type": kind}], **members)
-    resp = query(ngsild, {"type": kind})
+    mine, resp = failing_query(fed, ngsild, failure)
     found = listed(resp)
     checks.contains_ids("the answer", list(found.values()), {mine})
     warning = resp.headers.get("NGSILD-Warning")

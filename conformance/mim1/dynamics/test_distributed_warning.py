@@ -17,17 +17,14 @@ See notes/mim1.md.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import requests
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.mim1.dynamics import test_distributed as dst
-from conformance.mim1.dynamics.test_distributed import UNREACHABLE, Federation, entity, listed
+from conformance.mim1.dynamics.test_distributed import Federation, failing_query, listed
 from conformance.ngsild.api import NgsiLd
-from conformance.ngsild.query import query
 from conformance.outcomes import precondition
 from conformance.requirements import requirement
 
@@ -50,24 +47,6 @@ def field_values(header: str) -> list[str]:
         current += char
     values.append(current.strip())
     return [v for v in values if v]
-
-
-def failing_query(fed: Federation, ngsild: NgsiLd, failure: str) -> tuple[str, requests.Response]:
-    kind, mine = fed.kind("Warn"), fed.entity_id("WarnLocal")
-    fed.local(entity(mine, kind, temperature=1))
-    src = fed.source("warning").hold(entity(fed.entity_id("WarnRemote"), kind, temperature=2))
-    members: dict[str, Any] = {}
-    if failure == "error":
-        src.status = 500
-    elif failure == "slow":
-        src.delay = 1.5
-        members["management"] = {"timeout": 300}
-    elif failure == "unreachable":
-        members["endpoint"] = UNREACHABLE
-    elif failure == "invalid":
-        src.garbage = True
-    fed.register(src, [{"type": kind}], **members)
-    return mine, query(ngsild, {"type": kind})
 
 
 def note_warning(case_evidence: CaseEvidence, resp: requests.Response) -> str | None:
@@ -94,7 +73,7 @@ FAILURES = [
 )
 @pytest.mark.parametrize("failure", FAILURES)
 def test_warning_codes(fed: Federation, ngsild: NgsiLd, case_evidence: CaseEvidence, failure: str) -> None:
-    _mine, resp = failing_query(fed, ngsild, failure)
+    _mine, resp = failing_query(fed, ngsild, failure, "Warn")
     precondition(resp.status_code == 200, f"the distributed Query Entities answered {resp.status_code}")
     warning = note_warning(case_evidence, resp)
     if warning is None:
@@ -113,7 +92,7 @@ def test_warning_codes(fed: Federation, ngsild: NgsiLd, case_evidence: CaseEvide
     title="A distributed query whose context source answered an error carries an NGSILD-Warning",
 )
 def test_warning_on_error(fed: Federation, ngsild: NgsiLd, case_evidence: CaseEvidence) -> None:
-    mine, resp = failing_query(fed, ngsild, "error")
+    mine, resp = failing_query(fed, ngsild, "error", "Warn")
     found = listed(resp)
     checks.contains_ids("the answer", list(found.values()), {mine})
     if note_warning(case_evidence, resp) is None:
@@ -129,7 +108,7 @@ def test_warning_on_error(fed: Federation, ngsild: NgsiLd, case_evidence: CaseEv
     "local entities",
 )
 def test_invalid_payload(fed: Federation, ngsild: NgsiLd, case_evidence: CaseEvidence) -> None:
-    mine, resp = failing_query(fed, ngsild, "invalid")
+    mine, resp = failing_query(fed, ngsild, "invalid", "Warn")
     found = listed(resp)
     checks.equal("ids in the answer", sorted(found), [mine])
     note_warning(case_evidence, resp)
