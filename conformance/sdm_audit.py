@@ -120,15 +120,14 @@ def audit(
             simplified = _key_values(client, base_url, params, headers, page) if "keyValues" in forms else {}
             for entity in page:
                 done += 1
+                ident = entity.get("id") if isinstance(entity, dict) else None
                 checked = []
                 if "normalized" in forms:
                     checked.append(_result(models, listing, base_url, done, entity, "normalized"))
                 if "keyValues" in forms:
-                    ident = entity.get("id") if isinstance(entity, dict) else None
                     checked.append(
                         _result(models, listing, base_url, done, simplified.get(ident), "keyValues")
                     )
-                ident = entity.get("id") if isinstance(entity, dict) else None
                 yield name, ident, checked
             progress(name, total, done)
         progress(name, done, done)
