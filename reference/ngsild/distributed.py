@@ -26,7 +26,7 @@ import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
@@ -37,6 +37,9 @@ from .http import context_url_for, link_header_value
 from .model import now_timestamp, parse_datetime, parse_entity
 from .query import parse_type_expression
 from .registrations import csf_predicate
+
+if TYPE_CHECKING:
+    from .entity_maps import MapUse
 
 REGISTRATION = "csourceRegistration"  # storage kind of registrations.py
 INVALID: Any = object()  # a source's answer whose payload is not JSON
@@ -156,14 +159,21 @@ def _source_url(endpoint: str, path: str) -> str:
 
 
 def _fetch(
-    url: str, headers: dict[str, str], timeout: float, body: bytes | None = None
+    url: str,
+    headers: dict[str, str],
+    timeout: float,
+    body: bytes | None = None,
+    answered: dict[str, str] | None = None,
 ) -> tuple[int, Any] | None:
+    """``answered``, when given, receives the answer's headers (names in lower case)."""
     request = urllib.request.Request(
         url, data=body, headers=headers, method="POST" if body is not None else "GET"
     )
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             status, raw = response.status, response.read(20_000_000)
+            if answered is not None:
+                answered.update({k.lower(): v for k, v in response.headers.items()})
     except urllib.error.HTTPError as exc:
         return exc.code, None
     except (urllib.error.URLError, TimeoutError, OSError, ValueError, http.client.HTTPException):
@@ -199,8 +209,10 @@ async def forward(
     path: str,
     params: list[tuple[str, str]],
     body: Any = None,
+    maps: MapUse | None = None,
 ) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Ask every registered source; returns (registration, entities in stored form) per answering source."""
+    """Ask every registered source; returns (registration, entities in stored form) per answering source.
+    ``maps``: the EntityMap in use, which asks each source for its own map and records it (entity_maps.py)."""
     encountered = via_pseudonyms(request)
     registrations = [r for r in registrations if r.get("contextSourceAlias") not in encountered]
     registrations = [r for r in registrations if not cooling_down(r)]
@@ -215,6 +227,7 @@ async def forward(
     via = ", ".join([*request.headers.getlist("via"), _via_token(broker)])
     loop = asyncio.get_running_loop()
     jobs = []
+    answered: list[dict[str, str]] = []
     for reg in registrations:
         headers = {"Accept": "application/json", "Link": link, "Via": via}
         if reg.get("tenant"):
@@ -224,19 +237,23 @@ async def forward(
         query = list(params)
         if (reg.get("management") or {}).get("localOnly"):
             query.append(("local", "true"))
-        url = _source_url(reg["endpoint"], path) + ("?" + urllib.parse.urlencode(query) if query else "")
         timeout = (reg.get("management") or {}).get("timeout")
         timeout_s = min(30.0, timeout / 1000) if isinstance(timeout, (int, float)) else DEFAULT_TIMEOUT_S
+        sent = body if maps is None else maps.prepare(str(reg.get("id")), query, headers, body)
+        url = _source_url(reg["endpoint"], path) + ("?" + urllib.parse.urlencode(query) if query else "")
         data = None
-        if body is not None:
+        if sent is not None:
             headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode("utf-8")
-        jobs.append(loop.run_in_executor(_EXECUTOR, _fetch, url, headers, timeout_s, data))
+            data = json.dumps(sent).encode("utf-8")
+        answered.append({})
+        jobs.append(loop.run_in_executor(_EXECUTOR, _fetch, url, headers, timeout_s, data, answered[-1]))
     answers = await asyncio.gather(*jobs)
     results = []
     now = now_timestamp()
-    for reg, answer in zip(registrations, answers, strict=True):
+    for reg, answer, got in zip(registrations, answers, answered, strict=True):
         ok = answer is not None and (200 <= answer[0] < 300 or answer[0] == 404) and answer[1] is not INVALID
+        if maps is not None and ok:
+            maps.answered(str(reg.get("id")), got)
         _record(broker, tenant, reg["id"], ok)
         if not ok:
             _warn(request, reg, answer)

@@ -135,7 +135,14 @@ async def retrieve_entity(request: Request, broker: Broker, entity_id: str) -> R
         if registrations:
             path = "/entities/" + quote(entity_id, safe=":@")
             answers = await distributed.forward(
-                request, broker, tenant, ctx, registrations, path, distributed.forwarded_params(request)
+                request,
+                broker,
+                tenant,
+                ctx,
+                registrations,
+                path,
+                distributed.forwarded_params(request),
+                maps=maps,
             )
             for registration, remote_entities in answers:
                 for remote in remote_entities:

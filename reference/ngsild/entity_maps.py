@@ -3,8 +3,15 @@
 
 An EntityMap records, for the entities a Retrieve Entity or Query Entities answered, where they came from:
 ``entityMap`` maps each entity id to the ids of the Context Source Registrations whose sources returned
-data for it, ``"@none"`` standing for data held locally; ``linkedMaps`` maps registration ids to the maps
-the sources used (always empty here: the suite's sources and this broker's own forwarding pass no map on).
+data for it, ``"@none"`` standing for data held locally; ``linkedMaps`` maps the ids of the registrations
+asked to the EntityMap id their source named in its own ``NGSILD-EntityMap`` answer header (a source that
+named none has no entry).
+
+Towards context sources (the V1.8.1 OpenAPI's ``linkedMaps``; the clause text was not at hand, see
+notes/mim1.md, "Entity maps passed on to context sources"): while a map is made or used, every forwarded
+Retrieve Entity and GET query carries ``entityMap=true`` (a forwarded POST query the Query member
+``entityMap: true``), and a source the map in use links is also sent its own map in the
+``NGSILD-EntityMap`` request header, so that its pages stay consistent too.
 
 A query asks for a map with ``entityMap=true`` (the OpenAPI names the parameter ``details``: both are
 accepted; the Query body of POST /entityOperations/query has an ``entityMap`` member). The answer carries
@@ -17,6 +24,7 @@ or expired is replaced by a new one. Maps live one hour unless PATCH sets anothe
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,6 +88,7 @@ class MapUse:
     wanted: bool  # entityMap=true, or an NGSILD-EntityMap header: a map is used and its location answered
     current: dict[str, Any] | None = None  # the live map the request names, if any
     sources: dict[str, list[str]] = field(default_factory=dict)  # entity id -> registration ids / "@none"
+    linked: dict[str, str] = field(default_factory=dict)  # registration id -> the map id its source named
 
     def registrations(self) -> set[str] | None:
         """The registration ids the live map allows asking (None: no map in use, any may be asked)."""
@@ -97,12 +106,38 @@ class MapUse:
         if source not in found:
             found.append(source)
 
+    def prepare(
+        self, registration: str, query: list[tuple[str, str]], headers: dict[str, str], body: Any
+    ) -> Any:
+        """A request to a context source: asks for the source's map while a map is made or used (query
+        parameter, or the Query member of a forwarded POST query, returned), and names the source's own map
+        when the map in use links one."""
+        if not self.wanted:
+            return body
+        theirs = (self.current or {}).get("linkedMaps", {}).get(registration)
+        if isinstance(theirs, str) and theirs:
+            headers[HEADER] = theirs
+        if body is None:
+            query.append(("entityMap", "true"))
+            return body
+        return {**body, "entityMap": True}
+
+    def answered(self, registration: str, headers: Mapping[str, str]) -> None:
+        """A source's answer (header names in lower case): the map it named, if any."""
+        value = headers.get(HEADER.lower())
+        if self.wanted and value and value.strip():
+            self.linked[registration] = _id_from_reference(value)
+
     def finish(self, broker: Broker, headers: dict[str, str]) -> None:
-        """Store a new map (when no live one was named) and answer its location."""
+        """Store a new map (when no live one was named), or the sources' maps as they now answer, and
+        answer the map's location."""
         if not self.wanted:
             return
         if self.current is None:
-            self.current = create(broker, self.tenant, self.sources)
+            self.current = create(broker, self.tenant, self.sources, self.linked)
+        elif self.linked and any(self.current["linkedMaps"].get(k) != v for k, v in self.linked.items()):
+            self.current["linkedMaps"] = {**self.current.get("linkedMaps", {}), **self.linked}
+            broker.storage.update(KIND, self.tenant, str(self.current["id"]), self.current)
         headers[HEADER] = location(str(self.current["id"]))
 
 
@@ -117,7 +152,9 @@ def use_for(request: Request, broker: Broker, tenant: str, body_flag: Any = None
     return use
 
 
-def create(broker: Broker, tenant: str, sources: dict[str, list[str]]) -> dict[str, Any]:
+def create(
+    broker: Broker, tenant: str, sources: dict[str, list[str]], linked: dict[str, str] | None = None
+) -> dict[str, Any]:
     for old in broker.storage.list(KIND, tenant):
         if not _live(old):
             broker.storage.delete(KIND, tenant, str(old["id"]))
@@ -126,7 +163,7 @@ def create(broker: Broker, tenant: str, sources: dict[str, list[str]]) -> dict[s
         "type": "EntityMap",
         "expiresAt": _timestamp(datetime.now(UTC) + LIFETIME),
         "entityMap": {k: list(v) for k, v in sources.items()},
-        "linkedMaps": {},
+        "linkedMaps": dict(linked or {}),
     }
     broker.storage.insert(KIND, tenant, str(doc["id"]), doc)
     return doc

@@ -89,6 +89,7 @@ async def _remote_entities(
     ctx: ActiveContext,
     flt: EntityFilter,
     allowed: set[str] | None = None,
+    maps: entity_maps.MapUse | None = None,
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Entities (stored form) and the registrations of the matching context sources that answered them;
     ``allowed``: the registration ids an EntityMap in use permits (None: any)."""
@@ -104,7 +105,9 @@ async def _remote_entities(
         return []
     params = distributed.forwarded_params(request) + [("limit", str(MAX_LIMIT))]
     if flt.forward_body is None:
-        answers = await distributed.forward(request, broker, tenant, ctx, registrations, "/entities", params)
+        answers = await distributed.forward(
+            request, broker, tenant, ctx, registrations, "/entities", params, maps=maps
+        )
     else:
         body = {
             k: v
@@ -112,7 +115,7 @@ async def _remote_entities(
             if k not in ("@context", "pick", "omit", "lang", "entityMap")
         }
         answers = await distributed.forward(
-            request, broker, tenant, ctx, registrations, "/entityOperations/query", params, body
+            request, broker, tenant, ctx, registrations, "/entityOperations/query", params, body, maps
         )
     return [(e, reg) for reg, entities in answers for e in entities]
 
@@ -148,7 +151,7 @@ async def _respond(
     ]
     for e in matched:
         maps.saw(e["id"], entity_maps.LOCAL)
-    remote = await _remote_entities(request, broker, tenant, ctx, flt, maps.registrations())
+    remote = await _remote_entities(request, broker, tenant, ctx, flt, maps.registrations(), maps)
     remote = [(e, reg) for e, reg in remote if fixed is None or e["id"] in fixed]
     if remote:
         by_id = {e["id"]: i for i, e in enumerate(matched)}

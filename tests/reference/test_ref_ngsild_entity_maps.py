@@ -53,7 +53,18 @@ def test_query_creates_a_map_naming_the_sources(
     where = got.headers["NGSILD-EntityMap"]
     assert where.startswith(M)
     doc = http.get(base + where, headers=h).json()
-    assert doc["type"] == "EntityMap" and doc["linkedMaps"] == {} and doc["expiresAt"]
+    assert doc["type"] == "EntityMap" and doc["expiresAt"]
+    # the source (a reference platform too) was asked for its own map: linkedMaps names it
+    linked = doc["linkedMaps"]
+    assert list(linked) == [f"urn:ngsi-ld:ContextSourceRegistration:{uid}"]
+    theirs = linked[f"urn:ngsi-ld:ContextSourceRegistration:{uid}"]
+    assert http.get(source.url + M + theirs, headers=JSON).status_code == 200
+    # a page naming the map passes the source its own map on: the source keeps using it
+    paged = http.get(
+        base + E, params={"type": kind, "limit": "1", "offset": "1"}, headers={**h, "NGSILD-EntityMap": where}
+    )
+    assert paged.status_code == 200 and paged.headers["NGSILD-EntityMap"] == where
+    assert http.get(base + where, headers=h).json()["linkedMaps"] == linked
     assert doc["entityMap"] == {local: ["@none"], remote: [f"urn:ngsi-ld:ContextSourceRegistration:{uid}"]}
     posted = http.post(
         base + Q, json={"type": "Query", "entities": [{"type": kind}], "entityMap": True}, headers=h
@@ -108,7 +119,7 @@ def test_update_and_delete(base: str, http: requests.Session, source: RunningSer
     assert patched.status_code == 204
     after = http.get(base + where, headers=h).json()
     assert after["expiresAt"] == "2099-01-01T00:00:00Z" and after["entityMap"] == before["entityMap"]
-    assert after["linkedMaps"] == {}
+    assert after["linkedMaps"] == before["linkedMaps"]
     for bad in ([1], {"expiresAt": "soon"}):
         answer = http.patch(base + where, json=bad, headers=h)
         assert answer.status_code == 400 and answer.json()["type"].endswith("BadRequestData")
