@@ -13,7 +13,8 @@ scenario gives it, in normalized form with short names (the core @context: the s
   204 when it holds the entity (the fragment's members replace its attributes), else 404;
 - the other forwarded writes (clause 4.20 operations): ``POST .../entities`` (201), ``PUT``/``PATCH
   .../entities/{id}`` and ``PUT``/``PATCH``/``DELETE .../entities/{id}/attrs/{attr}`` (204, or 404), and the batch
-  operations ``POST .../entityOperations/{create,upsert,update,delete,merge}`` (204);
+  operations ``POST .../entityOperations/{create,upsert,update,delete,merge}`` (204), and the temporal writes
+  ``POST``/``PATCH``/``DELETE .../temporal/entities...`` (204; recorded, nothing kept);
 - anything else with 422 OperationNotSupported.
 
 Every request is recorded (method, path, query, headers such as ``Via``, body) for the evidence and
@@ -224,6 +225,8 @@ class ContextSources:
             return 200, _query_batch(held, body)
         if method == "POST" and rest.startswith("/entityOperations/"):
             return 204, None  # a forwarded batch operation: recorded, nothing kept
+        if method in ("DELETE", "PATCH", "POST") and rest.startswith("/temporal/entities"):
+            return 204, None  # a forwarded temporal write: recorded, nothing kept
         if method == "POST" and rest in ("/entities", "/entities/"):
             return self._create(source, body)
         if method in ("DELETE", "PATCH", "POST", "PUT") and rest.startswith("/entities/"):
