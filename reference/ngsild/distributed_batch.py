@@ -91,6 +91,7 @@ class Split:
         self.local: list[Any] = []
         self.local_targets: list[dict[str, Any]] = []
         self.remote_only: list[str] = []  # entities written at the registered sources only
+        self.conflicts: list[dict[str, Any]] = []  # parts registrations hold but do not offer the batch for
 
     def keep(self, item: Any, target: dict[str, Any]) -> None:
         self.local.append(item)
@@ -102,6 +103,7 @@ def _split(
     payload: list[Any],
     targets: list[tuple[dict[str, Any], ActiveContext | None]],
     proxied: list[dict[str, Any]],
+    refused: list[dict[str, Any]],
 ) -> Split:
     split = Split()
     for item, (target, ctx) in zip(payload, targets, strict=True):
@@ -111,6 +113,12 @@ def _split(
         keys = None if ctx is None else {ctx.expand(k) for k in item if k not in NOT_ATTRIBUTES}
         taken: set[str] = set()
         whole = False
+        for reg in refused:  # their part is done nowhere: a Conflict (clauses 4.3.6.3, 6.3.17)
+            if _matches(reg, target, keys):
+                covered = registered_names(reg, target)
+                whole = whole or covered is None
+                taken |= covered or set()
+                split.conflicts.append(distributed_writes.conflict(target["id"], reg["id"], OPERATION[kind]))
         for reg in proxied:
             if not _matches(reg, target, keys):
                 continue
@@ -166,7 +174,10 @@ async def distributed_batch(request: Request, broker: Broker, kind: str, handler
     operation = OPERATION[kind]
     modes = distributed_writes.INCLUSIVE + PROXY_MODES
     registrations = distributed_writes.candidate_registrations(request, broker, tenant, operation, modes)
-    if not registrations:  # local=true, a loop, or no registration names the operation
+    refused = distributed_writes.candidate_registrations(
+        request, broker, tenant, operation, PROXY_MODES, False
+    )
+    if not registrations and not refused:  # local=true, a loop, or no registration concerns the operation
         return await handler(request, broker)
     try:
         payload = await read_json(request)
@@ -176,8 +187,8 @@ async def distributed_batch(request: Request, broker: Broker, kind: str, handler
         return await handler(request, broker)
     targets = await _targets(request, broker, tenant, payload)
     proxied = [r for r in registrations if distributed_writes.mode_of(r) in PROXY_MODES]
-    split = _split(kind, payload, targets, proxied)
-    errors: list[dict[str, Any]] = []
+    split = _split(kind, payload, targets, proxied, refused)
+    errors: list[dict[str, Any]] = list(split.conflicts)
     for reg in proxied:
         if split.parts.get(reg["id"]):
             errors += await _pass_on(request, broker, tenant, kind, reg, split.parts[reg["id"]])

@@ -26,6 +26,7 @@ from starlette.responses import Response
 from . import distributed_writes
 from .broker import ENTITY, Broker
 from .context import ActiveContext
+from .errors import NgsiLdError
 from .http import (
     entity_location,
     no_content,
@@ -130,7 +131,11 @@ async def distributed_write(
 ) -> Response:
     tenant = tenant_of(request)
     modes = PROXY_MODES + (distributed_writes.INCLUSIVE if operation in PASSED_ON_HERE else ())
-    if not distributed_writes.candidate_registrations(request, broker, tenant, operation, modes):
+    if not distributed_writes.candidate_registrations(
+        request, broker, tenant, operation, modes
+    ) and not distributed_writes.candidate_registrations(
+        request, broker, tenant, operation, PROXY_MODES, False
+    ):
         return await handler(request, broker, **params)  # nothing to pass on: the local write alone
     entity_id, attr_id = params.get("entity_id"), params.get("attr_id")
     payload: Any = None
@@ -153,6 +158,15 @@ async def distributed_write(
     )
     errors: list[dict[str, Any]] = []
     taken: set[str] | None = set()  # expanded names written remotely only; None: all of them
+    # exclusive/redirect registrations of this data whose operations do not name the write: their part is
+    # done nowhere and answered with a Conflict (clauses 4.3.6.3, 6.3.17)
+    refused = distributed_writes.write_registrations(
+        request, broker, tenant, operation, target, wanted, modes=PROXY_MODES, supported=False
+    )
+    for reg in refused:
+        covered = registered_names(reg, target)
+        taken = None if covered is None or taken is None else taken | covered
+        errors.append(distributed_writes.conflict(entity_id, reg["id"], operation))
     if proxied:
         bodies: dict[str, bytes] = {}
         for reg in proxied:
@@ -206,6 +220,8 @@ async def distributed_write(
             )
     if local_response is not None and not local_ok:
         return local_response
+    if local_response is None and refused and not proxied:  # nothing of the write could be done
+        raise NgsiLdError("Conflict", f"the registrations holding {entity_id} do not offer {operation}")
     if errors:
         return distributed_writes.multi_status(entity_id, local_response is not None, errors, tenant)
     if local_response is not None:

@@ -85,10 +85,16 @@ def info_matches(info: dict[str, Any], entity: dict[str, Any], attrs: set[str] |
 
 
 def candidate_registrations(
-    request: Request, broker: Broker, tenant: str, operation: str, modes: tuple[str, ...] = INCLUSIVE
+    request: Request,
+    broker: Broker,
+    tenant: str,
+    operation: str,
+    modes: tuple[str, ...] = INCLUSIVE,
+    supported: bool = True,
 ) -> list[dict[str, Any]]:
-    """The registrations of these modes that a write of this operation may be passed on to, before their
-    information is matched: none when the request is local or already went through this broker."""
+    """The registrations of these modes that a write of this operation may be passed on to (``supported``
+    False: those whose operations do not name it), before their information is matched: none when the request
+    is local or already went through this broker."""
     if not distributed.should_forward(request, broker):
         return []
     encountered = distributed.via_pseudonyms(request)
@@ -100,7 +106,9 @@ def candidate_registrations(
             continue
         if mode_of(reg) not in modes:
             continue
-        if supports(reg, operation) and str(reg.get("endpoint", "")).startswith(("http://", "https://")):
+        if supports(reg, operation) != supported:
+            continue
+        if not supported or str(reg.get("endpoint", "")).startswith(("http://", "https://")):
             found.append(reg)
     return found
 
@@ -113,13 +121,15 @@ def write_registrations(
     entity: dict[str, Any],
     attrs: set[str] | None = None,
     modes: tuple[str, ...] = INCLUSIVE,
+    supported: bool = True,
 ) -> list[dict[str, Any]]:
-    """The registrations of these modes a write on this entity is passed on to. Auxiliary registrations
-    are never used for writes (clause 4.3.6.2); exclusive and redirect ones are handled by
-    distributed_modes.py, which takes their attributes out of the local write."""
+    """The registrations of these modes a write on this entity is passed on to (``supported`` False: those
+    matching it whose operations do not name the write). Auxiliary registrations are never used for writes
+    (clause 4.3.6.2); exclusive and redirect ones are handled by distributed_modes.py, which takes their
+    attributes out of the local write."""
     return [
         reg
-        for reg in candidate_registrations(request, broker, tenant, operation, modes)
+        for reg in candidate_registrations(request, broker, tenant, operation, modes, supported)
         if any(info_matches(i, entity, attrs) for i in reg.get("information", []))
     ]
 
@@ -198,6 +208,20 @@ def _error(entity_id: str, reg_id: str, status: int | None) -> dict[str, Any]:
             "type": PROBLEM + ("InternalError" if status is None or status >= 500 else "BadRequestData"),
             "title": title,
             "status": status if status is not None else 504,
+        },
+    }
+
+
+def conflict(entity_id: str, reg_id: str, operation: str) -> dict[str, Any]:
+    """The BatchEntityError of an exclusive or redirect registration that matches a write its operations do
+    not name: its part of the write is done nowhere (clauses 4.3.6.3, 6.3.17)."""
+    return {
+        "entityId": entity_id,
+        "registrationId": reg_id,
+        "error": {
+            "type": PROBLEM + "Conflict",
+            "title": f"the registration holds this data but does not offer {operation}",
+            "status": 409,
         },
     }
 

@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from conformance import checks
+from conformance.case_outcome import CaseEvidence
 from conformance.ngsild.api import JSON, NgsiLd
 from conformance.ngsild.context_source import Source, SourceRequest
 
@@ -69,3 +70,34 @@ def held_locally(ngsild: NgsiLd, eid: str) -> dict[str, Any] | None:
 def send(ngsild: NgsiLd, method: str, path: str, body: Any = None, **params: str) -> requests.Response:
     headers = {"Content-Type": JSON} if body is not None else None
     return ngsild.request(method, API + path, headers=headers, params=params or None, json_body=body)
+
+
+def _names_attribute(name: Any, short: str) -> bool:
+    """An attribute name as an UpdateResult gives it: the short name or its Fully Qualified Name (6.3.6)."""
+    return isinstance(name, str) and (name == short or name.endswith(("/" + short, "#" + short)))
+
+
+def partial_failure(
+    resp: requests.Response, eid: str, attrs: list[str], case_evidence: CaseEvidence
+) -> dict[str, Any] | None:
+    """A 207 answer to a write part of which a context source failed, in either form the V1.8.1 OpenAPI gives: a
+    BatchOperationResult whose ``errors`` name the entity (MultiStatus.BatchOperationResult; returns that
+    BatchEntityError), or, for the attribute writes whose 207 is MultiStatus.UpdateResult (appendAttrs,
+    updateEntity, updateAttrs, replaceAttrs, deleteAttrs; ``attrs`` the attributes written), an UpdateResult whose
+    ``notUpdated`` names one of them (returns None). FAIL otherwise."""
+    checks.status_is(resp, 207)
+    result = checks.json_object(resp)
+    if attrs and "errors" not in result and "notUpdated" in result:
+        not_updated = checks.member("UpdateResult", result, "notUpdated", kind=list)
+        named = [n.get("attributeName") for n in not_updated if isinstance(n, dict)]
+        if not any(_names_attribute(n, a) for n in named for a in attrs):
+            checks.fail(f"the UpdateResult's notUpdated names none of {attrs!r}: {not_updated!r}")
+        case_evidence.note(f"the target answered an UpdateResult whose notUpdated names {named!r}")
+        return None
+    checks.member("BatchOperationResult", result, "success", kind=list)
+    errors = checks.member("BatchOperationResult", result, "errors", kind=list)
+    mine = [e for e in errors if isinstance(e, dict) and e.get("entityId") == eid]
+    if not mine:
+        checks.fail(f"the BatchOperationResult's errors name no error of {eid}: {errors!r}")
+    case_evidence.note("the target answered a BatchOperationResult naming the entity in its errors")
+    return mine[0]
