@@ -19,6 +19,11 @@ scenario gives it, in normalized form with short names (the core @context: the s
 
 Every request is recorded (method, path, query, headers such as ``Via``, body) for the evidence and
 for the scenarios' checks; a source can be told to answer with an error status or to answer late.
+
+A source given an EntityMap id (``answers_map``) plays a broker that keeps EntityMaps: a Retrieve Entity
+or query that asks for a map (``entityMap=true`` or ``details=true``, the Query member ``entityMap`` of a
+POST query) or names one (an ``NGSILD-EntityMap`` request header) is answered with the header
+``NGSILD-EntityMap: /ngsi-ld/v1/entityMap/{id}`` (V1.8.1 OpenAPI, queryEntity/retrieveEntity 200).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ BASE_PATH = "/mimcheck-source"
 API_ROOT = "/ngsi-ld/v1"
 MAX_BODY_BYTES = 1_000_000
 PROBLEM = "https://uri.etsi.org/ngsi-ld/errors/"
+MAP_HEADER = "NGSILD-EntityMap"
 
 
 @dataclass(frozen=True)
@@ -80,11 +86,16 @@ class Source:
     status: int | None = None  # answer every request with this error status
     delay: float = 0.0  # seconds to wait before answering
     garbage: bool = False  # answer queries with 200 and a payload that is not JSON
+    entity_map: str | None = None  # the EntityMap id this source names when asked for a map
     requests: list[SourceRequest] = field(default_factory=list)
 
     def hold(self, *entities: dict[str, Any]) -> Source:
         for entity in entities:
             self.entities[str(entity["id"])] = entity
+        return self
+
+    def answers_map(self, map_id: str) -> Source:
+        self.entity_map = map_id
         return self
 
     def received(self) -> list[SourceRequest]:
@@ -188,6 +199,7 @@ class ContextSources:
             if source.delay:
                 time.sleep(source.delay)
         data = b"" if status in (201, 204) else json.dumps(payload).encode("utf-8")
+        named = _map_header(source, handler.command, rest, query, body, handler.headers.get(MAP_HEADER))
         if source is not None and source.garbage and status == 200:
             data = b"<html>not an NGSI-LD payload"
         ctype = "application/problem+json" if status >= 400 else "application/json"
@@ -195,6 +207,8 @@ class ContextSources:
             handler.send_response(status)
             handler.send_header("Content-Type", ctype)
             handler.send_header("Content-Length", str(len(data)))
+            if named and status == 200:
+                handler.send_header(MAP_HEADER, named)
             handler.end_headers()
             if handler.command != "HEAD":
                 handler.wfile.write(data)
@@ -307,6 +321,31 @@ def _query_batch(held: list[dict[str, Any]], body: bytes) -> list[dict[str, Any]
         for entity in _select(held, ids, sel.get("idPattern"), types, attrs):
             found[str(entity["id"])] = entity
     return list(found.values())
+
+
+def _map_header(
+    source: Source | None,
+    method: str,
+    rest: str,
+    query: list[tuple[str, str]],
+    body: bytes,
+    named: str | None,
+) -> str | None:
+    """The NGSILD-EntityMap answer header of a source that keeps maps, when the request asks for or names
+    a map (a Retrieve Entity or a query only)."""
+    if source is None or source.entity_map is None:
+        return None
+    rest = rest[len(API_ROOT) :] if rest.startswith(API_ROOT) else rest
+    asked = any(k in ("entityMap", "details") and v.lower() == "true" for k, v in query) or bool(named)
+    if method == "POST" and rest == "/entityOperations/query":
+        try:
+            doc = json.loads(body or b"{}")
+        except ValueError:
+            doc = None
+        asked = asked or (isinstance(doc, dict) and doc.get("entityMap") is True)
+    elif method != "GET" or not rest.startswith("/entities"):
+        return None
+    return f"{API_ROOT}/entityMap/{source.entity_map}" if asked else None
 
 
 def _problem(kind: str, detail: str) -> dict[str, Any]:
