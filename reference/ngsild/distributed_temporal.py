@@ -2,18 +2,22 @@
 Attributes (appendAttrsTemporal), Delete Attribute (deleteAttrsTemporal), Partial Update and Delete of an Attribute
 Instance (updateAttrInstanceTemporal, the name Table 4.20-1 gives 5.6.14, whose OpenAPI operationId is
 updateAttrsTemporal: both accepted; deleteAttrInstanceTemporal) and Delete (deleteTemporal) of the Temporal
-Representation of an Entity are done locally and then passed on, with the same method and path, to each
-**inclusive** registration that names the operation (no group of clause 4.20 holds them) and matches the entity
-(id, types: the stored temporal entity's or the payload's; the attributes of the fragment or the path).
+Representation of an Entity are passed on, with the same method and path, to each registration that names the
+operation (no group of clause 4.20 holds them) and matches the entity (id, types: the stored temporal entity's or
+the payload's; the attributes of the fragment or the path).
 
-A registration with an ``observationInterval`` or ``managementInterval`` (a source of Temporal Entity
-Representations, 5.2.9) is matched as well as one without. Exclusive and redirect registrations are not applied to
-temporal writes (the write stays local and goes to no such source). A request with ``local=true`` or whose Via
-already names this broker is not passed on. A source that fails makes the answer 207 with a BatchOperationResult.
+As for the entity writes (distributed_modes.py), **exclusive** and **redirect** registrations naming the write take
+their part first: the attributes they register (the whole temporal entity when a matching RegistrationInfo names
+none) go to their source only and are taken out of the local write; a write they hold entirely is done nowhere
+locally. **Inclusive** registrations get what was written locally, after the local write. A registration with an
+``observationInterval`` or ``managementInterval`` (a source of Temporal Entity Representations, 5.2.9) is matched
+as well as one without. A request with ``local=true`` or whose Via already names this broker is not passed on. A
+source that fails makes the answer 207 with a BatchOperationResult.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
@@ -24,8 +28,8 @@ from starlette.responses import Response
 from . import distributed, distributed_writes
 from .broker import Broker
 from .context import ActiveContext
-from .distributed_modes import NOT_ATTRIBUTES
-from .http import read_body, request_context, resolve_context, tenant_of
+from .distributed_modes import NOT_ATTRIBUTES, PROXY_MODES, registered_names, with_body
+from .http import no_content, read_body, request_context, resolve_context, tenant_of
 from .temporal_history import TEMPORAL_ENTITY
 
 Handler = Callable[..., Awaitable[Response]]
@@ -39,6 +43,7 @@ OPERATIONS: dict[str, tuple[str, set[str]]] = {
     "deleteTemporal": ("DELETE", {"deleteTemporal"}),
 }
 WITH_BODY = {"upsertTemporal", "appendAttrsTemporal", "updateAttrInstanceTemporal"}
+MODES = ("inclusive", *PROXY_MODES)  # auxiliary registrations are never written to (clause 4.3.6.2)
 
 
 def wrap(operation: str, handler: Handler) -> Handler:
@@ -50,7 +55,8 @@ def wrap(operation: str, handler: Handler) -> Handler:
 
 
 def _candidates(request: Request, broker: Broker, tenant: str, operation: str) -> list[dict[str, Any]]:
-    """The inclusive registrations naming this temporal write (none for a local request or a loop)."""
+    """The inclusive, exclusive and redirect registrations naming this temporal write (none for a local request
+    or a loop)."""
     if not distributed.should_forward(request, broker):
         return []
     names = OPERATIONS[operation][1]
@@ -59,7 +65,7 @@ def _candidates(request: Request, broker: Broker, tenant: str, operation: str) -
     for reg in broker.storage.list(distributed.REGISTRATION, tenant):
         if reg.get("contextSourceAlias") in encountered | {broker.source_id}:
             continue
-        if distributed_writes.mode_of(reg) != "inclusive" or not set(reg.get("operations") or []) & names:
+        if distributed_writes.mode_of(reg) not in MODES or not set(reg.get("operations") or []) & names:
             continue
         if str(reg.get("endpoint", "")).startswith(("http://", "https://")):
             found.append(reg)
@@ -118,20 +124,41 @@ async def distributed_temporal(
         for reg in registrations
         if any(distributed_writes.info_matches(i, target, attrs) for i in reg.get("information", []))
     ]
-    local = await handler(request, broker, **params)
-    if not matching or local.status_code >= 300:
-        return local
-    path = _path(operation, params)
-    errors = await distributed_writes.forward_write(
-        request,
-        broker,
-        tenant,
-        matching,
-        OPERATIONS[operation][0],
-        path,
-        entity_id,
-        with_body=operation in WITH_BODY,
-    )
+    proxied = [r for r in matching if distributed_writes.mode_of(r) in PROXY_MODES]
+    inclusive = [r for r in matching if r not in proxied]
+    method, path, with_payload = OPERATIONS[operation][0], _path(operation, params), operation in WITH_BODY
+    errors: list[dict[str, Any]] = []
+    taken: set[str] | None = set()  # expanded names held by the exclusive/redirect sources; None: all
+    if proxied:
+        bodies: dict[str, bytes] = {}
+        for reg in proxied:
+            covered = registered_names(reg, target)
+            taken = None if covered is None or taken is None else taken | covered
+            if isinstance(payload, dict) and attrs is not None and "attr_id" not in params:
+                part = {
+                    k: v
+                    for k, v in payload.items()
+                    if k in NOT_ATTRIBUTES or covered is None or ctx.expand(k) in covered
+                }
+                bodies[reg["id"]] = json.dumps(part).encode("utf-8")
+        errors += await distributed_writes.forward_write(
+            request, broker, tenant, proxied, method, path, entity_id, with_body=with_payload, bodies=bodies
+        )
+    local_request = request
+    local: Response | None = None
+    if taken is None or (taken and attrs is not None and not attrs - taken):
+        pass  # the whole write is held by the exclusive/redirect sources: nothing of it is done locally
+    else:
+        if taken and isinstance(payload, dict) and "attr_id" not in params:
+            left = {k: v for k, v in payload.items() if k in NOT_ATTRIBUTES or ctx.expand(k) not in taken}
+            local_request = with_body(request, left)
+        local = await handler(local_request, broker, **params)
+        if local.status_code >= 300:
+            return local
+        if inclusive:
+            errors += await distributed_writes.forward_write(
+                local_request, broker, tenant, inclusive, method, path, entity_id, with_body=with_payload
+            )
     if errors:
-        return distributed_writes.multi_status(entity_id, True, errors, tenant)
-    return local
+        return distributed_writes.multi_status(entity_id, local is not None, errors, tenant)
+    return local if local is not None else no_content(tenant)

@@ -92,3 +92,29 @@ def test_delete_passed_on_and_a_failing_source_reported(
     resp = http.delete(f"{base}{T}/{eid2}", headers=h2)  # the source holds no such temporal entity: 404
     assert resp.status_code == 207, resp.text
     assert [e["entityId"] for e in resp.json()["errors"]] == [eid2]
+
+
+def test_exclusive_attribute_goes_to_the_source_only(
+    base: str, http: requests.Session, source: RunningServer, uid: str
+) -> None:
+    h, src_h = {**JSON, "NGSILD-Tenant": f"dx{uid}"}, {**JSON, "NGSILD-Tenant": f"dxs{uid}"}
+    eid = f"urn:ngsi-ld:Meter:{uid}"
+    assert http.post(base + T, json={"id": eid, "type": "Meter", "reading": [_instance(1, 0)]}, headers=h).ok
+    assert http.post(
+        source.url + T, json={"id": eid, "type": "Meter", "power": [_instance(5, 0)]}, headers=src_h
+    ).ok
+    reg = {
+        "type": "ContextSourceRegistration",
+        "endpoint": source.url,
+        "mode": "exclusive",
+        "information": [{"entities": [{"type": "Meter", "id": eid}], "propertyNames": ["power"]}],
+        "operations": ["appendAttrsTemporal"],
+        "tenant": f"dxs{uid}",
+    }
+    assert http.post(base + R, json=reg, headers=h).status_code == 201
+    fragment = {"power": [_instance(6, 1)], "reading": [_instance(2, 1)]}
+    assert http.post(f"{base}{T}/{eid}/attrs", json=fragment, headers=h).status_code == 204
+    own = http.get(f"{base}{T}/{eid}", params={"local": "true"}, headers=h).json()
+    assert "power" not in own and _values(http, f"{base}{T}/{eid}", h) == [1, 2]
+    theirs = http.get(f"{source.url}{T}/{eid}", headers=src_h).json()
+    assert sorted(i["value"] for i in theirs["power"]) == [5, 6] and "reading" not in theirs

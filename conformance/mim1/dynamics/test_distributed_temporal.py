@@ -218,3 +218,62 @@ def test_temporal_write_via(
             f"Via of the passed-on {name}: expected [{client_via!r}, '<the broker>'] (the received field value, "
             f"then the broker's own), got {got[0].header('Via')!r}"
         )
+
+
+PROXIED = [
+    pytest.param("exclusive", "appendAttrsTemporal", id="append-exclusive-attribute"),
+    pytest.param("redirect", "appendAttrsTemporal", id="append-redirected-entity"),
+    pytest.param("redirect", "deleteTemporal", id="delete-redirected-entity"),
+]
+
+
+@requirement(
+    "MIM1-DST-051",
+    clause="4.3.6.3, 5.6.12, 5.6.16",
+    level="MUST",
+    capability=CAP,
+    title="A temporal write of data an exclusive or redirect registration naming it holds goes to the context "
+    "source only; the rest is written locally",
+)
+@pytest.mark.parametrize(("mode", "name"), PROXIED)
+def test_temporal_write_proxied(
+    fed: Federation, dyn: Dynamics, ngsild: NgsiLd, profile: TargetProfile, mode: str, name: str
+) -> None:
+    if not profile.declares(TEMPORAL_CAP):
+        raise NotApplicable(f"capability {TEMPORAL_CAP!r} is not declared by the target")
+    write = Write(name)
+    kind, eid = fed.kind("Twp"), fed.entity_id("Twp")
+    src = fed.source(f"temporal-{mode}")
+    info: dict[str, Any] = {}
+    if mode == "exclusive":  # the target holds the temporal entity; the source holds its 'power'
+        created(
+            dyn.create_temporal({"id": eid, "type": kind, ATTR: [instance(1, 0), instance(2, 1)]}),
+            f"creating the temporal entity {eid}",
+        )
+        info["names"] = ["power"]
+    fed.register(
+        src, [{"type": kind, "id": eid}], mode=mode, operations=[name], observationInterval=INTERVAL, **info
+    )
+    body = (
+        {"power": [instance(7, 2)], ATTR: [instance(3, 2)]} if mode == "exclusive" else write.body(eid, kind)
+    )
+    headers = {"Content-Type": "application/json"} if body is not None else None
+    checks.status_is(
+        ngsild.request(write.method, API + write.path(eid), headers=headers, json_body=body), 204
+    )
+    got = expect_request(src, write.method, write.path(eid))
+    if body is not None:
+        forwarded = body_of(got)
+        wanted = "power" if mode == "exclusive" else ATTR
+        if not isinstance(forwarded, dict) or wanted not in forwarded:
+            checks.fail(f"the {name} the context source got holds no '{wanted}': {forwarded!r}")
+    resp = dyn.get_temporal(eid, params={"local": "true"})
+    if mode == "redirect":
+        checks.equal(
+            "the target holds the temporal entity itself (local=true)", resp.status_code == 404, True
+        )
+        return
+    checks.status_is(resp, 200)
+    mine = checks.json_object(resp)
+    checks.equal("'power' in the target's own temporal entity (local=true)", "power" in mine, False)
+    checks.equal(f"values of '{ATTR}' in the target's own temporal entity", local_values(dyn, eid), [1, 2, 3])
