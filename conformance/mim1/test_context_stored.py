@@ -150,9 +150,7 @@ def test_reload_cached(
     if source == "reachable":
         checks.status_is(resp, 204)
     else:
-        # 503 as for any @context that cannot be retrieved (6.3.5); the V1.8.1 OpenAPI says 504.
-        status = resp.status_code if resp.status_code in (503, 504) else 503
-        checks.ngsild_problem(resp, status, "LdContextNotAvailable")
+        status = checks.ld_context_not_available(resp)
         case_evidence.note(f"reload of an unreachable Cached @context answered {status}")
     if cached["URL"] not in listed(ngsild, "Cached"):
         checks.fail(f"{cached['URL']} is no longer listed as Cached after the reload ({source} source)")

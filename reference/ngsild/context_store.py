@@ -134,7 +134,7 @@ async def serve_context(request: Request, broker: Broker, context_id: str) -> Re
 
 async def delete_context(request: Request, broker: Broker, context_id: str) -> Response:
     """5.13.5 Delete and Reload @context. reload=true is for Cached @contexts only (download again;
-    if that fails the stored copy stays and the answer is 503 LdContextNotAvailable)."""
+    if that fails the stored copy stays and the answer is 504 LdContextNotAvailable)."""
     hosted = broker.hosted.get(context_id)
     entry = None if hosted is not None else broker.resolver.cached_entry(context_id)
     if hosted is None and entry is None and not _is_core(context_id):

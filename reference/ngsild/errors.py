@@ -20,7 +20,7 @@ ERROR_TYPES: dict[str, tuple[int, str]] = {
     "InternalError": (500, "Internal error"),
     "TooComplexQuery": (403, "Too complex query"),
     "TooManyResults": (403, "Too many results"),
-    "LdContextNotAvailable": (503, "LD context not available"),
+    "LdContextNotAvailable": (504, "LD context not available"),
     "NoMultiTenantSupport": (501, "No multi-tenant support"),
     "NonexistentTenant": (404, "Nonexistent tenant"),
 }

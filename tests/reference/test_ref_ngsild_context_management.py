@@ -115,7 +115,7 @@ def test_cached_by_local_id_and_url(
     assert http.delete(f"{base}{C}/{quote(url, safe='')}?reload=true").status_code == 204
     remote.stop()
     failed = http.delete(f"{base}{C}/{entry['localId']}?reload=true")
-    assert failed.status_code == 503 and failed.json()["type"].endswith("LdContextNotAvailable")
+    assert failed.status_code == 504 and failed.json()["type"].endswith("LdContextNotAvailable")
     assert url in http.get(base + C, params={"kind": "Cached"}).json()  # the old copy stays
     assert http.delete(f"{base}{C}/{entry['localId']}").status_code == 204
     assert url not in http.get(base + C, params={"kind": "Cached"}).json()

@@ -220,15 +220,15 @@ def test_context_errors(base: str, http: requests.Session, httpserver, uid: str)
     # unreachable context
     dead = "http://127.0.0.1:9/nothing.jsonld"
     _problem(
-        http.post(base + E, json=entity, headers={**JSON, "Link": link(dead)}), 503, "LdContextNotAvailable"
+        http.post(base + E, json=entity, headers={**JSON, "Link": link(dead)}), 504, "LdContextNotAvailable"
     )
     _problem(
-        http.get(f"{base}{E}/{entity['id']}", headers={"Link": link(dead)}), 503, "LdContextNotAvailable"
+        http.get(f"{base}{E}/{entity['id']}", headers={"Link": link(dead)}), 504, "LdContextNotAvailable"
     )
     # reachable but not JSON
     httpserver.expect_request("/notjson").respond_with_data("hello", content_type="text/plain")
     resp = http.post(base + E, json=entity, headers={**JSON, "Link": link(httpserver.url_for("/notjson"))})
-    _problem(resp, 503, "LdContextNotAvailable")
+    _problem(resp, 504, "LdContextNotAvailable")
     # reachable JSON without @context
     httpserver.expect_request("/noctx").respond_with_json({"a": 1})
     resp = http.post(base + E, json=entity, headers={**JSON, "Link": link(httpserver.url_for("/noctx"))})
