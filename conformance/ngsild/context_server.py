@@ -21,6 +21,9 @@ from conformance import fixtures
 from conformance.callback_server import CallbackServer
 
 CONTEXT_PATH = "/contexts/"
+# a JSON document without an @context member: reachable, but not a JSON-LD @context
+INVALID_NAME = "mimcheck-not-a-context.jsonld"
+INVALID_BODY = b'{"mimcheck": "this document has no @context member"}'
 
 
 class ContextServer:
@@ -76,6 +79,11 @@ class ContextServer:
         port = self._closed_socket.getsockname()[1]
         return f"http://127.0.0.1:{port}/contexts/unreachable.jsonld"
 
+    @property
+    def invalid_url(self) -> str:
+        """A URL that answers 200 with a JSON document that is not a JSON-LD @context."""
+        return f"{self.base_url}{CONTEXT_PATH}{INVALID_NAME}"
+
     # -- lifecycle ------------------------------------------------------------------------------
 
     def serve(self, request: BaseHTTPRequestHandler) -> None:
@@ -85,7 +93,9 @@ class ContextServer:
         self.hits.append(path)
         target = self._path(name)
         gone = request.path in self.withdrawn
-        if gone or not name or "/" in name or not name.endswith(".jsonld") or not target.is_file():
+        if name == INVALID_NAME and not gone:
+            body, status, ctype = INVALID_BODY, 200, "application/ld+json"
+        elif gone or not name or "/" in name or not name.endswith(".jsonld") or not target.is_file():
             body, status, ctype = b'{"error": "not found"}', 404, "application/json"
         else:
             body, status, ctype = target.read_bytes(), 200, "application/ld+json"
