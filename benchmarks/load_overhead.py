@@ -1,27 +1,28 @@
 """How much each built-in load profile costs on the client side, beside a bare Locust user.
 
-A tiny Starlette app, served by uvicorn in a thread of this script, answers every path at once with a
-canned JSON body (201 to POST, 204 to PATCH, PUT and DELETE, 200 otherwise); an entity upserted by
-batch is kept, and reading it back (``GET /ngsi-ld/v1/entities/{id}``) returns its keyValues form, so
-that the sdm_ingestion profile's read-back validation is measured too. Against it, for each
-built-in profile:
+A small Starlette app, served by uvicorn in a thread of this script, answers as a broker or a TM
+Forum API would, plausibly enough that the profiles' checks pass (``load_overhead_answers.py``: the
+entities created are kept, read back, queried, paged; TM Forum resources are created, listed,
+filtered, projected, merge-patched), so that what is measured is a profile's normal work, each
+answer checked, not its failure reporting; no notification is sent. Against it, for each built-in
+profile:
 
 1. the profile's own request loop (its user classes with no wait time between tasks) for ``--seconds``;
-   the server records the requests it receives (method, path and query, body);
+   the server records the requests it receives (method, path and query, body, Content-Type, Accept);
 2. a bare ``FastHttpUser`` with no wait time that replays exactly those requests, in the same order,
    with none of the profile's logic (no checks, no id bookkeeping, no statistics file), as long.
 
 Both run in one Locust process each, headless, with the same number of users, against the same
-server in the same run; it prints requests/s of both, as the server received them (first to last
-request of the side), and their ratio (profile / bare); and, less sensitive to whatever else the
-machine runs, the CPU time the Locust process spends per request between test start and stop on
-each side, and their ratio (bare / profile: the share of the bare rate the profile reaches when the
-client's CPU is what limits it). The canned
-answers do not satisfy the profiles' checks, so many of their requests count as failures there; a
-request is a request for throughput. The figures are a property of this machine: read them as a
-ratio, not as absolutes.
+server; with ``--runs N`` the two sides alternate which goes first and the medians are printed too.
+It prints requests/s of both, as the server received them (first to last request of the side), and
+their ratio (profile / bare); and, less sensitive to whatever else the machine runs, the CPU time the
+Locust process spends per HTTP request it sends, from test start (after the profile's set-up, e.g.
+seeding) until its users have stopped (their clean-up included, the profile's tear-down not), on each
+side, and their ratio (bare / profile: the share of the bare rate the profile reaches when the
+client's CPU is what limits it). The figures are a property of this machine: read them as a ratio,
+not as absolutes.
 
-    .venv/bin/python benchmarks/load_overhead.py --seconds 10 --users 5
+    .venv/bin/python benchmarks/load_overhead.py --seconds 10 --users 5 --runs 5
 """
 
 from __future__ import annotations
@@ -30,25 +31,20 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES_DIR = ROOT / "conformance" / "loadprofiles"
-CANNED = json.dumps(
-    {"id": "urn:ngsi-ld:Noop:1", "type": "Noop", "name": {"type": "Property", "value": "noop"}}
-).encode()
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # load_overhead_answers, beside this script
 MAX_RECORDED = 5000
-MAX_REMEMBERED = 50_000
-UPSERT = "/entityOperations/upsert"
-ENTITY = "/ngsi-ld/v1/entities/"
 
 # appended to a copy of the profile's source: its user classes run their request loop flat out
 NO_WAIT = """
@@ -60,8 +56,10 @@ for _user in list(globals().values()):
         _user.wait_time = _constant(0)
 """
 
-# appended to both locustfiles: the CPU time the Locust process spends from test start to test stop
-# (what the client side costs, whatever else the machine runs) and the requests it made meanwhile
+# appended to both locustfiles: the CPU time the Locust process spends from test start (after the
+# profile's own start listeners: seeding is set-up) until its users have stopped (their clean-up
+# included, the profile's own stop listeners not: unseeding is tear-down), and the HTTP requests it
+# made meanwhile (a profile's other records, the notifications it times, are not requests it sent)
 CPU_PROBE = """
 
 import json as _json
@@ -71,6 +69,7 @@ import time as _time
 from locust import events as _events
 
 _cpu = {}
+_HTTP = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 
 @_events.test_start.add_listener
@@ -78,12 +77,14 @@ def _cpu_start(**_):
     _cpu["start"] = _time.process_time()
 
 
-@_events.test_stop.add_listener
 def _cpu_stop(environment, **_):
     seconds = _time.process_time() - _cpu.get("start", 0.0)
-    requests = environment.stats.total.num_requests
+    requests = sum(e.num_requests for e in environment.stats.entries.values() if e.method in _HTTP)
     with open(_os.environ["BENCH_CPU_FILE"], "w", encoding="utf-8") as handle:
         handle.write(_json.dumps({"cpu_seconds": seconds, "requests": requests}))
+
+
+_events.test_stop._handlers.insert(0, _cpu_stop)  # before the profile's own stop listeners
 """
 
 BARE_LOCUSTFILE = """\
@@ -122,12 +123,14 @@ def free_port() -> int:
 
 
 class NoopServer:
-    """Starlette + uvicorn in a thread: every path answered with the canned body; requests recorded."""
+    """Starlette + uvicorn in a thread: plausible answers (``load_overhead_answers``); requests recorded."""
 
     def __init__(self) -> None:
+        from load_overhead_answers import Answers
+
         self.port = free_port()
         self.recorded: deque[tuple[str, str, str, str, str]] = deque(maxlen=MAX_RECORDED)
-        self.upserted: OrderedDict[str, bytes] = OrderedDict()
+        self.answers = Answers()
         self.server: Any = None
         self.count, self.first, self.last = 0, 0.0, 0.0
         self.thread: threading.Thread | None = None
@@ -142,46 +145,24 @@ class NoopServer:
             body = await request.body()
             now = time.monotonic()
             self.count, self.first, self.last = self.count + 1, self.first or now, now
-            query = f"?{request.url.query}" if request.url.query else ""
-            content_type = request.headers.get("content-type", "")
-            accept = request.headers.get("accept", "")
+            query = request.url.query
+            raw_path = request.scope.get("raw_path") or request.url.path.encode()
             self.recorded.append(
                 (
                     request.method,
-                    request.url.path + query,
+                    raw_path.decode("latin-1") + (f"?{query}" if query else ""),
                     body.decode(errors="replace"),
-                    content_type,
-                    accept,
+                    request.headers.get("content-type", ""),
+                    request.headers.get("accept", ""),
                 )
             )
-            if request.method in ("PATCH", "PUT", "DELETE"):
+            status, payload = self.answers.answer(request.method, request.url.path, query, body)
+            if status == 204:
                 return Response(status_code=204)
-            if request.method == "POST" and request.url.path.endswith(UPSERT):
-                self.remember(body)
-            elif request.method == "GET" and request.url.path.startswith(ENTITY):
-                stored = self.upserted.get(unquote(request.url.path[len(ENTITY) :]))
-                if stored is not None:
-                    return Response(stored, status_code=200, media_type="application/json")
-            status = 201 if request.method == "POST" else 200
-            return Response(CANNED, status_code=status, media_type="application/json")
+            return Response(payload, status_code=status, media_type="application/json")
 
         methods = ["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS"]
         return Starlette(routes=[Route("/{path:path}", anything, methods=methods)])
-
-    def remember(self, body: bytes) -> None:
-        """Keep the keyValues form of upserted entities, so that reading one back returns it (the
-        sdm_ingestion profile then validates what it reads, as against a real broker)."""
-        from conformance.sdm import to_key_values
-
-        try:
-            entities = json.loads(body)
-        except ValueError:
-            return
-        for entity in entities if isinstance(entities, list) else []:
-            if isinstance(entity, dict) and isinstance(entity.get("id"), str):
-                self.upserted[entity["id"]] = json.dumps(to_key_values(entity)).encode()
-        while len(self.upserted) > MAX_REMEMBERED:
-            self.upserted.popitem(last=False)
 
     def reset(self) -> None:
         self.recorded.clear()
@@ -241,7 +222,8 @@ def run_locust(locustfile: Path, host: str, users: int, seconds: int, env: dict[
     return {"requests": requests, "failures": failures, "cpu_ms_per_request": per_request}
 
 
-def bench_profile(name: str, server: NoopServer, users: int, seconds: int, folder: Path) -> dict[str, Any]:
+def run_profile(name: str, server: NoopServer, users: int, seconds: int, folder: Path) -> dict[str, Any]:
+    """The profile's own request loop; the requests the server received are kept for the bare replay."""
     host = f"http://127.0.0.1:{server.port}"
     wrapper = folder / f"profile_{name}.py"
     source = (PROFILES_DIR / f"{name}.py").read_text(encoding="utf-8")
@@ -256,48 +238,100 @@ def bench_profile(name: str, server: NoopServer, users: int, seconds: int, folde
     recorded = list(server.recorded)
     if not recorded:
         raise RuntimeError(f"{name}: the profile sent no request")
-    replay = folder / f"{name}-requests.json"
-    replay.write_text(json.dumps(recorded), encoding="utf-8")
+    (folder / f"{name}-requests.json").write_text(json.dumps(recorded), encoding="utf-8")
+    return profile
+
+
+def run_bare(name: str, server: NoopServer, users: int, seconds: int, folder: Path) -> dict[str, Any]:
+    """A bare FastHttpUser replaying the requests the profile's last run sent."""
+    host = f"http://127.0.0.1:{server.port}"
     bare_file = folder / f"bare_{name}.py"
     bare_file.write_text(BARE_LOCUSTFILE + CPU_PROBE, encoding="utf-8")
     server.reset()
-    bare = {
-        **run_locust(bare_file, host, users, seconds, {"BENCH_REQUESTS": str(replay)}),
-        "rps": server.rate(),
-    }
+    replay = {"BENCH_REQUESTS": str(folder / f"{name}-requests.json")}
+    return {**run_locust(bare_file, host, users, seconds, replay), "rps": server.rate()}
+
+
+def compare(name: str, profile: dict[str, Any], bare: dict[str, Any]) -> dict[str, Any]:
     ratio = profile["rps"] / bare["rps"] if bare["rps"] else 0.0
     mine_cpu, bare_cpu = profile["cpu_ms_per_request"], bare["cpu_ms_per_request"]
     cpu_ratio = bare_cpu / mine_cpu if mine_cpu else 0.0
     return {"profile": name, "mine": profile, "bare": bare, "ratio": ratio, "cpu_ratio": cpu_ratio}
 
 
+def bench_profile(
+    name: str, server: NoopServer, users: int, seconds: int, folder: Path, bare_first: bool = False
+) -> dict[str, Any]:
+    """One run of each side; ``bare_first`` replays the profile's previous run before running it again
+    (runs alternate which side goes first, so that neither always meets the machine first)."""
+    if bare_first:
+        bare = run_bare(name, server, users, seconds, folder)
+        profile = run_profile(name, server, users, seconds, folder)
+    else:
+        profile = run_profile(name, server, users, seconds, folder)
+        bare = run_bare(name, server, users, seconds, folder)
+    return compare(name, profile, bare)
+
+
+def median_row(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each figure over the runs (each column on its own)."""
+
+    def median(side: str, key: str) -> float:
+        return float(statistics.median(row[side][key] for row in rows))
+
+    sides = {
+        side: {key: median(side, key) for key in ("rps", "cpu_ms_per_request", "requests", "failures")}
+        for side in ("mine", "bare")
+    }
+    return {
+        "profile": name,
+        **sides,
+        "ratio": statistics.median(row["ratio"] for row in rows),
+        "cpu_ratio": statistics.median(row["cpu_ratio"] for row in rows),
+    }
+
+
+def print_row(label: str, row: dict[str, Any]) -> None:
+    mine, bare = row["mine"], row["bare"]
+    print(
+        f"  {label:<24} {mine['rps']:>13.1f} {bare['rps']:>11.1f} {row['ratio']:>6.2f}  "
+        f"{mine['cpu_ms_per_request']:>10.3f} {bare['cpu_ms_per_request']:>6.3f} "
+        f"{row['cpu_ratio']:>9.2f}  ({mine['failures']:.0f} of {mine['requests']:.0f})",
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="run time of each side (default 10)")
     parser.add_argument("--users", type=int, default=5, help="concurrent users of each side (default 5)")
+    parser.add_argument("--runs", type=int, default=1, help="runs of each side, then medians (default 1)")
     parser.add_argument("--profile", action="append", help="only this built-in profile (repeatable)")
     args = parser.parse_args(argv)
     names = args.profile or builtin_profiles()
     unknown = sorted(set(names) - set(builtin_profiles()))
     if unknown:
         parser.error(f"no such built-in profile: {', '.join(unknown)}")
-    print(
-        f"load profile overhead: {args.users} users, {args.seconds} s per side, no-op Starlette/uvicorn server"
-    )
+    if args.runs < 1 or args.seconds < 1 or args.users < 1:
+        parser.error("--runs, --seconds and --users must be at least 1")
+    print(f"load profile overhead: {args.users} users, {args.seconds} s per side, {args.runs} run(s)")
     print(
         f"  {'profile':<24} {'profile req/s':>13} {'bare req/s':>11} {'ratio':>6}  "
         f"{'CPU ms/req':>10} {'bare':>6} {'CPU ratio':>9}  (profile failures)"
     )
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory(prefix="load-overhead-") as tmp, NoopServer() as server:
+        for run in range(args.runs):
+            for name in names:
+                row = bench_profile(
+                    name, server, args.users, args.seconds, Path(tmp), bare_first=run % 2 == 1
+                )
+                rows[name].append(row)
+                print_row(name if args.runs == 1 else f"{name} #{run + 1}", row)
+    if args.runs > 1:
+        print("  medians:")
         for name in names:
-            row = bench_profile(name, server, args.users, args.seconds, Path(tmp))
-            mine, bare = row["mine"], row["bare"]
-            print(
-                f"  {name:<24} {mine['rps']:>13.1f} {bare['rps']:>11.1f} {row['ratio']:>6.2f}  "
-                f"{mine['cpu_ms_per_request']:>10.3f} {bare['cpu_ms_per_request']:>6.3f} "
-                f"{row['cpu_ratio']:>9.2f}  ({mine['failures']} of {mine['requests']})",
-                flush=True,
-            )
+            print_row(name, median_row(name, rows[name]))
     return 0
 
 

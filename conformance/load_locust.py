@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from conformance.load_stats import Thresholds, build_report, history_point, progress_line, window_point
 from conformance.run_ids import new_run_id
 
@@ -336,8 +338,33 @@ def expect_status(response: Any, *statuses: int) -> bool:
 
 
 def body_of(response: Any) -> Any:
-    """The JSON body of a response, or None when it is not JSON."""
+    """The JSON body of a response, or None when it is not JSON.
+
+    Parsed from the raw bytes by orjson (JSON is UTF-8: no text decoding first), several times faster
+    than ``response.json()`` on a page of entities: on a fast target that parsing is a large part of
+    what a profile's request costs the client. What orjson refuses (NaN, integers beyond 64 bits, a
+    UTF-16 body) goes to the standard library's parser, as before."""
+    content = response.content
     try:
-        return response.json()
+        return loads(content) if content else None
     except ValueError:
         return None
+
+
+def loads(content: bytes) -> Any:
+    """JSON bytes parsed by orjson, or by the standard library what orjson refuses (NaN, integers beyond
+    64 bits, UTF-16): ValueError when neither can."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
+
+
+JSON_CONTENT = {"Content-Type": "application/json"}
+
+
+def json_bytes(value: Any) -> Any:
+    """A request body as compact JSON bytes (orjson; what Locust's ``json=`` builds with the standard
+    library, at a twentieth of the cost): send it as ``data=`` with ``JSON_CONTENT`` among the headers.
+    Typed Any: FastHttpSession's ``data`` is annotated ``str | dict``, its client sends bytes as they are."""
+    return orjson.dumps(value)

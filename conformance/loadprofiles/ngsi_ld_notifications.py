@@ -20,7 +20,6 @@ in the target profile to an address of this machine it can reach (``callback_url
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from typing import Any
 from urllib.parse import quote
@@ -29,10 +28,13 @@ from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 from conformance.load_locust import (
+    JSON_CONTENT,
     PROCESS_TAG,
     LoadSettings,
     attach_reporting,
     expect_status,
+    json_bytes,
+    loads,
     profile_option,
     run_entity_prefix,
     run_subscription_prefix,
@@ -84,7 +86,7 @@ def receive(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     arrived = time.monotonic()
     try:
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        entities = json.loads(body or b"{}").get("data") or []
+        entities = loads(body or b"{}").get("data") or []
     except (ValueError, AttributeError):
         entities, body = [], b""
     for entity in entities if isinstance(entities, list) else []:
@@ -106,8 +108,15 @@ def watch_timeouts() -> None:
     while True:
         gevent.sleep(0.25)
         now = time.monotonic()
-        for key, sent in list(PENDING.items()):
-            if now - sent > TIMEOUT and PENDING.pop(key, None) is not None:
+        # PENDING is in the order the updates were sent (their times only grow): the overdue ones are
+        # at its head, so the walk stops at the first update still in time
+        overdue = []
+        for key, sent in PENDING.items():
+            if now - sent <= TIMEOUT:
+                break
+            overdue.append(key)
+        for key in overdue:
+            if PENDING.pop(key, None) is not None:
                 _record(TIMEOUT * 1000.0, 0, f"no notification within {TIMEOUT:g} s")
 
 
@@ -183,12 +192,15 @@ class NotifiedUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.entity_id: str | None = f"{prefix()}{next(_sequence):06d}"
+        self.path = f"{ENTITIES}/{quote(self.entity_id, safe=':')}"
         self.seq = 0
         with self.client.post(
             ENTITIES,
-            json={"id": self.entity_id, "type": ENTITY_TYPE, "seq": {"type": "Property", "value": 0}},
+            data=json_bytes(
+                {"id": self.entity_id, "type": ENTITY_TYPE, "seq": {"type": "Property", "value": 0}}
+            ),
             name="POST /entities",
-            headers=SETTINGS.credentials(),
+            headers={**JSON_CONTENT, **SETTINGS.credentials()},
             catch_response=True,
         ) as response:
             if not expect_status(response, 201):
@@ -198,7 +210,7 @@ class NotifiedUser(FastHttpUser):
         if self.entity_id is None:
             return
         with self.client.delete(
-            f"{ENTITIES}/{quote(self.entity_id, safe=':')}",
+            self.path,
             name="DELETE /entities/{id}",
             headers=SETTINGS.credentials(),
             catch_response=True,
@@ -214,10 +226,10 @@ class NotifiedUser(FastHttpUser):
         key = (self.entity_id, self.seq)
         PENDING[key] = time.monotonic()  # before sending: the notification may beat the 204
         with self.client.patch(
-            f"{ENTITIES}/{quote(self.entity_id, safe=':')}/attrs",
-            json={"seq": {"type": "Property", "value": self.seq}},
+            self.path + "/attrs",
+            data=json_bytes({"seq": {"type": "Property", "value": self.seq}}),
             name="PATCH /entities/{id}/attrs",
-            headers=SETTINGS.credentials(),
+            headers={**JSON_CONTENT, **SETTINGS.credentials()},
             catch_response=True,
         ) as response:
             if not expect_status(response, 204):

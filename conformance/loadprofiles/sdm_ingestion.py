@@ -25,6 +25,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from jsonschema import Draft202012Validator
 from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -74,17 +75,26 @@ class Sent:
     text: str
 
 
+@cache
+def filled_template(model: str, run: str) -> tuple[str, tuple[str, ...]]:
+    """The id prefix of the model's entities in this run, and its template with the relationship
+    targets filled (run-scoped ids that are never created), cut where the entity's own id goes."""
+    pieces, kinds = template(model)
+    cut = [pieces[0]]
+    for kind, piece in zip(kinds, pieces[1:], strict=True):
+        if kind == model:
+            cut.append(piece)
+        else:
+            cut[-1] += f"{run_entity_prefix(kind, run)}target{piece}"
+    return f"{run_entity_prefix(model, run)}{PROCESS_TAG}-", tuple(cut)
+
+
 def model_entity(model: str) -> Sent:
     """The model's bundled fixture with a new run-scoped id; relationship targets run-scoped too
     (ids that are never created), exactly as ``sdm.load_fixture`` fills them."""
-    run = SETTINGS.run_id
-    own = f"{run_entity_prefix(model, run)}{PROCESS_TAG}-{next(_sequence):07d}"
-    pieces, kinds = template(model)
-    filled = [pieces[0]]
-    for kind, piece in zip(kinds, pieces[1:], strict=True):
-        filled.append(own if kind == model else f"{run_entity_prefix(kind, run)}target")
-        filled.append(piece)
-    return Sent(own, model, "".join(filled))
+    prefix, cut = filled_template(model, SETTINGS.run_id)
+    own = f"{prefix}{next(_sequence):07d}"
+    return Sent(own, model, own.join(cut))
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +118,15 @@ def validator(model: str) -> Draft202012Validator:
 # Read-backs already found valid, with the entity's own id set aside: the entities of one model differ
 # only by that id (a serial number), so a read-back equal to one validated before needs no second
 # schema validation; an answer that differs in anything else is validated in full.
-VALID_READBACKS: set[str] = set()
+VALID_READBACKS: set[bytes | str] = set()
 MAX_VALID_READBACKS = 2000
 
 
-def readback_key(body: dict[str, Any]) -> str:
-    return json.dumps({**body, "id": None}, sort_keys=True)
+def readback_key(body: dict[str, Any]) -> bytes | str:
+    try:
+        return orjson.dumps({**body, "id": None}, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: the standard library's form
+        return json.dumps({**body, "id": None}, sort_keys=True)
 
 
 def validation_errors(model: str, instance: dict[str, Any]) -> list[str]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -33,11 +34,13 @@ from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 from conformance.load_locust import (
+    JSON_CONTENT,
     PROCESS_TAG,
     LoadSettings,
     attach_reporting,
     body_of,
     expect_status,
+    json_bytes,
     profile_option,
     run_name_prefix,
 )
@@ -65,6 +68,12 @@ def absolute(host: str, path: str) -> str:
 
 def seed_name(index: int) -> str:
     return f"{run_name_prefix(SETTINGS.run_id)}offering-{index:04d}"
+
+
+@cache
+def seed_names(run_id: str) -> frozenset[str]:
+    """The names of all seeded offerings (what a page walk must meet), once per run."""
+    return frozenset(seed_name(i) for i in range(SEED))
 
 
 def _headers() -> dict[str, str]:
@@ -236,7 +245,7 @@ class TmfCatalogueOrderUser(FastHttpUser):
                 ours = [n for n in seen if n.startswith(run_name_prefix(SETTINGS.run_id))]
                 if len(ours) != len(set(ours)):
                     return "the page walk met one offering on two pages"
-                missing = {seed_name(i) for i in range(SEED)} - set(ours)
+                missing = seed_names(SETTINGS.run_id) - set(ours)
                 return f"{len(missing)} seeded offerings missing from the pages" if missing else None
 
             found = self.get_list(
@@ -259,9 +268,9 @@ class TmfCatalogueOrderUser(FastHttpUser):
         }
         with self.client.post(
             f"{ORDERS}",
-            json=order,
+            data=json_bytes(order),
             name="POST productOrder",
-            headers=SETTINGS.credentials(),
+            headers={**JSON_CONTENT, **SETTINGS.credentials()},
             catch_response=True,
         ) as response:
             if not expect_status(response, 201):
@@ -293,7 +302,7 @@ class TmfCatalogueOrderUser(FastHttpUser):
     def move(self, order_id: str, state: str) -> bool:
         with self.client.patch(
             f"{ORDERS}/{quote(order_id, safe='')}",
-            json={"state": state},
+            data=json_bytes({"state": state}),
             name=f"PATCH productOrder/{{id}} state={state}",
             headers={**SETTINGS.credentials(), **MERGE_PATCH},
             catch_response=True,
