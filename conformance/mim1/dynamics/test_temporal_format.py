@@ -1,5 +1,6 @@
 """MIM1 the format parameter of temporal retrievals next to the deprecated options (ETSI GS CIM 009 V1.8.1
-clause 6.3.12; the V1.8.1 OpenAPI parameters Query.format.temporal and Query.options.temporal).
+clause 6.3.12; the V1.8.1 OpenAPI parameters Query.format.temporal and Query.options.temporal; the ETSI NGSI-LD
+test suite's 021_19_02, tagged since_v1.8.1, for Query Temporal Evolution).
 
 V1.8.1 brings ``format`` (temporalValues or aggregatedValues) and makes ``options`` "an alternative mechanism
 to include the format parameter. DEPRECATED": when both are present, the value of format shall take
@@ -62,6 +63,7 @@ def _shape(what: str, body: dict[str, Any]) -> str:
     title="A temporal retrieval with both format and options naming a representation gives the one format "
     "names (format takes precedence over the deprecated options)",
 )
+@pytest.mark.parametrize("operation", ["retrieve", "query"])
 @pytest.mark.parametrize(
     ("fmt", "options"),
     [
@@ -70,12 +72,21 @@ def _shape(what: str, body: dict[str, Any]) -> str:
     ],
 )
 def test_format_takes_precedence(
-    dyn: Dynamics, run_ids: RunIds, case_evidence: CaseEvidence, fmt: str, options: str
+    dyn: Dynamics, run_ids: RunIds, case_evidence: CaseEvidence, fmt: str, options: str, operation: str
 ) -> None:
     entity = create_kind(dyn, run_ids, "Property")
     params = {"format": fmt, "options": options, **AGGREGATION}
-    what = f"format={fmt}&options={options}"
-    shown = _shape(what, retrieve(dyn, entity["id"], params))
+    what = f"{operation} with format={fmt}&options={options}"
+    if operation == "retrieve":
+        body = retrieve(dyn, entity["id"], params)
+    else:
+        resp = dyn.query_temporal({"type": entity["type"], **params})
+        checks.status_is(resp, 200)
+        found = [e for e in checks.json_array(resp) if isinstance(e, dict) and e.get("id") == entity["id"]]
+        if len(found) != 1:
+            checks.fail(f"{what}: expected the entity {entity['id']} once in the answer, got {len(found)}")
+        body = found[0]
+    shown = _shape(what, body)
     checks.equal(f"{what}: representation", shown, fmt)
     case_evidence.note(f"{what}: answered in {shown}")
 
