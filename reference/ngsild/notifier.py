@@ -28,9 +28,10 @@ from .broker import ENTITY, Broker
 from .context import ActiveContext
 from .errors import NgsiLdError
 from .geo import geo_predicate, parse_geoquery
-from .http import GEOJSON, JSON, JSONLD, body_context_member, context_url_for, link_header_value
+from .http import GEOJSON, JSON, JSONLD, body_context_member, link_header_value
 from .model import now_timestamp, parse_datetime
-from .notify_content import geojson_data, joined, render_changed, render_options, single_context_url
+from .notify_content import geojson_data, joined, render_changed, render_options
+from .notify_context import announced_context
 from .notify_delivery import EXECUTOR, send
 from .notify_match import Change, entity_matches, selector_covers, subscription_status
 from .registrations import REGISTRATION, csf_predicate, render_registration
@@ -141,22 +142,7 @@ class Notifier:
     # ------------------------------------------------------------------- sending
     def _notification_context(self, sub: dict[str, Any], ctx: ActiveContext) -> tuple[ActiveContext, str]:
         """The context used to compact the notification and the URL announced for it."""
-        if sub.get("jsonldContext"):
-            with suppress(NgsiLdError):
-                return self.broker.resolver.resolve(sub["jsonldContext"]), sub["jsonldContext"]
-        single = single_context_url(ctx.source)
-        if single is not None:
-            # one @context URL (alone, in an array, or with the core context): the Link names it (6.3.5)
-            return ctx, single
-        hosted: str | None = None
-        if ctx.source is not None and not isinstance(ctx.source, str):
-            entry = self.broker.host_context(ctx.source, "ImplicitlyCreated", now_timestamp())
-            hosted = (
-                str(sub.get("_base", "http://127.0.0.1/")).rstrip("/")
-                + "/ngsi-ld/v1/jsonldContexts/"
-                + entry.id
-            )
-        return ctx, context_url_for(ctx, hosted)
+        return announced_context(self.broker, sub, ctx)
 
     def _send(
         self,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from contextlib import suppress
 from typing import Any
 
 from starlette.requests import Request
@@ -36,6 +37,7 @@ from .http import (
 )
 from .model import is_uri, now_timestamp
 from .notifier import CSOURCE_SUBSCRIPTION, DEFAULT_TRIGGERS, SUBSCRIPTION, Notifier, subscription_status
+from .notify_context import applicable_context_url
 from .subscription_validation import KNOWN_MEMBERS, map_type_names, validate_subscription
 
 log = logging.getLogger("reference.ngsild")
@@ -45,12 +47,20 @@ log = logging.getLogger("reference.ngsild")
 
 
 def _render(
-    sub: dict[str, Any], ctx: ActiveContext, sys_attrs: bool, kind: str = SUBSCRIPTION
+    sub: dict[str, Any],
+    ctx: ActiveContext,
+    sys_attrs: bool,
+    kind: str = SUBSCRIPTION,
+    broker: Broker | None = None,
 ) -> dict[str, Any]:
     out = {k: copy.deepcopy(v) for k, v in sub.items() if not k.startswith("_")}
     if kind == SUBSCRIPTION and "notificationTrigger" not in out:
         # the default triggers are shown, as for isActive's default in status (5.2.12)
         out["notificationTrigger"] = list(DEFAULT_TRIGGERS)
+    if kind == SUBSCRIPTION and broker is not None and "jsonldContext" not in out:
+        # initialised with the @context applicable for the subscription (5.8.1)
+        with suppress(NgsiLdError):
+            out["jsonldContext"] = applicable_context_url(broker, sub)
     if "watchedAttributes" in out:
         out["watchedAttributes"] = [ctx.compact(a) for a in out["watchedAttributes"]]
     for selector in out.get("entities", []):
@@ -123,7 +133,7 @@ async def list_subscriptions(request: Request, broker: Broker, kind: str = SUBSC
     sys_attrs = _sys_attrs(request)
     broker.require_tenant(tenant)
     subs = broker.storage.list(kind, tenant)
-    body = [_render(s, ctx, sys_attrs, kind) for s in subs[page.offset : page.offset + page.limit]]
+    body = [_render(s, ctx, sys_attrs, kind, broker) for s in subs[page.offset : page.offset + page.limit]]
     headers = tenant_headers(tenant)
     if page.count:
         headers["NGSILD-Results-Count"] = str(len(subs))
@@ -151,7 +161,9 @@ async def retrieve_subscription(
     sys_attrs = _sys_attrs(request)
     broker.require_tenant(tenant)
     sub = _load(broker, tenant, sub_id, kind)
-    return json_response(_render(sub, ctx, sys_attrs, kind), ctx, accept, headers=tenant_headers(tenant))
+    return json_response(
+        _render(sub, ctx, sys_attrs, kind, broker), ctx, accept, headers=tenant_headers(tenant)
+    )
 
 
 async def update_subscription(

@@ -107,3 +107,17 @@ def test_notification_delivery(base: str, http: requests.Session, httpserver: HT
         time.sleep(0.05)
         listing = http.get(base + S, headers=h).json()
     assert listing[0]["notification"]["timesSent"] == 1 and listing[0]["notification"]["lastSuccess"]
+
+
+def test_jsonld_context_initialised(base: str, http: requests.Session, uid: str) -> None:
+    """5.8.1: without jsonldContext, Retrieve Subscription shows the @context the subscription was made with
+    (the Link URL, or the core @context); a given jsonldContext is shown as given."""
+    h = {**JSON, "NGSILD-Tenant": f"subctx{uid}"}
+    plain = _sub("http://127.0.0.1:9/notify", id=f"urn:ngsi-ld:Subscription:plain{uid}")
+    assert http.post(base + S, json=plain, headers=h).status_code == 201
+    got = http.get(f"{base}{S}/{plain['id']}", headers=h).json()
+    assert got["jsonldContext"] == CORE
+    given = _sub("http://127.0.0.1:9/notify", id=f"urn:ngsi-ld:Subscription:given{uid}", jsonldContext=CORE)
+    assert http.post(base + S, json=given, headers=h).status_code == 201
+    listing = {s["id"]: s for s in http.get(base + S, headers=h).json()}
+    assert listing[given["id"]]["jsonldContext"] == CORE and listing[plain["id"]]["jsonldContext"] == CORE
