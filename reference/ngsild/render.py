@@ -53,7 +53,7 @@ def parse_options(options: str | None, format_param: str | None) -> tuple[str, b
     if format_param is not None and format_param != "":
         fmt = "keyValues" if format_param == "simplified" else format_param
         if fmt not in (NORMALIZED, CONCISE, KEY_VALUES):
-            raise bad_request(f"unsupported format {format_param!r}")
+            raise invalid_request(f"unsupported format {format_param!r}")  # ETSI 018_16_01 (V1.8.1)
         representation = fmt
     return representation, sys_attrs
 

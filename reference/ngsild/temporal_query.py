@@ -127,7 +127,7 @@ def temporal_params(
         raise bad_request("temporalValues and aggregatedValues shall not be used together")
     if fmt is not None and fmt != "":
         if fmt not in ("temporalValues", "aggregatedValues", "normalized"):
-            raise bad_request(f"unsupported format {fmt!r}")
+            raise invalid_request(f"unsupported format {fmt!r}")
         chosen = [fmt]
     if chosen:
         tq.representation = chosen[0]
