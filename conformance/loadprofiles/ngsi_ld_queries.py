@@ -44,6 +44,10 @@ ORIGIN = (4.35, 50.85)  # lon, lat of the grid's corner
 STEP = 0.001  # degrees between grid points (about 70 m east-west, 111 m north-south here)
 GRID = 20  # points per row
 BATCH = 50
+# '>' and '"' in a query written percent-encoded, as the HTTP client sends them anyway (the same bytes
+# on the wire): a query it need not quote again skips its character-by-character quoting, which cost
+# as much as the rest of the profile's work for a request
+GE, QUOTE = "%3E=", "%22"
 
 
 def seeded_id(index: int) -> str:
@@ -212,7 +216,7 @@ class NgsiLdQueryUser(FastHttpUser):
             return isinstance(value, int | float) and value >= low
 
         self.query(
-            f"q=temperature>={low}&limit={PAGE}",
+            f"q=temperature{GE}{low}&limit={PAGE}",
             "GET /entities?q=temperature>=N",
             at_least,
             f"temperature>={low}",
@@ -222,7 +226,7 @@ class NgsiLdQueryUser(FastHttpUser):
     def q_string(self) -> None:
         category = random.choice(CATEGORIES)
         self.query(
-            f'q=category=="{category}"&limit={PAGE}',
+            f"q=category=={QUOTE}{category}{QUOTE}&limit={PAGE}",
             'GET /entities?q=category=="..."',
             lambda e: value_of(e, "category") == category,
             f"category=={category}",
@@ -284,7 +288,7 @@ class NgsiLdQueryUser(FastHttpUser):
 
         for page in range(SEED // PAGE + 50):  # bounded even if the broker keeps answering full pages
             found = self.query(
-                f'q=category=="{category}"&limit={PAGE}&offset={page * PAGE}',
+                f"q=category=={QUOTE}{category}{QUOTE}&limit={PAGE}&offset={page * PAGE}",
                 "GET /entities?q&limit&offset (page walk)",
                 lambda e: value_of(e, "category") == category,
                 f"category=={category}",
