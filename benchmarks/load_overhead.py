@@ -10,7 +10,10 @@ profile:
 1. the profile's own request loop (its user classes with no wait time between tasks) for ``--seconds``;
    the server records the requests it receives (method, path and query, body, Content-Type, Accept);
 2. a bare ``FastHttpUser`` with no wait time that replays exactly those requests, in the same order,
-   with none of the profile's logic (no checks, no id bookkeeping, no statistics file), as long.
+   with none of the profile's logic (no checks, no id bookkeeping, no statistics file), as long. The
+   requests the profile sent before its measured window (its set-up, e.g. seeding) are sent again
+   once before the replay's window, those after it (its tear-down) are not replayed: the replay gets
+   the answers the profile got, not those of a server its tear-down emptied.
 
 Both run in one Locust process each, headless, with the same number of users, against the same
 server; with ``--runs N`` the two sides alternate which goes first and the medians are printed too.
@@ -45,6 +48,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PROFILES_DIR = ROOT / "conformance" / "loadprofiles"
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # load_overhead_answers, beside this script
 MAX_RECORDED = 5000
+MAX_FIRST = 1000  # the requests kept from the start of a side: its set-up (a seed of up to this many)
+Recorded = tuple[float, str, str, str, str, str]
 
 # appended to a copy of the profile's source: its user classes run their request loop flat out
 NO_WAIT = """
@@ -74,14 +79,15 @@ _HTTP = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 @_events.test_start.add_listener
 def _cpu_start(**_):
-    _cpu["start"] = _time.process_time()
+    _cpu["start"], _cpu["start_at"] = _time.process_time(), _time.monotonic()
 
 
 def _cpu_stop(environment, **_):
     seconds = _time.process_time() - _cpu.get("start", 0.0)
     requests = sum(e.num_requests for e in environment.stats.entries.values() if e.method in _HTTP)
+    window = {"start_at": _cpu.get("start_at", 0.0), "stop_at": _time.monotonic()}
     with open(_os.environ["BENCH_CPU_FILE"], "w", encoding="utf-8") as handle:
-        handle.write(_json.dumps({"cpu_seconds": seconds, "requests": requests}))
+        handle.write(_json.dumps({"cpu_seconds": seconds, "requests": requests, **window}))
 
 
 _events.test_stop._handlers.insert(0, _cpu_stop)  # before the profile's own stop listeners
@@ -92,11 +98,31 @@ import itertools
 import json
 import os
 
-from locust import constant, task
+from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
-REQUESTS = json.loads(open(os.environ["BENCH_REQUESTS"], encoding="utf-8").read())
-_next = itertools.cycle(REQUESTS)
+RECORDED = json.loads(open(os.environ["BENCH_REQUESTS"], encoding="utf-8").read())
+_next = itertools.cycle(RECORDED["run"])
+
+
+@events.test_start.add_listener
+def set_up(environment, **_):
+    # the profile's set-up (e.g. its seeding), sent again once before the users start: the data its
+    # tear-down removed is there again for the replay (outside the measured window, as for the profile)
+    import urllib.error
+    import urllib.request
+
+    for method, path, body, content_type, accept in RECORDED["setup"]:
+        headers = {"Content-Type": content_type} if content_type else {}
+        if accept:
+            headers["Accept"] = accept
+        data = body.encode() if body else None
+        request = urllib.request.Request(environment.host + path, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                answer.read()
+        except urllib.error.HTTPError:
+            pass  # answered all the same
 
 
 class BareUser(FastHttpUser):
@@ -129,7 +155,10 @@ class NoopServer:
         from load_overhead_answers import Answers
 
         self.port = free_port()
-        self.recorded: deque[tuple[str, str, str, str, str]] = deque(maxlen=MAX_RECORDED)
+        # (monotonic arrival time, method, raw path and query, body, Content-Type, Accept): the first
+        # requests of a side (its set-up comes first) and the last MAX_RECORDED
+        self.first_recorded: list[Recorded] = []
+        self.recorded: deque[Recorded] = deque(maxlen=MAX_RECORDED)
         self.answers = Answers()
         self.server: Any = None
         self.count, self.first, self.last = 0, 0.0, 0.0
@@ -147,15 +176,17 @@ class NoopServer:
             self.count, self.first, self.last = self.count + 1, self.first or now, now
             query = request.url.query
             raw_path = request.scope.get("raw_path") or request.url.path.encode()
-            self.recorded.append(
-                (
-                    request.method,
-                    raw_path.decode("latin-1") + (f"?{query}" if query else ""),
-                    body.decode(errors="replace"),
-                    request.headers.get("content-type", ""),
-                    request.headers.get("accept", ""),
-                )
+            record = (
+                now,
+                request.method,
+                raw_path.decode("latin-1") + (f"?{query}" if query else ""),
+                body.decode(errors="replace"),
+                request.headers.get("content-type", ""),
+                request.headers.get("accept", ""),
             )
+            if len(self.first_recorded) < MAX_FIRST:
+                self.first_recorded.append(record)
+            self.recorded.append(record)
             status, payload = self.answers.answer(request.method, request.url.path, query, body)
             if status == 204:
                 return Response(status_code=204)
@@ -165,6 +196,7 @@ class NoopServer:
         return Starlette(routes=[Route("/{path:path}", anything, methods=methods)])
 
     def reset(self) -> None:
+        self.first_recorded.clear()
         self.recorded.clear()
         self.count, self.first, self.last = 0, 0.0, 0.0
 
@@ -219,7 +251,8 @@ def run_locust(locustfile: Path, host: str, users: int, seconds: int, env: dict[
     failures = sum(e["num_failures"] for e in entries)
     cpu = json.loads(cpu_file.read_text(encoding="utf-8")) if cpu_file.is_file() else {}
     per_request = 1000.0 * cpu["cpu_seconds"] / cpu["requests"] if cpu.get("requests") else 0.0
-    return {"requests": requests, "failures": failures, "cpu_ms_per_request": per_request}
+    window = (cpu.get("start_at", 0.0), cpu.get("stop_at", float("inf")))
+    return {"requests": requests, "failures": failures, "cpu_ms_per_request": per_request, "window": window}
 
 
 def run_profile(name: str, server: NoopServer, users: int, seconds: int, folder: Path) -> dict[str, Any]:
@@ -235,10 +268,13 @@ def run_profile(name: str, server: NoopServer, users: int, seconds: int, folder:
     }
     server.reset()
     profile = {**run_locust(wrapper, host, users, seconds, env), "rps": server.rate()}
-    recorded = list(server.recorded)
-    if not recorded:
+    start_at, stop_at = profile["window"]
+    setup = [r[1:] for r in server.first_recorded if r[0] < start_at]
+    run = [r[1:] for r in server.recorded if start_at <= r[0] <= stop_at]
+    if not run:
         raise RuntimeError(f"{name}: the profile sent no request")
-    (folder / f"{name}-requests.json").write_text(json.dumps(recorded), encoding="utf-8")
+    replay = {"setup": setup, "run": run}
+    (folder / f"{name}-requests.json").write_text(json.dumps(replay), encoding="utf-8")
     return profile
 
 

@@ -6,9 +6,12 @@ normalized or as keyValues; a query (``GET /ngsi-ld/v1/entities?type=...``) answ
 of that type that satisfy its ``q`` (one comparison), ``georel`` (``near;maxDistance`` around a Point,
 ``within`` a Polygon) and page (``limit``, ``offset``). Any other path is a TM Forum collection
 (``.../{collection}`` and ``.../{collection}/{id}``): created resources get an id, an ``href`` and,
-for an order, the state ``acknowledged``; a list is filtered by attribute (``name=...``), paged
+for an order, the state ``acknowledged`` (created again under the same ``name`` or ``externalId``, as
+when the benchmark replays a profile's set-up, a resource gets the same id); a list is filtered by attribute (``name=...``), paged
 (``offset``, ``limit``) and projected (``fields=``); a merge-patch merges. Updates of NGSI-LD
-attributes are acknowledged (204) and not applied; no notification is ever sent. Answers to the same
+attributes and deletes of one entity are acknowledged (204) and not applied (a profile never reads an
+entity it deleted; the bare replay, which may start after a create and end after the delete, then
+reads what the profile read); no notification is ever sent. Answers to the same
 read are encoded once and kept until what they show changes.
 """
 
@@ -126,6 +129,7 @@ class Answers:
         self.resources: dict[str, OrderedDict[str, dict[str, Any]]] = {}  # TM Forum collection -> items
         self.reads: dict[str, dict[str, Answer]] = {}  # entity type or collection -> query -> answer
         self.next_id = 0
+        self.ids: dict[tuple[str, str], str] = {}  # (collection, name or externalId) -> id
 
     # NGSI-LD
     def keep(self, entity: Any) -> None:
@@ -194,9 +198,7 @@ class Answers:
             entity_id = unquote(rest.split("/", 1)[0])
             if method == "GET" and "/" not in rest:
                 return self.read_entity(entity_id, "keyValues" in query)
-            if method == "DELETE":
-                return NO_CONTENT if self.forget(entity_id) else problem(404, f"no entity {entity_id}")
-            return NO_CONTENT  # an attribute update: acknowledged, not applied
+            return NO_CONTENT  # an attribute update or a delete: acknowledged, not applied
         return (201, b"") if method == "POST" else NO_CONTENT  # subscriptions
 
     # TM Forum
@@ -204,8 +206,13 @@ class Answers:
         head, _, last = path.rpartition("/")
         if method == "POST":
             items = self.resources.setdefault(path, OrderedDict())
-            self.next_id += 1
-            resource = {**decode(body, {}), "id": str(self.next_id)}
+            resource = decode(body, {})
+            # a resource created again under its name (a replayed set-up) gets its id again
+            named = (path, str(resource.get("name") or resource.get("externalId") or ""))
+            if not named[1] or named not in self.ids:
+                self.next_id += 1
+                self.ids[named] = str(self.next_id)
+            resource["id"] = self.ids[named] if named[1] else str(self.next_id)
             resource["href"] = f"{path}/{resource['id']}"
             if path.endswith("Order"):
                 resource.setdefault("state", "acknowledged")
