@@ -16,7 +16,8 @@ profile:
    the answers the profile got, not those of a server its tear-down emptied.
 
 Both run in one Locust process each, headless, with the same number of users, against the same
-server; with ``--runs N`` the two sides alternate which goes first and the medians are printed too.
+server; with ``--runs N`` the two sides alternate which goes first, and the medians are printed too,
+and the ratio of each side's smallest CPU time per request (other work on the machine only adds to it).
 It prints requests/s of both, as the server received them (first to last request of the side), and
 their ratio (profile / bare); and, less sensitive to whatever else the machine runs, the CPU time the
 Locust process spends per HTTP request it sends, from test start (after the profile's set-up, e.g.
@@ -368,6 +369,11 @@ def main(argv: list[str] | None = None) -> int:
         print("  medians:")
         for name in names:
             print_row(name, median_row(name, rows[name]))
+        print("  smallest CPU ms/req of each side over the runs (other work on the machine only adds to it):")
+        for name in names:
+            mine = min(row["mine"]["cpu_ms_per_request"] for row in rows[name])
+            bare = min(row["bare"]["cpu_ms_per_request"] for row in rows[name])
+            print(f"  {name:<24} {'':>13} {'':>11} {'':>6}  {mine:>10.3f} {bare:>6.3f} {bare / mine:>9.2f}")
     return 0
 
 
