@@ -29,9 +29,7 @@ def hosted(ngsild: NgsiLdOps, run_ids: RunIds) -> tuple[str, dict[str, Any]]:
     location = resp.headers.get("Location", "")
     precondition(bool(location), "adding an @context answered no Location")
     local_id = unquote(location.rstrip("/").rsplit("/", 1)[-1])  # the API quotes it again
-    ngsild.cleanup and ngsild.cleanup.push(
-        f"delete @context {local_id}", lambda: ngsild.delete_context(local_id)
-    )
+    ngsild.undo_later(f"delete @context {local_id}", lambda: ngsild.delete_context(local_id))
     return local_id, doc
 
 
@@ -42,7 +40,7 @@ def cached_entry(
     header); its Cached metadata entry, or None when the target lists none (caching is optional)."""
     url = contexts.variant_url(USER, run_ids.next())
     made(ngsild, probe(run_ids), context=url)
-    ngsild.cleanup and ngsild.cleanup.push("delete cached @context", lambda: ngsild.delete_context(url))
+    ngsild.undo_later("delete cached @context", lambda: ngsild.delete_context(url))
     resp = ngsild.list_contexts(params={"details": "true", "kind": "Cached"})
     checks.status_is(resp, 200)
     entries = [e for e in checks.json_array(resp) if isinstance(e, dict) and e.get("URL") == url]
@@ -111,7 +109,5 @@ def implicit_context(
         evidence.note(f"the Link names {url}, not a /jsonldContexts resource: nothing to delete")
         return None
     local_id = unquote(url.rstrip("/").rsplit("/", 1)[-1])
-    ngsild.cleanup and ngsild.cleanup.push(
-        "delete implicit @context", lambda: ngsild.delete_context(local_id)
-    )
+    ngsild.undo_later("delete implicit @context", lambda: ngsild.delete_context(local_id))
     return local_id

@@ -136,7 +136,7 @@ def test_add_context_invalid(ngsild: NgsiLdOps, case_evidence: CaseEvidence, raw
     resp = ngsild.send("POST", f"{API_ROOT}/jsonldContexts", raw=raw, content_type=JSON)
     if resp.status_code == 201:
         location = resp.headers.get("Location", "")
-        ngsild.cleanup and ngsild.cleanup.push(
+        ngsild.undo_later(
             "delete wrongly added @context", lambda: ngsild.delete_context(location.rsplit("/", 1)[-1])
         )
     error = checks.ngsild_problem_one_of(resp, 400, "BadRequestData", "InvalidRequest")

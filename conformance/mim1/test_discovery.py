@@ -202,9 +202,7 @@ def _hosted(ngsild: NgsiLdOps, run_ids: RunIds) -> tuple[str, dict[str, Any]]:
     location = resp.headers.get("Location", "")
     precondition(bool(location), "adding an @context answered no Location")
     context_id = location.rstrip("/").rsplit("/", 1)[-1]
-    ngsild.cleanup and ngsild.cleanup.push(
-        f"delete @context {context_id}", lambda: ngsild.delete_context(context_id)
-    )
+    ngsild.undo_later(f"delete @context {context_id}", lambda: ngsild.delete_context(context_id))
     return location, doc
 
 
@@ -220,7 +218,7 @@ def test_add_context(ngsild: NgsiLdOps, run_ids: RunIds) -> None:
     checks.status_is(resp, 201)
     location = checks.header(resp, "Location")
     context_id = location.rstrip("/").rsplit("/", 1)[-1]
-    ngsild.cleanup and ngsild.cleanup.push("delete @context", lambda: ngsild.delete_context(context_id))
+    ngsild.undo_later("delete @context", lambda: ngsild.delete_context(context_id))
     if "/jsonldContexts/" not in location:
         checks.fail(f"Location {location!r} should name a /jsonldContexts/{{contextId}} resource")
 

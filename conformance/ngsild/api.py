@@ -4,6 +4,7 @@ creates, and returns the raw response for the scenario to judge."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -82,6 +83,12 @@ class NgsiLd:
             sent["Link"] = link_header(context)
         self.forget_later(str(entity.get("id", "")), tenant=tenant)
         return self.request("POST", f"{API_ROOT}/entities", headers=sent, tenant=tenant, json_body=entity)
+
+    def undo_later(self, description: str, undo: Callable[[], object]) -> None:
+        """Register an undo action with the run's cleanup (when there is one). Test ``cleanup is not
+        None``, never the cleanup's truth: an empty undo stack is falsy (it has a length)."""
+        if self.cleanup is not None:
+            self.cleanup.push(description, undo)
 
     def forget_later(self, entity_id: str, *, tenant: str | None = None) -> None:
         if self.cleanup is not None and entity_id:

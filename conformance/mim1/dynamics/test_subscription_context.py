@@ -44,7 +44,7 @@ def _subscribe(
 ) -> Any:
     """POST /subscriptions with the caller's @context in a Link header (context) or in the body
     (inline, sent as application/ld+json); the subscription is deleted at teardown."""
-    ngsild.cleanup and ngsild.cleanup.push(
+    ngsild.undo_later(
         f"delete subscription {body['id']}",
         lambda: ngsild.request("DELETE", subscription_path(body["id"])),
     )

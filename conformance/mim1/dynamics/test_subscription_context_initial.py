@@ -50,7 +50,7 @@ def test_jsonld_context_initialised(
     user = contexts.url(USER)
     sub_id = subscription_id(run_ids)
     body = subscription(sub_id, notifications.endpoint("initial-ctx"), entities=[{"type": "MimcheckProbe"}])
-    ngsild.cleanup and ngsild.cleanup.push(
+    ngsild.undo_later(
         f"delete subscription {sub_id}", lambda: ngsild.request("DELETE", subscription_path(sub_id))
     )
     if how == "link":
