@@ -116,6 +116,31 @@ def registered_names(reg: dict[str, Any], target: dict[str, Any]) -> set[str] | 
     return names
 
 
+def proxied_bodies(
+    proxied: list[dict[str, Any]],
+    target: dict[str, Any],
+    payload: Any,
+    ctx: ActiveContext,
+    taken: set[str] | None,
+    split: bool,
+) -> tuple[set[str] | None, dict[str, bytes]]:
+    """What the exclusive/redirect registrations take of a write: ``taken`` widened by the names each
+    covers (None: the whole entity), and, when ``split``, each one's part of the payload (the
+    attributes it covers, with id and type) as the JSON body passed on to it."""
+    bodies: dict[str, bytes] = {}
+    for reg in proxied:
+        covered = registered_names(reg, target)
+        taken = None if covered is None or taken is None else taken | covered
+        if split:
+            part = {
+                k: v
+                for k, v in payload.items()
+                if k in NOT_ATTRIBUTES or covered is None or ctx.expand(k) in covered
+            }
+            bodies[reg["id"]] = json.dumps(part).encode("utf-8")
+    return taken, bodies
+
+
 def with_body(request: Request, payload: Any) -> Request:
     """The request with another JSON body (the fragment left for the local write)."""
     data = json.dumps(payload).encode("utf-8")
@@ -168,17 +193,8 @@ async def distributed_write(
         taken = None if covered is None or taken is None else taken | covered
         errors.append(distributed_writes.conflict(entity_id, reg["id"], operation))
     if proxied:
-        bodies: dict[str, bytes] = {}
-        for reg in proxied:
-            covered = registered_names(reg, target)
-            taken = None if covered is None or taken is None else taken | covered
-            if isinstance(payload, dict) and keys is not None and operation not in ATTRIBUTE_OPS:
-                part = {
-                    k: v
-                    for k, v in payload.items()
-                    if k in NOT_ATTRIBUTES or covered is None or ctx.expand(k) in covered
-                }
-                bodies[reg["id"]] = json.dumps(part).encode("utf-8")
+        split = isinstance(payload, dict) and keys is not None and operation not in ATTRIBUTE_OPS
+        taken, bodies = proxied_bodies(proxied, target, payload, ctx, taken, split)
         errors += await distributed_writes.forward_write(
             request,
             broker,

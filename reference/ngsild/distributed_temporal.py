@@ -17,7 +17,6 @@ source that fails makes the answer 207 with a BatchOperationResult.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
@@ -28,7 +27,7 @@ from starlette.responses import Response
 from . import distributed, distributed_writes
 from .broker import Broker
 from .context import ActiveContext
-from .distributed_modes import NOT_ATTRIBUTES, PROXY_MODES, registered_names, with_body
+from .distributed_modes import NOT_ATTRIBUTES, PROXY_MODES, proxied_bodies, with_body
 from .http import no_content, read_body, request_context, resolve_context, tenant_of
 from .temporal_history import TEMPORAL_ENTITY
 
@@ -130,17 +129,8 @@ async def distributed_temporal(
     errors: list[dict[str, Any]] = []
     taken: set[str] | None = set()  # expanded names held by the exclusive/redirect sources; None: all
     if proxied:
-        bodies: dict[str, bytes] = {}
-        for reg in proxied:
-            covered = registered_names(reg, target)
-            taken = None if covered is None or taken is None else taken | covered
-            if isinstance(payload, dict) and attrs is not None and "attr_id" not in params:
-                part = {
-                    k: v
-                    for k, v in payload.items()
-                    if k in NOT_ATTRIBUTES or covered is None or ctx.expand(k) in covered
-                }
-                bodies[reg["id"]] = json.dumps(part).encode("utf-8")
+        split = isinstance(payload, dict) and attrs is not None and "attr_id" not in params
+        taken, bodies = proxied_bodies(proxied, target, payload, ctx, taken, split)
         errors += await distributed_writes.forward_write(
             request, broker, tenant, proxied, method, path, entity_id, with_body=with_payload, bodies=bodies
         )
