@@ -13,6 +13,7 @@ from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.ngsild.api import JSON, NgsiLd
 from conformance.ngsild.context_source import Source, SourceRequest
+from conformance.ngsild.query import batch
 
 API = "/ngsi-ld/v1"
 
@@ -70,6 +71,23 @@ def held_locally(ngsild: NgsiLd, eid: str) -> dict[str, Any] | None:
 def send(ngsild: NgsiLd, method: str, path: str, body: Any = None, **params: str) -> requests.Response:
     headers = {"Content-Type": JSON} if body is not None else None
     return ngsild.request(method, API + path, headers=headers, params=params or None, json_body=body)
+
+
+def entity_write(ngsild: NgsiLd, op: str, eid: str, kind: str, body: dict[str, Any]) -> requests.Response:
+    """One write of ``body`` to the entity by operation: create, append, update (PATCH attrs), merge,
+    delete, delete-attr (temperature), batch-update, batch-upsert."""
+    if op == "batch-update":
+        return batch(ngsild, "update", [{"id": eid, **body}])
+    if op == "batch-upsert":
+        return batch(ngsild, "upsert", [{"id": eid, "type": kind, **body}])
+    if op == "create":
+        return ngsild.create_entity({"id": eid, "type": kind, **body})
+    if op == "delete":
+        return send(ngsild, "DELETE", f"/entities/{eid}")
+    if op == "delete-attr":
+        return send(ngsild, "DELETE", f"/entities/{eid}/attrs/temperature")
+    method, suffix = {"append": ("POST", "/attrs"), "update": ("PATCH", "/attrs"), "merge": ("PATCH", "")}[op]
+    return send(ngsild, method, f"/entities/{eid}{suffix}", body)
 
 
 def _names_attribute(name: Any, short: str) -> bool:

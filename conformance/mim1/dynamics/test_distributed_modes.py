@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.mim1.dynamics import test_distributed as dst
 from conformance.mim1.dynamics.dst_support import (
     body_of,
+    entity_write,
     expect_members,
     expect_request,
     held_locally,
@@ -35,7 +35,6 @@ from conformance.mim1.dynamics.dst_support import (
 from conformance.mim1.dynamics.test_distributed import Federation, entity, value_of
 from conformance.ngsild.api import NgsiLd
 from conformance.ngsild.payloads import prop
-from conformance.ngsild.query import batch
 from conformance.requirements import requirement
 
 CAP = "ngsild-distributed-operations"
@@ -43,21 +42,6 @@ context_sources = dst.context_sources  # the fixtures of test_distributed.py, us
 fed = dst.fed
 # redirectionOps (clause 4.20) holds the single-entity writes; the batch operations are named one by one
 OPS = ["redirectionOps", "createBatch", "upsertBatch", "updateBatch", "deleteBatch", "mergeBatch"]
-
-
-def _write(ngsild: NgsiLd, op: str, eid: str, kind: str, body: dict[str, Any]) -> requests.Response:
-    if op == "batch-update":
-        return batch(ngsild, "update", [{"id": eid, **body}])
-    if op == "batch-upsert":
-        return batch(ngsild, "upsert", [{"id": eid, "type": kind, **body}])
-    if op == "create":
-        return ngsild.create_entity({"id": eid, "type": kind, **body})
-    if op == "delete":
-        return send(ngsild, "DELETE", f"/entities/{eid}")
-    if op == "delete-attr":
-        return send(ngsild, "DELETE", f"/entities/{eid}/attrs/temperature")
-    method, suffix = {"append": ("POST", "/attrs"), "update": ("PATCH", "/attrs"), "merge": ("PATCH", "")}[op]
-    return send(ngsild, method, f"/entities/{eid}{suffix}", body)
 
 
 def _forwarded_path(op: str, eid: str) -> tuple[str, str]:
@@ -108,7 +92,7 @@ def test_exclusive_split(fed: Federation, ngsild: NgsiLd, op: str, mode: str) ->
         fed.local(entity(eid, kind, temperature=1))
     fed.register(src, [{"type": kind, "id": eid}], names=["power"], mode=mode, operations=OPS)
     other = "humidity" if op == "append" else "temperature"
-    resp = _write(ngsild, op, eid, kind, {"power": prop(7), other: prop(8)})
+    resp = entity_write(ngsild, op, eid, kind, {"power": prop(7), other: prop(8)})
     checks.status_is(resp, 201 if op == "create" else 204)
     method, path = _forwarded_path(op, eid)
     got = expect_request(src, method, path)
@@ -147,7 +131,7 @@ def test_redirect_write(fed: Federation, ngsild: NgsiLd, op: str, count: int) ->
         src = fed.source(f"redirect-{n}").hold(entity(eid, kind, temperature=1))
         fed.register(src, [{"type": kind, "id": eid}], mode="redirect", operations=OPS)
         sources.append(src)
-    resp = _write(ngsild, op, eid, kind, {"temperature": prop(5)})
+    resp = entity_write(ngsild, op, eid, kind, {"temperature": prop(5)})
     if op == "batch-upsert":  # whether the source created the entity is the source's business
         checks.status_is(resp, 201, 204)
     else:
@@ -199,7 +183,7 @@ def test_auxiliary_not_written(fed: Federation, ngsild: NgsiLd, case_evidence: C
         checks.status_is(made, 201)
         case_evidence.note("the target accepted an auxiliary registration whose operations name writes")
     body = {"humidity": prop(40)} if op == "append" else {"temperature": prop(5)}
-    checks.status_is(_write(ngsild, op, eid, kind, body), 204)
+    checks.status_is(entity_write(ngsild, op, eid, kind, body), 204)
     checks.equal("write requests the auxiliary context source received", writes(src), [])
     mine = held_locally(ngsild, eid)
     if op == "delete":

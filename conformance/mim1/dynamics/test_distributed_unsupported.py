@@ -9,32 +9,21 @@ not asserted). The registration names ``retrieveOps`` only (clause 4.20). See no
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import requests
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
 from conformance.mim1.dynamics import test_distributed as dst
-from conformance.mim1.dynamics.dst_support import held_locally, partial_failure, send, writes
+from conformance.mim1.dynamics.dst_support import entity_write, held_locally, partial_failure, writes
 from conformance.mim1.dynamics.test_distributed import Federation, entity, value_of
 from conformance.ngsild.api import NgsiLd
 from conformance.ngsild.payloads import prop
-from conformance.ngsild.query import batch
 from conformance.requirements import requirement
 
 CAP = "ngsild-distributed-operations"
 context_sources = dst.context_sources  # the fixtures of test_distributed.py, used by name
 fed = dst.fed
-
-
-def _write(ngsild: NgsiLd, op: str, eid: str, body: dict[str, Any]) -> requests.Response:
-    if op == "batch-update":
-        return batch(ngsild, "update", [{"id": eid, **body}])
-    if op == "merge":
-        return send(ngsild, "PATCH", f"/entities/{eid}", body)
-    return send(ngsild, "POST", f"/entities/{eid}/attrs", body)
 
 
 def _error_type(resp: requests.Response) -> str | None:
@@ -74,7 +63,7 @@ def test_unsupported_exclusive_write(
     fed.register(
         src, [{"type": kind, "id": eid}], names=["power"], mode="exclusive", operations=["retrieveOps"]
     )
-    resp = _write(ngsild, op, eid, {"power": prop(7), "humidity": prop(8)})
+    resp = entity_write(ngsild, op, eid, kind, {"power": prop(7), "humidity": prop(8)})
     partial_failure(resp, eid, ["power"] if op == "append" else [], case_evidence)
     kind_of_error = _error_type(resp)
     if kind_of_error is not None:
