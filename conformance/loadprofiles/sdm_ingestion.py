@@ -32,6 +32,7 @@ from locust.contrib.fasthttp import FastHttpUser
 
 from conformance import sdm
 from conformance.load_locust import (
+    JSON_CONTENT,
     PROCESS_TAG,
     LoadSettings,
     attach_reporting,
@@ -49,7 +50,6 @@ attach_reporting(events, SETTINGS, profile_name="sdm_ingestion", entity_types=MO
 BATCH_SIZE = max(1, min(100, int(profile_option("batch_size", 10))))
 VALIDATE_RATIO = min(1.0, profile_option("validate_ratio", 0.1))
 DELETE_CHUNK = 50
-JSON_BODY = {"Content-Type": "application/json"}
 MARK = "@@mimcheck-load:{}@@"  # where an id goes in a model's template
 MARK_PATTERN = re.compile(r"@@mimcheck-load:([A-Za-z0-9_]+)@@")
 _sequence = itertools.count(1)
@@ -170,7 +170,7 @@ class SdmIngestionUser(FastHttpUser):
             f"{OPERATIONS}/upsert",
             data=batch.body,
             name=name,
-            headers={**JSON_BODY, **SETTINGS.credentials()},
+            headers={**JSON_CONTENT, **SETTINGS.credentials()},
             catch_response=True,
         ) as response:
             ok = expect_status(response, 201, 204)
