@@ -20,12 +20,10 @@ import itertools
 import json
 import random
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-import orjson
 from jsonschema import Draft202012Validator
 from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -38,6 +36,7 @@ from conformance.load_locust import (
     attach_reporting,
     body_of,
     expect_status,
+    json_bytes,
     profile_option,
     run_entity_prefix,
 )
@@ -52,8 +51,6 @@ VALIDATE_RATIO = min(1.0, profile_option("validate_ratio", 0.1))
 DELETE_CHUNK = 50
 MARK = "@@mimcheck-load:{}@@"  # where an id goes in a model's template
 MARK_PATTERN = re.compile(r"@@mimcheck-load:([A-Za-z0-9_]+)@@")
-_sequence = itertools.count(1)
-_model_turn = itertools.cycle(MODELS)
 
 
 @cache
@@ -66,16 +63,6 @@ def template(model: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(cut[0::2]), tuple(cut[1::2])
 
 
-@dataclass(frozen=True, slots=True)
-class Sent:
-    """One entity the user upserted: its id and model (for the read-back) and its JSON text."""
-
-    id: str
-    model: str
-    text: str
-
-
-@cache
 def filled_template(model: str, run: str) -> tuple[str, tuple[str, ...]]:
     """The id prefix of the model's entities in this run, and its template with the relationship
     targets filled (run-scoped ids that are never created), cut where the entity's own id goes."""
@@ -89,22 +76,43 @@ def filled_template(model: str, run: str) -> tuple[str, tuple[str, ...]]:
     return f"{run_entity_prefix(model, run)}{PROCESS_TAG}-", tuple(cut)
 
 
-def model_entity(model: str) -> Sent:
-    """The model's bundled fixture with a new run-scoped id; relationship targets run-scoped too
-    (ids that are never created), exactly as ``sdm.load_fixture`` fills them."""
-    prefix, cut = filled_template(model, SETTINGS.run_id)
-    own = f"{prefix}{next(_sequence):07d}"
-    return Sent(own, model, own.join(cut))
+@cache
+def filled(run: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each model's id prefix and filled template in run ``run``, in the models' turn. Looked up by
+    run id at each use: a worker adopts its master's run id when the test starts, after import."""
+    return tuple(filled_template(model, run) for model in MODELS)
 
 
-@dataclass(frozen=True, slots=True)
-class Batch:
-    entities: list[Sent]
-    body: str  # the JSON array, built once: an upsert again sends the same text
+def entity(serial: int) -> tuple[str, str]:
+    """The id and model of the process's entity number ``serial`` (from 0): the models take turns."""
+    turn = serial % len(MODELS)
+    return f"{filled(SETTINGS.run_id)[turn][0]}{serial + 1:07d}", MODELS[turn]
 
-    @classmethod
-    def of(cls, entities: list[Sent]) -> Batch:
-        return cls(entities, "[" + ",".join(e.text for e in entities) + "]")
+
+def entity_text(serial: int) -> str:
+    """Entity number ``serial`` as JSON: its model's bundled fixture with its run-scoped id, the
+    relationship targets run-scoped too (ids that are never created), as ``sdm.load_fixture`` fills them."""
+    prefix, cut = filled(SETTINGS.run_id)[serial % len(MODELS)]
+    return f"{prefix}{serial + 1:07d}".join(cut)
+
+
+class Batch(int):
+    """The number of a batch of the process: its entities are numbers ``BATCH_SIZE * batch`` on.
+
+    A user keeps every batch it upserted until its clean-up, so a batch is kept as its number alone
+    (its ids and JSON text follow from it): keeping each batch's text (25 kB) made the Locust process
+    fault in new memory pages on every new batch, which cost more than building the text again."""
+
+    __slots__ = ()
+
+    def serials(self) -> range:
+        return range(BATCH_SIZE * self, BATCH_SIZE * (self + 1))
+
+    def body(self) -> str:
+        return "[" + ",".join([entity_text(serial) for serial in self.serials()]) + "]"
+
+
+_batches = itertools.count()
 
 
 @cache
@@ -117,16 +125,15 @@ def validator(model: str) -> Draft202012Validator:
 
 # Read-backs already found valid, with the entity's own id set aside: the entities of one model differ
 # only by that id (a serial number), so a read-back equal to one validated before needs no second
-# schema validation; an answer that differs in anything else is validated in full.
-VALID_READBACKS: set[bytes | str] = set()
+# schema validation; an answer that differs in anything else (even its layout) is validated in full.
+VALID_READBACKS: set[bytes] = set()
 MAX_VALID_READBACKS = 2000
 
 
-def readback_key(body: dict[str, Any]) -> bytes | str:
-    try:
-        return orjson.dumps({**body, "id": None}, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError:  # e.g. an integer beyond 64 bits: the standard library's form
-        return json.dumps({**body, "id": None}, sort_keys=True)
+def readback_key(content: bytes, entity_id: str) -> bytes:
+    """The answer's bytes with every JSON string equal to the entity's id replaced by a NUL byte,
+    which JSON text never holds raw: two answers with the same key are the same text but for the id."""
+    return content.replace(b'"' + entity_id.encode() + b'"', b"\0")
 
 
 def validation_errors(model: str, instance: dict[str, Any]) -> list[str]:
@@ -150,14 +157,14 @@ class SdmIngestionUser(FastHttpUser):
         self.in_flight: Batch | None = None
 
     def on_stop(self) -> None:
-        owned = [*self.batches, *([self.in_flight] if self.in_flight else [])]
-        sent = [e.id for batch in owned for e in batch.entities]
-        for start in range(0, len(sent), DELETE_CHUNK):
+        owned = [*self.batches, *([self.in_flight] if self.in_flight is not None else [])]
+        serials = itertools.chain.from_iterable(batch.serials() for batch in owned)
+        while chunk := [entity(serial)[0] for serial in itertools.islice(serials, DELETE_CHUNK)]:
             with self.client.post(
                 f"{OPERATIONS}/delete",
-                json=sent[start : start + DELETE_CHUNK],
+                data=json_bytes(chunk),
                 name="POST /entityOperations/delete (cleanup)",
-                headers=SETTINGS.credentials(),
+                headers={**JSON_CONTENT, **SETTINGS.credentials()},
                 catch_response=True,
             ) as response:
                 # 207 when an interrupted upsert had not created some of them: nothing left behind
@@ -168,7 +175,7 @@ class SdmIngestionUser(FastHttpUser):
         self.in_flight = batch
         with self.client.post(
             f"{OPERATIONS}/upsert",
-            data=batch.body,
+            data=batch.body(),
             name=name,
             headers={**JSON_CONTENT, **SETTINGS.credentials()},
             catch_response=True,
@@ -179,12 +186,12 @@ class SdmIngestionUser(FastHttpUser):
 
     @task(2)
     def upsert_new_batch(self) -> None:
-        batch = Batch.of([model_entity(next(_model_turn)) for _ in range(BATCH_SIZE)])
+        batch = Batch(next(_batches))
         self.batches.append(batch)  # owned from now on: a refused batch may still be partly stored
         if self.upsert(batch, "POST /entityOperations/upsert (new)"):
-            for entity in batch.entities:
+            for serial in batch.serials():
                 if random.random() < VALIDATE_RATIO:
-                    self.validate(entity)
+                    self.validate(*entity(serial))
 
     @task(1)
     def upsert_again(self) -> None:
@@ -195,11 +202,11 @@ class SdmIngestionUser(FastHttpUser):
             self.upsert(batch, "POST /entityOperations/upsert (existing)")
             and random.random() < VALIDATE_RATIO
         ):
-            self.validate(random.choice(batch.entities))
+            self.validate(*entity(random.choice(batch.serials())))
 
-    def validate(self, entity: Sent) -> None:
+    def validate(self, entity_id: str, model: str) -> None:
         with self.client.get(
-            f"/ngsi-ld/v1/entities/{quote(entity.id, safe=':')}?options=keyValues",
+            f"/ngsi-ld/v1/entities/{quote(entity_id, safe=':')}?options=keyValues",
             name="GET /entities/{id}?options=keyValues (validate)",
             headers=SETTINGS.credentials(),
             catch_response=True,
@@ -207,16 +214,14 @@ class SdmIngestionUser(FastHttpUser):
             if not expect_status(response, 200):
                 return
             body = body_of(response)
-            if not isinstance(body, dict) or body.get("id") != entity.id or body.get("type") != entity.model:
-                response.failure(f"the read-back does not describe {entity.id} of type {entity.model}")
+            if not isinstance(body, dict) or body.get("id") != entity_id or body.get("type") != model:
+                response.failure(f"the read-back does not describe {entity_id} of type {model}")
                 return
-            key = readback_key(body)
+            key = readback_key(response.content, entity_id)
             if key in VALID_READBACKS:
                 return
-            errors = validation_errors(entity.model, body)
+            errors = validation_errors(model, body)
             if errors:
-                response.failure(
-                    f"{entity.model} read back breaks its schema ({len(errors)} errors): {errors[0]}"
-                )
+                response.failure(f"{model} read back breaks its schema ({len(errors)} errors): {errors[0]}")
             elif len(VALID_READBACKS) < MAX_VALID_READBACKS:
                 VALID_READBACKS.add(key)

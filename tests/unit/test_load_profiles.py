@@ -278,22 +278,37 @@ spec.loader.exec_module(profile)
 from conformance import sdm
 from conformance.load_locust import PROCESS_TAG, run_entity_prefix
 
-for model in profile.MODELS:
-    sent = profile.model_entity(model)
-    serial = int(sent.id.rsplit("-", 1)[1])
+for serial in range(len(profile.MODELS) + 3):  # every model, and the turn starting over
+    entity_id, model = profile.entity(serial)
+    assert model == profile.MODELS[serial % len(profile.MODELS)]
 
-    def entity_id(kind):
-        suffix = f"{PROCESS_TAG}-{serial:07d}" if kind == model else "target"
+    def filled(kind):
+        suffix = f"{PROCESS_TAG}-{serial + 1:07d}" if kind == model else "target"
         return run_entity_prefix(kind, profile.SETTINGS.run_id) + suffix
 
-    assert json.loads(sent.text) == sdm.load_fixture(model, entity_id), model
-batch = profile.Batch.of([profile.model_entity(m) for m in profile.MODELS])
-assert json.loads(batch.body) == [json.loads(e.text) for e in batch.entities]
-instance = sdm.to_key_values(json.loads(batch.entities[0].text))
+    assert filled(model) == entity_id
+    assert json.loads(profile.entity_text(serial)) == sdm.load_fixture(model, filled), model
+batch = profile.Batch(3)
+assert list(batch.serials()) == list(range(3 * profile.BATCH_SIZE, 4 * profile.BATCH_SIZE))
+assert json.loads(batch.body()) == [json.loads(profile.entity_text(s)) for s in batch.serials()]
+ids = [profile.entity(s)[0] for s in range(4 * profile.BATCH_SIZE)]
+assert len(set(ids)) == len(ids)
+first_id, first_model = profile.entity(0)
+instance = sdm.to_key_values(json.loads(profile.entity_text(0)))
 instance["id"] = 5
-assert profile.validation_errors(batch.entities[0].model, instance) == sdm.validation_errors(
-    batch.entities[0].model, instance
-) != []
+assert profile.validation_errors(first_model, instance) == sdm.validation_errors(first_model, instance) != []
+# a read-back's key sets its own id aside, and nothing else
+key = profile.readback_key(b'{"id":"urn:a","type":"T","x":1}', "urn:a")
+assert key == profile.readback_key(b'{"id":"urn:b","type":"T","x":1}', "urn:b")
+assert key != profile.readback_key(b'{"id":"urn:b","type":"T","x":2}', "urn:b")
+assert key != profile.readback_key(b'{"id":"urn:b","type":"T","x":""}', "urn:b")
+assert profile.readback_key(b'{"id":"urn:a","see":"urn:a"}', "urn:a") != profile.readback_key(
+    b'{"id":"urn:b","see":"urn:a"}', "urn:b"
+)
+# a worker adopts its master's run id when the test starts, after the profile was imported
+profile.SETTINGS.adopt("adopted7")
+assert profile.entity(0)[0].startswith(run_entity_prefix(profile.MODELS[0], "adopted7"))
+assert json.loads(profile.entity_text(0))["id"] == profile.entity(0)[0]
 print("same entities and errors")
 """
 
