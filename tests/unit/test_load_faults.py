@@ -136,6 +136,47 @@ def test_a_read_back_that_is_not_key_values_breaks_the_model_schema(
     assert SilentBroker.entities == {}, "the users did not delete what they upserted"
 
 
+class StaleBroker(SilentBroker):
+    """Reads an entity back as keyValues, but always the first entity stored of the type asked for."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        from conformance.sdm import to_key_values
+
+        asked = self.entities.get(self._id()) if "/entities/" in self.path else None
+        if asked is None:
+            return super().do_GET()
+        first = next(e for e in self.entities.values() if e["type"] == asked["type"])
+        self._answer(200, to_key_values(first))
+
+
+@pytest.mark.slow
+def test_a_read_back_of_another_entity_is_a_failure_even_when_its_text_was_found_valid(
+    tmp_path: Path,
+) -> None:
+    """The profile validates a text once per model, then only compares; an answer that is the text
+    found valid, but for another entity, must still fail."""
+    StaleBroker.entities = {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StaleBroker)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        code, report, output = _load(
+            tmp_path / "run",
+            "sdm_ingestion",
+            f"http://127.0.0.1:{server.server_address[1]}",
+            "--option",
+            "validate_ratio=1",
+            "--option",
+            "batch_size=3",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    validated = report["requests"]["GET /entities/{id}?options=keyValues (validate)"]
+    assert code == 1, output
+    assert 0 < validated["failures"] < validated["requests"], validated  # the first of each type is right
+    assert all("does not describe" in e["error"] for e in report["errors"]), report["errors"]
+
+
 def test_the_tmf_sweep_only_deletes_what_carries_the_run_id() -> None:
     from conformance.load_sweep import sweep_run_tmf_resources
 

@@ -278,23 +278,21 @@ spec.loader.exec_module(profile)
 from conformance import sdm
 from conformance.load_locust import PROCESS_TAG, run_entity_prefix
 
-for serial in range(len(profile.MODELS) + 3):  # every model, and the turn starting over
-    entity_id, model = profile.entity(serial)
-    assert model == profile.MODELS[serial % len(profile.MODELS)]
+# three batches: every model, and the models' turn starting over
+sent = [e for number in range(3) for e in json.loads(profile.Batch(number).body())]
+assert len(sent) == 3 * profile.BATCH_SIZE > len(profile.MODELS)
+for serial, entity in enumerate(sent):
+    model = profile.MODELS[serial % len(profile.MODELS)]
 
     def filled(kind):
         suffix = f"{PROCESS_TAG}-{serial + 1:07d}" if kind == model else "target"
         return run_entity_prefix(kind, profile.SETTINGS.run_id) + suffix
 
-    assert filled(model) == entity_id
-    assert json.loads(profile.entity_text(serial)) == sdm.load_fixture(model, filled), model
-batch = profile.Batch(3)
-assert list(batch.serials()) == list(range(3 * profile.BATCH_SIZE, 4 * profile.BATCH_SIZE))
-assert json.loads(batch.body()) == [json.loads(profile.entity_text(s)) for s in batch.serials()]
-ids = [profile.entity(s)[0] for s in range(4 * profile.BATCH_SIZE)]
-assert len(set(ids)) == len(ids)
-first_id, first_model = profile.entity(0)
-instance = sdm.to_key_values(json.loads(profile.entity_text(0)))
+    assert entity == sdm.load_fixture(model, filled), model
+    assert profile.Batch(serial // profile.BATCH_SIZE).ids()[serial % profile.BATCH_SIZE] == entity["id"]
+assert len({e["id"] for e in sent}) == len(sent)
+first_model = profile.MODELS[0]
+instance = sdm.to_key_values(sent[0])
 instance["id"] = 5
 assert profile.validation_errors(first_model, instance) == sdm.validation_errors(first_model, instance) != []
 # a read-back's key sets its own id aside, and nothing else
@@ -307,8 +305,9 @@ assert profile.readback_key(b'{"id":"urn:a","see":"urn:a"}', "urn:a") != profile
 )
 # a worker adopts its master's run id when the test starts, after the profile was imported
 profile.SETTINGS.adopt("adopted7")
-assert profile.entity(0)[0].startswith(run_entity_prefix(profile.MODELS[0], "adopted7"))
-assert json.loads(profile.entity_text(0))["id"] == profile.entity(0)[0]
+adopted = profile.Batch(0).ids()[0]
+assert adopted.startswith(run_entity_prefix(profile.MODELS[0], "adopted7"))
+assert json.loads(profile.Batch(0).body())[0]["id"] == adopted
 print("same entities and errors")
 """
 
