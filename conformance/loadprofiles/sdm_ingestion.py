@@ -9,9 +9,10 @@ model's JSON Schema; the read-back also has to carry the id and type sent.
 
 A request fails on any status but 201 or 204 for an upsert (a 207 Multi-Status, some entities
 refused, is a failure), on any status but 200 for a read-back, or when the read-back breaks the
-model's schema (the first schema error is named). A read-back equal, but for the entity's own id, to
-one already found valid is not validated again (the entities of a model differ only by that id). When a user stops it deletes every entity it
-upserted by batch delete (clause 5.6.10); the CLI sweeps what is left.
+model's schema (the first schema error is named). A read-back whose text is, but for the entity's own
+id, that of one already found valid for the same model is not parsed or validated again (the entities
+of a model differ only by that id). When a user stops it deletes every entity it upserted by batch
+delete (clause 5.6.10); the CLI sweeps what is left.
 """
 
 from __future__ import annotations
