@@ -23,8 +23,9 @@ their ratio (profile / bare); and, less sensitive to whatever else the machine r
 Locust process spends per HTTP request it sends, from test start (after the profile's set-up, e.g.
 seeding) until its users have stopped (their clean-up included, the profile's tear-down not), on each
 side, and their ratio (bare / profile: the share of the bare rate the profile reaches when the
-client's CPU is what limits it). The figures are a property of this machine: read them as a ratio,
-not as absolutes.
+client's CPU is what limits it); and the minor page faults per request of each Locust process in that
+window (fresh memory a profile touches as it runs: what a profile keeping every request's text shows).
+The figures are a property of this machine: read them as a ratio, not as absolutes.
 
     .venv/bin/python benchmarks/load_overhead.py --seconds 10 --users 5 --runs 5
 """
@@ -51,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # load_overhead_answer
 MAX_RECORDED = 5000
 MAX_FIRST = 1000  # the requests kept from the start of a side: its set-up (a seed of up to this many)
 Recorded = tuple[float, str, str, str, str, str]
+FIGURES = ("rps", "cpu_ms_per_request", "faults_per_request", "requests", "failures")  # of each side
 
 # appended to a copy of the profile's source: its user classes run their request loop flat out
 NO_WAIT = """
@@ -70,6 +72,7 @@ CPU_PROBE = """
 
 import json as _json
 import os as _os
+import resource as _resource
 import time as _time
 
 from locust import events as _events
@@ -81,14 +84,16 @@ _HTTP = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 @_events.test_start.add_listener
 def _cpu_start(**_):
     _cpu["start"], _cpu["start_at"] = _time.process_time(), _time.monotonic()
+    _cpu["faults"] = _resource.getrusage(_resource.RUSAGE_SELF).ru_minflt
 
 
 def _cpu_stop(environment, **_):
     seconds = _time.process_time() - _cpu.get("start", 0.0)
     requests = sum(e.num_requests for e in environment.stats.entries.values() if e.method in _HTTP)
+    faults = _resource.getrusage(_resource.RUSAGE_SELF).ru_minflt - _cpu.get("faults", 0)
     window = {"start_at": _cpu.get("start_at", 0.0), "stop_at": _time.monotonic()}
     with open(_os.environ["BENCH_CPU_FILE"], "w", encoding="utf-8") as handle:
-        handle.write(_json.dumps({"cpu_seconds": seconds, "requests": requests, **window}))
+        handle.write(_json.dumps({"cpu_seconds": seconds, "faults": faults, "requests": requests, **window}))
 
 
 _events.test_stop._handlers.insert(0, _cpu_stop)  # before the profile's own stop listeners
@@ -252,8 +257,15 @@ def run_locust(locustfile: Path, host: str, users: int, seconds: int, env: dict[
     failures = sum(e["num_failures"] for e in entries)
     cpu = json.loads(cpu_file.read_text(encoding="utf-8")) if cpu_file.is_file() else {}
     per_request = 1000.0 * cpu["cpu_seconds"] / cpu["requests"] if cpu.get("requests") else 0.0
+    faults = cpu["faults"] / cpu["requests"] if cpu.get("requests") else 0.0
     window = (cpu.get("start_at", 0.0), cpu.get("stop_at", float("inf")))
-    return {"requests": requests, "failures": failures, "cpu_ms_per_request": per_request, "window": window}
+    return {
+        "requests": requests,
+        "failures": failures,
+        "cpu_ms_per_request": per_request,
+        "faults_per_request": faults,
+        "window": window,
+    }
 
 
 def run_profile(name: str, server: NoopServer, users: int, seconds: int, folder: Path) -> dict[str, Any]:
@@ -316,10 +328,7 @@ def median_row(name: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     def median(side: str, key: str) -> float:
         return float(statistics.median(row[side][key] for row in rows))
 
-    sides = {
-        side: {key: median(side, key) for key in ("rps", "cpu_ms_per_request", "requests", "failures")}
-        for side in ("mine", "bare")
-    }
+    sides = {side: {key: median(side, key) for key in FIGURES} for side in ("mine", "bare")}
     return {
         "profile": name,
         **sides,
@@ -333,7 +342,8 @@ def print_row(label: str, row: dict[str, Any]) -> None:
     print(
         f"  {label:<24} {mine['rps']:>13.1f} {bare['rps']:>11.1f} {row['ratio']:>6.2f}  "
         f"{mine['cpu_ms_per_request']:>10.3f} {bare['cpu_ms_per_request']:>6.3f} "
-        f"{row['cpu_ratio']:>9.2f}  ({mine['failures']:.0f} of {mine['requests']:.0f})",
+        f"{row['cpu_ratio']:>9.2f}  {mine['faults_per_request']:>6.2f} {bare['faults_per_request']:>5.2f}"
+        f"  ({mine['failures']:.0f} of {mine['requests']:.0f})",
         flush=True,
     )
 
@@ -354,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load profile overhead: {args.users} users, {args.seconds} s per side, {args.runs} run(s)")
     print(
         f"  {'profile':<24} {'profile req/s':>13} {'bare req/s':>11} {'ratio':>6}  "
-        f"{'CPU ms/req':>10} {'bare':>6} {'CPU ratio':>9}  (profile failures)"
+        f"{'CPU ms/req':>10} {'bare':>6} {'CPU ratio':>9}  {'faults':>6} {'bare':>5}  (profile failures)"
     )
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     with tempfile.TemporaryDirectory(prefix="load-overhead-") as tmp, NoopServer() as server:
