@@ -37,7 +37,19 @@ _CHUNK = 64 * 1024
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RATE_LIMIT_RETRIES = 2
 MAX_RETRY_AFTER = 3.0
+# A request that is not retried (POST, PATCH) does not reuse a kept-alive connection idle this long:
+# servers close idle connections after a few seconds (gunicorn 2, uvicorn and Node 5), and one closed
+# just as it is reused loses the request with no answer (an INCONCLUSIVE that the target did not earn).
+IDLE_REUSE_SECONDS = 1.0
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _drop_idle_connections(session: requests.Session) -> None:
+    """Close the session's pooled idle connections (those in use are closed when they come back):
+    the next request opens a fresh one."""
+    for adapter in session.adapters.values():
+        if isinstance(adapter, HTTPAdapter):
+            adapter.poolmanager.clear()
 
 
 def origin_of(url: str) -> str:
@@ -154,6 +166,7 @@ class RecordingClient:
         self.request_seconds = request_seconds
         self.exchanges: list[Exchange] = []
         self._lock = threading.Lock()
+        self._last_used: dict[str, float] = {}  # origin: monotonic time its last exchange ended
 
     def _new_session(self) -> requests.Session:
         session = requests.Session()
@@ -255,6 +268,8 @@ class RecordingClient:
         total = max(min(self.request_seconds, remaining), limit)
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(exchange.url))
         session = self.session
+        if method.upper() not in IDEMPOTENT and self._idle(origin) > IDLE_REUSE_SECONDS:
+            _drop_idle_connections(session)
         abandoned = threading.Event()
         try:
             response = self._in_thread(session, prepared, limit, start + total, abandoned, total + 1.0)
@@ -288,12 +303,19 @@ class RecordingClient:
                 f"{method} {exchange.url}: no response ({type(exc).__name__})",
                 blocked_by=f"no response from {origin} ({type(exc).__name__})",
             ) from None
+        finally:
+            self._last_used[origin] = time.monotonic()
         exchange.elapsed_ms = (time.perf_counter() - start) * 1000
         exchange.status = response.status_code
         exchange.response_headers = self.redactor.headers(dict(response.headers))
         exchange.response_body = self.redactor.text(_body_text(response.content) or "") or None
         self.exchanges.append(exchange)
         return response
+
+    def _idle(self, origin: str) -> float:
+        """Seconds since the last exchange with ``origin`` ended (infinite before the first)."""
+        last = self._last_used.get(origin)
+        return float("inf") if last is None else time.monotonic() - last
 
     def _in_thread(
         self,

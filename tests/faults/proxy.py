@@ -25,6 +25,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+
+from conformance.recording import IDEMPOTENT, IDLE_REUSE_SECONDS
 
 CHUNK_SIZE = 64  # bytes per chunk when a variation sends the body chunked
 
@@ -416,6 +419,7 @@ class FaultProxy:
         self._server: ThreadingHTTPServer | None = None
         self._session = requests.Session()
         self._session.trust_env = False
+        self._last_upstream = 0.0  # monotonic time the last upstream exchange ended
 
     @property
     def base_url(self) -> str:
@@ -528,11 +532,18 @@ class FaultProxy:
                 )
             except requests.RequestException:
                 pass
+        if method not in IDEMPOTENT and time.monotonic() - self._last_upstream > IDLE_REUSE_SECONDS:
+            # a kept-alive connection the upstream closes as it is reused (uvicorn: after 5 s idle)
+            # would lose this request, which is not retried: a 502 the target never caused
+            for adapter in self._session.adapters.values():
+                if isinstance(adapter, HTTPAdapter):
+                    adapter.poolmanager.clear()
         try:
             upstream = self._session.request(
                 method, url, data=body or None, headers=headers, allow_redirects=False, timeout=60
             )
         except requests.RequestException as exc:  # the upstream is gone (e.g. a receiver after its run)
+            self._last_upstream = time.monotonic()
             self._reply(
                 handler, method, 502, {"Content-Type": "text/plain"}, f"proxy: {type(exc).__name__}".encode()
             )
@@ -542,6 +553,7 @@ class FaultProxy:
         out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         upstream_headers = dict(out_headers)
         content = upstream.content
+        self._last_upstream = time.monotonic()
         encode_gzip = chunked = close = False
         header_case: str | None = None
         for rule in active:

@@ -13,6 +13,8 @@ import pytest
 import requests
 from proxy import FaultProxy, Rule
 
+from conformance.recording import IDLE_REUSE_SECONDS
+
 
 @pytest.fixture
 def upstream() -> Iterator[tuple[str, list[dict]]]:
@@ -388,3 +390,17 @@ def test_header_case_and_connection_close(answers: tuple[str, dict]) -> None:
     assert b"\r\nNGSILD-RESULTS-COUNT: 3" in head and b"\r\nCONTENT-LENGTH: 2" in head
     assert b"\r\nCONNECTION: close" in head
     assert resp.headers["ngsild-results-count"] == "3" and resp.json() == {}
+
+
+def test_a_post_after_an_idle_pause_reaches_an_upstream_racing_its_keepalive(
+    keepalive_race: tuple[str, list[int]],
+) -> None:
+    """The upstream closes a kept-alive connection as it is reused: after a pause the proxy sends a
+    POST on a fresh connection rather than answer 502 for a request the target never saw."""
+    url, connections = keepalive_race
+    with FaultProxy(url.rsplit("/", 1)[0], []) as proxy:
+        first = requests.post(f"{proxy.base_url}/entities", data="{}", timeout=10)
+        time.sleep(IDLE_REUSE_SECONDS + 0.3)
+        second = requests.post(f"{proxy.base_url}/entities", data="{}", timeout=10)
+    assert (first.status_code, second.status_code) == (201, 201), second.text
+    assert len(connections) == 2

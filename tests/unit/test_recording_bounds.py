@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from conformance.outcomes import Inconclusive
-from conformance.recording import RecordingClient, origin_of
+from conformance.recording import IDLE_REUSE_SECONDS, RecordingClient, origin_of
 from conformance.redaction import Redactor
 
 Handler = Callable[[socket.socket, bytes], None]
@@ -193,3 +193,18 @@ def test_rate_limiting_is_retried_then_inconclusive(serve: Callable[[Handler], s
         c.get(serve(always) + "/y")
     assert "rate-limited" in (err.value.blocked_by or "")
     assert [e.status for e in c.exchanges] == [429, 429, 429]
+
+
+def test_a_post_after_an_idle_pause_opens_a_fresh_connection(keepalive_race: tuple[str, list[int]]) -> None:
+    """A server closing a kept-alive connection just as it is reused (its idle timeout racing the
+    client) loses a request sent on it; a POST, never retried, after a pause longer than
+    IDLE_REUSE_SECONDS goes on a new connection instead, and is answered."""
+    url, connections = keepalive_race
+    c = client()
+    assert c.request("POST", url, data="{}").status_code == 201
+    time.sleep(IDLE_REUSE_SECONDS + 0.3)
+    try:  # an Inconclusive would be reported as a skip: it is this test's failure
+        assert c.request("POST", url, data="{}").status_code == 201
+    except Inconclusive as exc:
+        pytest.fail(f"the POST went on the idle connection and was lost: {exc}")
+    assert len(connections) == 2
