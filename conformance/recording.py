@@ -44,7 +44,7 @@ IDLE_REUSE_SECONDS = 1.0
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def _drop_idle_connections(session: requests.Session) -> None:
+def drop_idle_connections(session: requests.Session) -> None:
     """Close the session's pooled idle connections (those in use are closed when they come back):
     the next request opens a fresh one."""
     for adapter in session.adapters.values():
@@ -269,7 +269,7 @@ class RecordingClient:
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(exchange.url))
         session = self.session
         if method.upper() not in IDEMPOTENT and self._idle(origin) > IDLE_REUSE_SECONDS:
-            _drop_idle_connections(session)
+            drop_idle_connections(session)
         abandoned = threading.Event()
         try:
             response = self._in_thread(session, prepared, limit, start + total, abandoned, total + 1.0)

@@ -10,7 +10,7 @@ import pytest
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
-from conformance.ngsild.api import JSON, JSONLD, NgsiLdOps, made, with_context
+from conformance.ngsild.api import JSON, JSONLD, NgsiLdOps, as_sent, made
 from conformance.ngsild.payloads import (
     ATTRIBUTE_SAMPLES,
     OBSERVED_AT,
@@ -29,10 +29,6 @@ BOTH_FORMS = [pytest.param(JSON, id="json"), pytest.param(JSONLD, id="jsonld")]
 BASIC_SAMPLES = [name for name, (_, _, _, own) in ATTRIBUTE_SAMPLES.items() if own is None]
 DS_A = "urn:ngsi-ld:Dataset:mimcheck-a"
 DS_B = "urn:ngsi-ld:Dataset:mimcheck-b"
-
-
-def _form(fragment: dict[str, Any], content_type: str) -> dict[str, Any]:
-    return with_context(fragment, None) if content_type == JSONLD else fragment
 
 
 def _body(ngsild: NgsiLdOps, entity_id: str, **params: Any) -> dict[str, Any]:
@@ -68,7 +64,9 @@ def test_append_new_attribute(ngsild: NgsiLdOps, run_ids: RunIds, content_type: 
     kind, member, build, _ = ATTRIBUTE_SAMPLES[sample]
     entity = made(ngsild, probe(run_ids))
     attr = build(run_ids)
-    resp = ngsild.append_attrs(entity["id"], _form({"extra": attr}, content_type), content_type=content_type)
+    resp = ngsild.append_attrs(
+        entity["id"], as_sent({"extra": attr}, content_type), content_type=content_type
+    )
     checks.status_is(resp, 204)
     got = checks.member("entity after append", _body(ngsild, entity["id"]), "extra", kind=dict)
     checks.equal("extra.type", got.get("type"), kind)
@@ -87,7 +85,7 @@ def test_append_no_overwrite_partial(ngsild: NgsiLdOps, run_ids: RunIds, content
     fragment = {"status": prop("stopped"), "mode": prop("eco")}
     resp = ngsild.append_attrs(
         entity["id"],
-        _form(fragment, content_type),
+        as_sent(fragment, content_type),
         content_type=content_type,
         params={"options": "noOverwrite"},
     )
@@ -112,7 +110,7 @@ def test_append_no_overwrite_all_new(ngsild: NgsiLdOps, run_ids: RunIds, content
     entity = made(ngsild, probe(run_ids))
     resp = ngsild.append_attrs(
         entity["id"],
-        _form({"mode": prop("eco")}, content_type),
+        as_sent({"mode": prop("eco")}, content_type),
         content_type=content_type,
         params={"options": "noOverwrite"},
     )
@@ -130,7 +128,7 @@ def test_append_no_overwrite_all_new(ngsild: NgsiLdOps, run_ids: RunIds, content
 def test_append_overwrites(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str) -> None:
     entity = made(ngsild, probe(run_ids))
     resp = ngsild.append_attrs(
-        entity["id"], _form({"speed": prop(12.0)}, content_type), content_type=content_type
+        entity["id"], as_sent({"speed": prop(12.0)}, content_type), content_type=content_type
     )
     checks.status_is(resp, 204)
     speed = _body(ngsild, entity["id"])["speed"]
@@ -149,7 +147,7 @@ def test_update_attributes(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str
     entity = made(ngsild, probe(run_ids))
     target = run_ids.entity_id("MimcheckSite")
     fragment = {"status": prop("stopped"), "refSite": rel(target)}
-    resp = ngsild.update_attrs(entity["id"], _form(fragment, content_type), content_type=content_type)
+    resp = ngsild.update_attrs(entity["id"], as_sent(fragment, content_type), content_type=content_type)
     checks.status_is(resp, 204)
     body = _body(ngsild, entity["id"])
     checks.equal("status.value after update", body["status"].get("value"), "stopped")
@@ -173,7 +171,7 @@ def test_update_attributes_partial(
     # expects 204 and the attribute appended. Both readings are accepted, the evidence says which.
     entity = made(ngsild, probe(run_ids))
     fragment = {"status": prop("stopped"), "missingAttr": prop(1)}
-    resp = ngsild.update_attrs(entity["id"], _form(fragment, content_type), content_type=content_type)
+    resp = ngsild.update_attrs(entity["id"], as_sent(fragment, content_type), content_type=content_type)
     checks.status_is(resp, 207, 204)
     if resp.status_code == 204:
         body = _body(ngsild, entity["id"])
@@ -213,7 +211,7 @@ def test_partial_attribute_update(
     if with_type:
         fragment["type"] = "Property"
     resp = ngsild.partial_update(
-        entity["id"], "speed", _form(fragment, content_type), content_type=content_type
+        entity["id"], "speed", as_sent(fragment, content_type), content_type=content_type
     )
     checks.status_is(resp, 204)
     speed = _body(ngsild, entity["id"])["speed"]
@@ -350,7 +348,7 @@ def test_replace_attribute(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str
     entity = made(ngsild, probe(run_ids))
     fragment = {"type": "Property", "value": 5.0}
     resp = ngsild.replace_attr(
-        entity["id"], "speed", _form(fragment, content_type), content_type=content_type
+        entity["id"], "speed", as_sent(fragment, content_type), content_type=content_type
     )
     checks.status_is(resp, 204)
     speed = _body(ngsild, entity["id"])["speed"]
@@ -368,7 +366,7 @@ def test_replace_attribute(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str
 @pytest.mark.parametrize("content_type", BOTH_FORMS)
 def test_multi_attribute_instances(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str) -> None:
     entity = _multi(run_ids)
-    made(ngsild, _form(entity, content_type), content_type=content_type)
+    made(ngsild, as_sent(entity, content_type), content_type=content_type)
     body = _body(ngsild, entity["id"])
     checks.member("entity", body, "level")
     checks.equal("level instances (datasetId -> value)", _level_instances(body), {None: 1, DS_A: 2, DS_B: 3})
@@ -412,7 +410,7 @@ SUB_ATTRIBUTES: dict[str, dict[str, Any]] = {
 def test_property_metadata(ngsild: NgsiLdOps, run_ids: RunIds, content_type: str, shape: str) -> None:
     attr = prop(20.5, **SUB_ATTRIBUTES[shape])
     entity = probe(run_ids, reading=attr)
-    made(ngsild, _form(entity, content_type), content_type=content_type)
+    made(ngsild, as_sent(entity, content_type), content_type=content_type)
     got = checks.member("entity", _body(ngsild, entity["id"]), "reading", kind=dict)
     for key, expected in attr.items():
         checks.same_value(f"reading.{key}", got.get(key), expected)
@@ -456,11 +454,11 @@ def _typed_round_trip(
     attr["observedAt"] = OBSERVED_AT
     if operation == "create":
         entity = probe(run_ids, sample=attr)
-        made(ngsild, _form(entity, content_type), content_type=content_type)
+        made(ngsild, as_sent(entity, content_type), content_type=content_type)
     else:
         entity = made(ngsild, probe(run_ids))
         resp = ngsild.append_attrs(
-            entity["id"], _form({"sample": attr}, content_type), content_type=content_type
+            entity["id"], as_sent({"sample": attr}, content_type), content_type=content_type
         )
         checks.status_is(resp, 204)
     got = checks.member("entity", _body(ngsild, entity["id"]), "sample", kind=dict)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conformance import checks
-from conformance.ngsild.api import JSON, JSONLD, NgsiLdOps, made, with_context
+from conformance.ngsild.api import JSON, JSONLD, NgsiLdOps, as_sent, made
 from conformance.ngsild.payloads import probe
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
@@ -34,10 +34,6 @@ def _value(kind: str, run_ids: RunIds) -> Any:
     if kind == "valueList":
         return [3, 1, 2]
     return [run_ids.entity_id("MimcheckSite"), run_ids.entity_id("MimcheckStop")]  # concise: bare URIs
-
-
-def _sent(body: dict[str, Any], content_type: str) -> dict[str, Any]:
-    return with_context(body, None) if content_type == JSONLD else body
 
 
 def _check_value(kind: str, name: str, got: Any, sent: Any) -> None:
@@ -73,12 +69,12 @@ def test_concise_typed_attribute(
     concise = {member: sent}
     if operation == "create":
         entity = {**probe(run_ids), name: concise}
-        resp = ngsild.create(_sent(entity, content_type), content_type=content_type)
+        resp = ngsild.create(as_sent(entity, content_type), content_type=content_type)
         checks.status_is(resp, 201)
     else:
         entity = made(ngsild, probe(run_ids))
         resp = ngsild.append_attrs(
-            entity["id"], _sent({name: concise}, content_type), content_type=content_type
+            entity["id"], as_sent({name: concise}, content_type), content_type=content_type
         )
         checks.status_is(resp, 204)
     resp = ngsild.retrieve(entity["id"])

@@ -13,7 +13,7 @@ import pytest
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
-from conformance.ngsild.api import API_ROOT, JSON, JSONLD, MERGE_PATCH, NgsiLdOps, made, with_context
+from conformance.ngsild.api import API_ROOT, JSON, JSONLD, MERGE_PATCH, NgsiLdOps, as_sent, made
 from conformance.ngsild.payloads import lang_prop, probe, prop
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
@@ -26,10 +26,6 @@ NAME = "lgCaption"
 
 def _attrs(name: str, value: Any) -> dict[str, Any]:
     return {name: value}
-
-
-def _sent(body: dict[str, Any], content_type: str) -> dict[str, Any]:
-    return with_context(body, None) if content_type == JSONLD else body
 
 
 def _attribute(ngsild: NgsiLdOps, entity_id: str, name: str, **params: Any) -> Any:
@@ -71,15 +67,15 @@ def test_language_property_updates(
     attribute = lang_prop(SECOND) if form == "normalized" else {"languageMap": SECOND}
     kw: dict[str, Any] = {"content_type": content_type}
     if operation == "update-attrs":
-        resp = ngsild.update_attrs(entity["id"], _sent({NAME: attribute}, content_type), **kw)
+        resp = ngsild.update_attrs(entity["id"], as_sent({NAME: attribute}, content_type), **kw)
     elif operation == "append":
-        resp = ngsild.append_attrs(entity["id"], _sent({NAME: attribute}, content_type), **kw)
+        resp = ngsild.append_attrs(entity["id"], as_sent({NAME: attribute}, content_type), **kw)
     elif operation == "partial-update":
-        resp = ngsild.partial_update(entity["id"], NAME, _sent(attribute, content_type), **kw)
+        resp = ngsild.partial_update(entity["id"], NAME, as_sent(attribute, content_type), **kw)
     elif operation == "replace-attribute":
-        resp = ngsild.replace_attr(entity["id"], NAME, _sent(attribute, content_type), **kw)
+        resp = ngsild.replace_attr(entity["id"], NAME, as_sent(attribute, content_type), **kw)
     else:
-        resp = ngsild.merge(entity["id"], _sent({NAME: attribute}, content_type), **kw)
+        resp = ngsild.merge(entity["id"], as_sent({NAME: attribute}, content_type), **kw)
     checks.status_is(resp, 204)
     language_map = _language_property(NAME, _attribute(ngsild, entity["id"], NAME))
     if operation == "merge" and language_map == {**FIRST, **SECOND}:
@@ -107,11 +103,11 @@ def test_concise_language_property(
     concise = {"languageMap": FIRST}
     if operation == "create":  # the create is what is checked: refusing it fails the case
         entity = probe(run_ids, **_attrs(name, concise))
-        checks.status_is(ngsild.create(_sent(entity, content_type), content_type=content_type), 201)
+        checks.status_is(ngsild.create(as_sent(entity, content_type), content_type=content_type), 201)
     else:
         entity = made(ngsild, probe(run_ids))
         resp = ngsild.append_attrs(
-            entity["id"], _sent({name: concise}, content_type), content_type=content_type
+            entity["id"], as_sent({name: concise}, content_type), content_type=content_type
         )
         checks.status_is(resp, 204)
     params = {"options": "concise"} if representation == "concise" else {}

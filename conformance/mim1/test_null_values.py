@@ -15,7 +15,7 @@ import pytest
 
 from conformance import checks
 from conformance.case_outcome import CaseEvidence
-from conformance.ngsild.api import API_ROOT, JSON, JSONLD, NgsiLdOps, made, with_context
+from conformance.ngsild.api import API_ROOT, JSON, JSONLD, NgsiLdOps, as_sent, made
 from conformance.ngsild.payloads import geo, lang_prop, point, probe, prop, rel
 from conformance.requirements import requirement
 from conformance.run_ids import RunIds
@@ -65,10 +65,6 @@ def _entity(ngsild: NgsiLdOps, run_ids: RunIds) -> dict[str, Any]:
     return made(ngsild, probe(run_ids, **{name: value for name, value, _, _ in KINDS.values()}))
 
 
-def _sent(body: dict[str, Any], content_type: str) -> dict[str, Any]:
-    return with_context(body, None) if content_type == JSONLD else body
-
-
 def _body(ngsild: NgsiLdOps, entity_id: str) -> dict[str, Any]:
     resp = ngsild.retrieve(entity_id)
     checks.status_is(resp, 200)
@@ -95,9 +91,9 @@ def _merge(
     """Merge Entity (PATCH /entities/{id}) or Batch Entity Merge (POST /entityOperations/merge, one
     entity): both merge as clause 5.5.12 says; both answer 204 when everything succeeded."""
     if via == "single":
-        resp = ngsild.merge(entity["id"], _sent(fragment, content_type), content_type=content_type)
+        resp = ngsild.merge(entity["id"], as_sent(fragment, content_type), content_type=content_type)
     else:
-        item = _sent({"id": entity["id"], "type": entity["type"], **fragment}, content_type)
+        item = as_sent({"id": entity["id"], "type": entity["type"], **fragment}, content_type)
         resp = ngsild.send("POST", f"{API_ROOT}/entityOperations/merge", [item], content_type=content_type)
     checks.status_is(resp, 204)
 
@@ -144,7 +140,7 @@ def test_update_attrs_null(
     entity = _entity(ngsild, run_ids)
     name = KINDS[kind][0]
     resp = ngsild.update_attrs(
-        entity["id"], _sent({name: _null(kind, form)}, content_type), content_type=content_type
+        entity["id"], as_sent({name: _null(kind, form)}, content_type), content_type=content_type
     )
     checks.status_is(resp, 204)
     _deleted(ngsild, entity["id"], name)
@@ -171,7 +167,7 @@ def test_partial_update_null(
 ) -> None:
     entity = _entity(ngsild, run_ids)
     name = KINDS[kind][0]
-    body = _sent(_fragment_null(kind, form), content_type)
+    body = as_sent(_fragment_null(kind, form), content_type)
     resp = ngsild.partial_update(entity["id"], name, body, content_type=content_type)
     checks.status_is(resp, 204)
     _deleted(ngsild, entity["id"], name)

@@ -143,6 +143,11 @@ def with_context(body: dict[str, Any], context: str | list[str] | None) -> dict[
     return {**body, "@context": context}
 
 
+def as_sent(body: dict[str, Any], content_type: str) -> dict[str, Any]:
+    """The body for a request of ``content_type``: with the core @context when JSON-LD, else as is."""
+    return with_context(body, None) if content_type == JSONLD else body
+
+
 class NgsiLdOps(NgsiLd):
     """The operations of clause 5.6/5.7/5.13/5.15 as the HTTP binding (clause 6) names them."""
 

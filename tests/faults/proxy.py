@@ -25,9 +25,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 
-from conformance.recording import IDEMPOTENT, IDLE_REUSE_SECONDS
+from conformance.recording import IDEMPOTENT, IDLE_REUSE_SECONDS, drop_idle_connections
 
 CHUNK_SIZE = 64  # bytes per chunk when a variation sends the body chunked
 
@@ -535,9 +534,7 @@ class FaultProxy:
         if method not in IDEMPOTENT and time.monotonic() - self._last_upstream > IDLE_REUSE_SECONDS:
             # a kept-alive connection the upstream closes as it is reused (uvicorn: after 5 s idle)
             # would lose this request, which is not retried: a 502 the target never caused
-            for adapter in self._session.adapters.values():
-                if isinstance(adapter, HTTPAdapter):
-                    adapter.poolmanager.clear()
+            drop_idle_connections(self._session)
         try:
             upstream = self._session.request(
                 method, url, data=body or None, headers=headers, allow_redirects=False, timeout=60
